@@ -1,0 +1,110 @@
+/* api.c — request context, authentication and error answers shared by every handler. */
+#include "app/api.h"
+#include "base/arena.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "http/http.h"
+#include "jsonapi/jsonapi.h"
+#include "store/store.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+void api_begin_anonymous(struct ctx *c, struct http_request *r, void *app)
+{
+    memset(c, 0, sizeof *c);
+    c->a = http_req_arena(r);
+    c->app = app;
+    c->req = r;
+}
+
+int api_begin(struct ctx *c, struct http_request *r, void *app)
+{
+    api_begin_anonymous(c, r, app);
+    const char *auth = http_req_header(r, "Authorization");
+    const char *token = 0;
+    if (auth && strncasecmp(auth, "Bearer ", 7) == 0) token = auth + 7;
+    while (token && *token == ' ')
+        token++;
+    int rc =
+        token && *token ? c->app->authenticate(c->app, c->a, token, &c->who) : ERR_UNAUTHORIZED;
+    if (rc) {
+        jsonapi_error(r, ERR_UNAUTHORIZED, 0, 0);
+        return rc;
+    }
+    return 0;
+}
+
+int ctx_fail(struct ctx *c, int err, const char *fmt, ...)
+{
+    if (!c->detail[0] && fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(c->detail, sizeof c->detail, fmt, ap);
+        va_end(ap);
+    }
+    return err;
+}
+
+int ctx_fail_at(struct ctx *c, int err, const char *pointer, const char *fmt, ...)
+{
+    if (!c->detail[0]) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(c->detail, sizeof c->detail, fmt, ap);
+        va_end(ap);
+        c->pointer = pointer ? arena_strdup(c->a, pointer) : 0;
+    }
+    return err;
+}
+
+int ctx_fail_body(struct ctx *c, int err, const struct jsonapi_body *b)
+{
+    return ctx_fail_at(c, err, b->pointer, "%s", b->detail);
+}
+
+void api_fail(struct ctx *c, int err)
+{
+    int status = err_http_status(err);
+    if (status >= 500) {
+        log_error("%s %s failed: %s %s", http_req_method(c->req) == HTTP_M_GET ? "GET" : "write",
+                  http_req_path(c->req), err_name(err), c->detail);
+        /* internal details stay in the log */
+        jsonapi_error(c->req, err, 0, 0);
+        return;
+    }
+    jsonapi_error(c->req, err, c->detail[0] ? c->detail : 0, c->pointer);
+}
+
+bool authz_site_admin(const struct ctx *c)
+{
+    return c->who.kind == PRINCIPAL_USER && c->who.site_admin;
+}
+
+int authz_org(struct ctx *c, const char *org)
+{
+    switch (c->who.kind) {
+    case PRINCIPAL_USER: {
+        if (c->who.site_admin) return 0;
+        struct store_result r;
+        int rc = store_query(c->app->store, c->a,
+                             "SELECT 1 FROM team_members m JOIN teams t ON t.id = m.team_id "
+                             "WHERE m.user_id = $1 AND t.organization = $2",
+                             S_ARGS(S_TEXT(c->who.user_id), S_TEXT(org)), &r);
+        if (rc) return rc;
+        return r.nrows ? 0 : ERR_NOT_FOUND;
+    }
+    case PRINCIPAL_ORG:
+    case PRINCIPAL_TEAM:
+        return strcmp(c->who.org, org) == 0 ? 0 : ERR_NOT_FOUND;
+    default:
+        return ERR_NOT_FOUND;
+    }
+}
+
+char *api_url(struct ctx *c, const char *path)
+{
+    return arena_printf(c->a, "https://%s%s", c->app->hostname, path);
+}

@@ -1,0 +1,28 @@
+/* app.h — the services every domain reaches through a request: settings, store, blobs,
+ * keyring, and the hooks the wiring file fills in so a lower layer can call a higher domain
+ * (authentication lives in tokens/, but every handler needs it). Created once in main. */
+#ifndef STRATA_APP_H
+#define STRATA_APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct settings;
+struct store;
+struct blob_store;
+struct keyring;
+struct arena;
+struct principal;
+
+struct app {
+    const struct settings *settings;
+    struct store *store;
+    struct blob_store *blobs;
+    struct keyring *keyring;
+    const char *hostname; /* "host[:port]" from the settings */
+    int64_t started_at;
+    /* tokens/: resolves a bearer token into *p (arena memory); ERR_UNAUTHORIZED when unknown */
+    int (*authenticate)(struct app *app, struct arena *a, const char *token, struct principal *p);
+};
+
+#endif

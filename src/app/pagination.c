@@ -1,0 +1,65 @@
+/* pagination.c — page parsing and the pagination block TFE's clients read. */
+#include "app/pagination.h"
+#include "app/api.h"
+#include "base/arena.h"
+#include "base/err.h"
+#include "http/http.h"
+
+#include <stdlib.h>
+
+static int read_positive(struct ctx *c, const char *name, int64_t def, int64_t *out)
+{
+    const char *v = http_req_query(c->req, name);
+    if (!v || !*v) {
+        *out = def;
+        return 0;
+    }
+    char *end;
+    long long n = strtoll(v, &end, 10);
+    if (*end || n < 1) return ctx_fail(c, ERR_INVALID, "%s must be a positive integer", name);
+    *out = n;
+    return 0;
+}
+
+int page_parse(struct ctx *c, struct page *p)
+{
+    int rc = read_positive(c, "page[number]", 1, &p->number);
+    if (!rc) rc = read_positive(c, "page[size]", 20, &p->size);
+    if (rc) return rc;
+    if (p->size > 100) p->size = 100;
+    if (p->number > 1000000) p->number = 1000000;
+    p->offset = (p->number - 1) * p->size;
+    return 0;
+}
+
+static json_t *page_or_null(int64_t n)
+{
+    return n > 0 ? json_integer(n) : json_null();
+}
+
+static json_t *link(struct ctx *c, const char *path, int64_t number, int64_t size)
+{
+    return json_string(
+        api_url(c, arena_printf(c->a, "%s?page%%5Bnumber%%5D=%lld&page%%5Bsize%%5D=%lld", path,
+                                (long long)number, (long long)size)));
+}
+
+void page_annotate(struct ctx *c, json_t *doc, const char *path, const struct page *p,
+                   int64_t total)
+{
+    int64_t pages = total == 0 ? 1 : (total + p->size - 1) / p->size;
+    int64_t prev = p->number > 1 ? p->number - 1 : 0;
+    int64_t next = p->number < pages ? p->number + 1 : 0;
+    json_t *pg = json_pack("{s:I, s:I, s:o, s:o, s:I, s:I}", "current-page", (json_int_t)p->number,
+                           "page-size", (json_int_t)p->size, "prev-page", page_or_null(prev),
+                           "next-page", page_or_null(next), "total-pages", (json_int_t)pages,
+                           "total-count", (json_int_t)total);
+    json_object_set_new(doc, "meta", json_pack("{s:o}", "pagination", pg));
+    json_t *links = json_object();
+    json_object_set_new(links, "self", link(c, path, p->number, p->size));
+    json_object_set_new(links, "first", link(c, path, 1, p->size));
+    json_object_set_new(links, "prev", prev ? link(c, path, prev, p->size) : json_null());
+    json_object_set_new(links, "next", next ? link(c, path, next, p->size) : json_null());
+    json_object_set_new(links, "last", link(c, path, pages, p->size));
+    json_object_set_new(doc, "links", links);
+}

@@ -1,0 +1,287 @@
+/* blob.c — the sealing layer every blob passes through, whatever the backend.
+ * Format: "STB1" | secretstream header | chunks of (64 KiB plaintext + 17 bytes), the last one
+ * tagged FINAL (possibly empty), so truncation is detected as well as alteration. */
+#include "blob/blob_int.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "keyring/keyring.h"
+
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    CHUNK = 64 * 1024,
+    ABYTES = crypto_secretstream_xchacha20poly1305_ABYTES,
+    HEADER = crypto_secretstream_xchacha20poly1305_HEADERBYTES,
+};
+static const char MAGIC[4] = {'S', 'T', 'B', '1'};
+
+struct blob_store {
+    const struct blob_backend *b;
+    void *impl;
+    const struct keyring *k;
+};
+
+struct blob_writer {
+    struct blob_store *bs;
+    void *h;
+    crypto_secretstream_xchacha20poly1305_state st;
+    unsigned char *plain, *cipher; /* CHUNK and CHUNK + ABYTES */
+    size_t fill;
+    int64_t total;
+};
+
+struct blob_reader {
+    struct blob_store *bs;
+    void *h;
+    crypto_secretstream_xchacha20poly1305_state st;
+    unsigned char *plain, *cipher;
+    size_t len, pos;
+    bool final;
+};
+
+struct blob_store *blob_wrap(const struct blob_backend *b, void *impl, const struct keyring *k)
+{
+    struct blob_store *bs = calloc(1, sizeof *bs);
+    if (!bs) abort();
+    bs->b = b;
+    bs->impl = impl;
+    bs->k = k;
+    return bs;
+}
+
+void blob_store_free(struct blob_store *bs)
+{
+    if (!bs) return;
+    bs->b->free(bs->impl);
+    free(bs);
+}
+
+const char *blob_backend_name(const struct blob_store *bs)
+{
+    return bs->b->name;
+}
+
+bool blob_key_valid(const char *key)
+{
+    if (!*key || key[0] == '/' || strstr(key, "..")) return false;
+    for (const char *p = key; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              strchr("._/-", *p)))
+            return false;
+    return true;
+}
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n);
+    if (!p) abort();
+    return p;
+}
+
+int blob_writer_open(struct blob_store *bs, const char *key, struct blob_writer **out)
+{
+    if (!blob_key_valid(key)) return ERR_BAD_REQUEST;
+    struct blob_writer *w = calloc(1, sizeof *w);
+    if (!w) abort();
+    w->bs = bs;
+    int rc = bs->b->put_open(bs->impl, key, &w->h);
+    if (rc) {
+        free(w);
+        return rc;
+    }
+    w->plain = xmalloc(CHUNK);
+    w->cipher = xmalloc(CHUNK + ABYTES);
+    unsigned char key32[32], header[HEADER];
+    keyring_subkey(bs->k, KEYRING_BLOBS, key32);
+    crypto_secretstream_xchacha20poly1305_init_push(&w->st, header, key32);
+    sodium_memzero(key32, sizeof key32);
+    if ((rc = bs->b->put_write(w->h, MAGIC, sizeof MAGIC)) ||
+        (rc = bs->b->put_write(w->h, header, sizeof header))) {
+        blob_writer_abort(w);
+        return rc;
+    }
+    *out = w;
+    return 0;
+}
+
+static int push_chunk(struct blob_writer *w, unsigned char tag)
+{
+    unsigned long long clen = 0;
+    crypto_secretstream_xchacha20poly1305_push(&w->st, w->cipher, &clen, w->plain, w->fill, 0, 0,
+                                               tag);
+    w->fill = 0;
+    return w->bs->b->put_write(w->h, w->cipher, (size_t)clen);
+}
+
+int blob_writer_write(struct blob_writer *w, const void *p, size_t n)
+{
+    const unsigned char *src = p;
+    while (n) {
+        size_t take = CHUNK - w->fill < n ? CHUNK - w->fill : n;
+        memcpy(w->plain + w->fill, src, take);
+        w->fill += take;
+        w->total += (int64_t)take;
+        src += take;
+        n -= take;
+        if (w->fill == CHUNK) {
+            int rc = push_chunk(w, 0);
+            if (rc) return rc;
+        }
+    }
+    return 0;
+}
+
+static void writer_free(struct blob_writer *w)
+{
+    sodium_memzero(&w->st, sizeof w->st);
+    free(w->plain);
+    free(w->cipher);
+    free(w);
+}
+
+int blob_writer_commit(struct blob_writer *w)
+{
+    int rc = push_chunk(w, crypto_secretstream_xchacha20poly1305_TAG_FINAL);
+    if (rc)
+        w->bs->b->put_abort(w->h);
+    else
+        rc = w->bs->b->put_commit(w->h);
+    writer_free(w);
+    return rc;
+}
+
+void blob_writer_abort(struct blob_writer *w)
+{
+    w->bs->b->put_abort(w->h);
+    writer_free(w);
+}
+
+int64_t blob_writer_size(const struct blob_writer *w)
+{
+    return w->total;
+}
+
+/* Reads until buf is full or the backend reports its end. */
+static int read_full(struct blob_reader *r, unsigned char *buf, size_t cap, size_t *got)
+{
+    *got = 0;
+    while (*got < cap) {
+        size_t n = 0;
+        int rc = r->bs->b->get_read(r->h, buf + *got, cap - *got, &n);
+        if (rc) return rc;
+        if (n == 0) break;
+        *got += n;
+    }
+    return 0;
+}
+
+int blob_reader_open(struct blob_store *bs, const char *key, struct blob_reader **out)
+{
+    if (!blob_key_valid(key)) return ERR_NOT_FOUND;
+    struct blob_reader *r = calloc(1, sizeof *r);
+    if (!r) abort();
+    r->bs = bs;
+    int rc = bs->b->get_open(bs->impl, key, &r->h);
+    if (rc) {
+        free(r);
+        return rc;
+    }
+    r->plain = xmalloc(CHUNK);
+    r->cipher = xmalloc(CHUNK + ABYTES);
+    unsigned char head[sizeof MAGIC + HEADER], key32[32];
+    size_t got = 0;
+    rc = read_full(r, head, sizeof head, &got);
+    if (!rc && (got != sizeof head || memcmp(head, MAGIC, sizeof MAGIC) != 0)) rc = ERR_CRYPTO;
+    if (!rc) {
+        keyring_subkey(bs->k, KEYRING_BLOBS, key32);
+        if (crypto_secretstream_xchacha20poly1305_init_pull(&r->st, head + sizeof MAGIC, key32))
+            rc = ERR_CRYPTO;
+        sodium_memzero(key32, sizeof key32);
+    }
+    if (rc) {
+        blob_reader_close(r);
+        if (rc == ERR_CRYPTO) log_error("blob %s: damaged header", key);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+/* Decrypts the next chunk into r->plain. */
+static int pull_chunk(struct blob_reader *r)
+{
+    size_t got = 0;
+    int rc = read_full(r, r->cipher, CHUNK + ABYTES, &got);
+    if (rc) return rc;
+    if (got < ABYTES) return ERR_CRYPTO; /* cut short before the FINAL chunk */
+    unsigned long long mlen = 0;
+    unsigned char tag = 0;
+    if (crypto_secretstream_xchacha20poly1305_pull(&r->st, r->plain, &mlen, &tag, r->cipher, got, 0,
+                                                   0) != 0)
+        return ERR_CRYPTO;
+    if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL) {
+        unsigned char extra;
+        if ((rc = read_full(r, &extra, 1, &got))) return rc;
+        if (got) return ERR_CRYPTO; /* bytes after the end */
+        r->final = true;
+    } else if (got < CHUNK + ABYTES) {
+        return ERR_CRYPTO; /* a short chunk that is not the last */
+    }
+    r->len = (size_t)mlen;
+    r->pos = 0;
+    return 0;
+}
+
+int blob_reader_read(struct blob_reader *r, void *buf, size_t cap, size_t *n)
+{
+    *n = 0;
+    while (r->pos == r->len) {
+        if (r->final) return 0;
+        int rc = pull_chunk(r);
+        if (rc) return rc;
+    }
+    size_t take = r->len - r->pos < cap ? r->len - r->pos : cap;
+    memcpy(buf, r->plain + r->pos, take);
+    r->pos += take;
+    *n = take;
+    return 0;
+}
+
+void blob_reader_close(struct blob_reader *r)
+{
+    if (!r) return;
+    r->bs->b->get_close(r->h);
+    free(r->plain);
+    free(r->cipher);
+    free(r);
+}
+
+int blob_delete(struct blob_store *bs, const char *key)
+{
+    if (!blob_key_valid(key)) return ERR_BAD_REQUEST;
+    return bs->b->remove(bs->impl, key);
+}
+
+int blob_check(struct blob_store *bs)
+{
+    static const char probe[] = "strata health probe";
+    struct blob_writer *w;
+    int rc = blob_writer_open(bs, "health/probe", &w);
+    if (rc) return rc;
+    if ((rc = blob_writer_write(w, probe, sizeof probe))) {
+        blob_writer_abort(w);
+        return rc;
+    }
+    if ((rc = blob_writer_commit(w))) return rc;
+    struct blob_reader *r;
+    if ((rc = blob_reader_open(bs, "health/probe", &r))) return rc;
+    char back[sizeof probe];
+    size_t n = 0;
+    rc = blob_reader_read(r, back, sizeof back, &n);
+    blob_reader_close(r);
+    if (!rc && (n != sizeof probe || memcmp(back, probe, n) != 0)) rc = ERR_IO;
+    return rc;
+}

@@ -1,0 +1,57 @@
+/* blob.h — large objects (state files, later slugs and logs) as streams, behind one interface
+ * with a local-disk backend now and S3 next. Every blob is sealed on the way in and checked on
+ * the way out (libsodium secretstream, 64 KiB chunks): a flipped or truncated byte is an error,
+ * never data. No caller ever holds a whole blob in memory.
+ * Keys are relative paths of [A-Za-z0-9._/-] without "..". */
+#ifndef STRATA_BLOB_H
+#define STRATA_BLOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct keyring;
+struct blob_store;
+struct blob_writer;
+struct blob_reader;
+
+/* A raw-bytes backend; blob.c adds sealing on top. Handles are backend-owned. */
+struct blob_backend {
+    const char *name;
+    int (*put_open)(void *impl, const char *key, void **handle);
+    int (*put_write)(void *handle, const void *p, size_t n);
+    int (*put_commit)(void *handle); /* visible atomically; frees handle */
+    void (*put_abort)(void *handle); /* frees handle */
+    int (*get_open)(void *impl, const char *key, void **handle);     /* ERR_NOT_FOUND */
+    int (*get_read)(void *handle, void *buf, size_t cap, size_t *n); /* *n == 0 at end */
+    void (*get_close)(void *handle);
+    int (*remove)(void *impl, const char *key); /* absent is not an error */
+    void (*free)(void *impl);
+};
+
+/* Local-disk blob store under root (created when missing). The keyring must outlive the store.
+ * The caller frees *out with blob_store_free. */
+int blob_open_disk(const char *root, const struct keyring *k, struct blob_store **out);
+void blob_store_free(struct blob_store *bs);
+const char *blob_backend_name(const struct blob_store *bs);
+
+/* Writing: open, write any number of times, then exactly one of commit (the blob replaces any
+ * previous one with the key) or abort (nothing visible). Both free w. */
+int blob_writer_open(struct blob_store *bs, const char *key, struct blob_writer **w);
+int blob_writer_write(struct blob_writer *w, const void *p, size_t n);
+int blob_writer_commit(struct blob_writer *w);
+void blob_writer_abort(struct blob_writer *w);
+/* Plaintext bytes written so far. */
+int64_t blob_writer_size(const struct blob_writer *w);
+
+/* Reading: ERR_NOT_FOUND when absent; read returns *n == 0 at the verified end, ERR_CRYPTO when
+ * the stored bytes were altered or cut short. close frees r. */
+int blob_reader_open(struct blob_store *bs, const char *key, struct blob_reader **r);
+int blob_reader_read(struct blob_reader *r, void *buf, size_t cap, size_t *n);
+void blob_reader_close(struct blob_reader *r);
+
+int blob_delete(struct blob_store *bs, const char *key);
+
+/* Health probe: writes, reads back and deletes a small blob. */
+int blob_check(struct blob_store *bs);
+
+#endif

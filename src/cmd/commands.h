@@ -1,0 +1,9 @@
+/* commands.h — the subcommands of the strata binary, one file each. */
+#ifndef STRATA_COMMANDS_H
+#define STRATA_COMMANDS_H
+
+/* Each takes the arguments after its name and returns the process exit code. */
+int cmd_server(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+
+#endif

@@ -1,0 +1,48 @@
+/* main.c — the strata binary: a table of subcommands. */
+#include "app/settings.h"
+#include "cmd/commands.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *help;
+};
+
+static int cmd_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("strata %s (release sequence %d)\n", STRATA_VERSION, STRATA_RELEASE_SEQUENCE);
+    return 0;
+}
+
+static const struct command commands[] = {
+    {"server", cmd_server, "server --config FILE      run a node"},
+    {"config", cmd_config,
+     "config check --config FILE  validate a settings file and exit\n"
+     "  config keys                 list the settings keys"},
+    {"version", cmd_version, "version                   print the version"},
+    {0, 0, 0},
+};
+
+static int usage(FILE *f)
+{
+    fprintf(f, "usage: strata COMMAND [ARGS]\n\ncommands:\n");
+    for (const struct command *c = commands; c->name; c++)
+        fprintf(f, "  %s\n", c->help);
+    return f == stderr ? 2 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) return usage(stderr);
+    if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+        return usage(stdout);
+    for (const struct command *c = commands; c->name; c++)
+        if (strcmp(argv[1], c->name) == 0) return c->run(argc - 2, argv + 2);
+    fprintf(stderr, "strata: unknown command \"%s\"\n", argv[1]);
+    return usage(stderr);
+}

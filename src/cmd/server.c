@@ -1,0 +1,155 @@
+/* server.c — `strata server --config FILE`: validate settings, open the keyring before any
+ * data is touched, migrate, serve until SIGINT/SIGTERM. */
+#include "admin/iact.h"
+#include "app/app.h"
+#include "app/settings.h"
+#include "base/codec.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "blob/blob.h"
+#include "cmd/commands.h"
+#include "cmd/wiring.h"
+#include "http/http.h"
+#include "http/tls.h"
+#include "jsonapi/jsonapi.h"
+#include "keyring/keyring.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *const default_headers[] = {
+    "TFP-API-Version: 2.6",
+    "X-TFE-Version: " STRATA_VERSION,
+    "TFP-AppName: Strata",
+    "Cache-Control: no-store",
+    0,
+};
+
+static void respond_error(struct http_request *r, int err, const char *detail)
+{
+    jsonapi_error(r, err, detail, 0);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    log_info("signal %d: shutting down", (int)sig);
+    event_base_loopbreak(arg);
+}
+
+/* Database and keyring: an existing database is opened only with the right enc_password,
+ * and only then migrated. */
+static int open_data(const struct settings *s, struct store **store, struct keyring **kr)
+{
+    const char *dir = settings_str(s, SETTING_DISK_PATH);
+    char path[4200], err[512] = "";
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "strata: setting \"disk_path\": cannot create %s: %s\n", dir,
+                strerror(errno));
+        return ERR_CONFIG;
+    }
+    snprintf(path, sizeof path, "%s/strata.db", dir);
+    int rc = store_open_sqlite(path, store);
+    if (rc) {
+        fprintf(stderr, "strata: cannot open the database %s\n", path);
+        return rc;
+    }
+    bool existing = false;
+    rc = store_table_exists(*store, "keyring", &existing);
+    if (!rc && !existing) rc = store_migrate(*store);
+    if (!rc) rc = keyring_open(*store, settings_str(s, SETTING_ENC_PASSWORD), kr, err, sizeof err);
+    if (!rc && existing) rc = store_migrate(*store);
+    if (rc) fprintf(stderr, "strata: %s\n", err[0] ? err : "cannot prepare the database");
+    return rc;
+}
+
+static int serve(struct settings *s)
+{
+    struct app app = {.settings = s,
+                      .hostname = settings_str(s, SETTING_HOSTNAME),
+                      .started_at = codec_now_unix()};
+    struct event_base *base = 0;
+    struct http_server *http = 0;
+    struct event *sigint = 0, *sigterm = 0;
+    char err[1024] = "", cert[4200], key[4200];
+    int rc = open_data(s, &app.store, &app.keyring);
+    if (!rc) {
+        snprintf(cert, sizeof cert, "%s/blobs", settings_str(s, SETTING_DISK_PATH));
+        rc = blob_open_disk(cert, app.keyring, &app.blobs);
+    }
+    if (!rc && !*settings_str(s, SETTING_TLS_CERT_FILE)) {
+        snprintf(cert, sizeof cert, "%s/tls-cert.pem", settings_str(s, SETTING_DISK_PATH));
+        snprintf(key, sizeof key, "%s/tls-key.pem", settings_str(s, SETTING_DISK_PATH));
+        rc = tls_ensure_self_signed(cert, key, app.hostname, err, sizeof err);
+    } else {
+        snprintf(cert, sizeof cert, "%s", settings_str(s, SETTING_TLS_CERT_FILE));
+        snprintf(key, sizeof key, "%s", settings_str(s, SETTING_TLS_KEY_FILE));
+    }
+    wiring_hooks(&app);
+    if (!rc) rc = iact_ensure(&app);
+    if (!rc) {
+        base = event_base_new();
+        struct http_server_config cfg = {
+            .bind_port = settings_str(s, SETTING_HTTPS_PORT),
+            .cert_file = cert,
+            .key_file = key,
+            .app = &app,
+            .respond_error = respond_error,
+            .default_headers = default_headers,
+            .default_max_body = 16 * 1024 * 1024,
+        };
+        rc = http_server_new(base, &cfg, &http, err, sizeof err);
+    }
+    if (rc) {
+        if (err[0]) fprintf(stderr, "strata: %s\n", err);
+    } else {
+        wiring_routes(http);
+        sigint = evsignal_new(base, SIGINT, on_signal, base);
+        sigterm = evsignal_new(base, SIGTERM, on_signal, base);
+        event_add(sigint, 0);
+        event_add(sigterm, 0);
+        log_info("database %s, blobs %s, tls %s", store_backend_name(app.store),
+                 blob_backend_name(app.blobs), cert);
+        printf("Strata %s is running at https://%s\n", STRATA_VERSION, app.hostname);
+        printf("  first admin: curl --cacert %s https://%s/admin/retrieve-iact\n", cert,
+               app.hostname);
+        fflush(stdout);
+        event_base_dispatch(base);
+    }
+    if (sigint) event_free(sigint);
+    if (sigterm) event_free(sigterm);
+    http_server_free(http);
+    if (base) event_base_free(base);
+    blob_store_free(app.blobs);
+    keyring_free(app.keyring);
+    store_close(app.store);
+    return rc ? 1 : 0;
+}
+
+int cmd_server(int argc, char **argv)
+{
+    if (argc != 2 || strcmp(argv[0], "--config") != 0) {
+        fprintf(stderr, "usage: strata server --config FILE\n");
+        return 2;
+    }
+    if (sodium_init() < 0) {
+        fprintf(stderr, "strata: libsodium failed to initialise\n");
+        return 1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    struct settings s;
+    char err[1024];
+    if (settings_load(argv[1], &s, err, sizeof err)) {
+        fprintf(stderr, "strata: %s\n", err);
+        return 2;
+    }
+    int rc = serve(&s);
+    settings_free(&s);
+    return rc;
+}

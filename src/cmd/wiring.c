@@ -1,0 +1,33 @@
+/* wiring.c — the one place that lists every route table and connects the hooks that let a
+ * lower domain call a higher one. Adding a domain means adding its table here. */
+#include "cmd/wiring.h"
+#include "admin/iact.h"
+#include "app/app.h"
+#include "http/http.h"
+#include "meta/meta.h"
+#include "organizations/organization.h"
+#include "state/state.h"
+#include "teams/team.h"
+#include "tokens/token.h"
+#include "users/user.h"
+#include "workspaces/workspace.h"
+
+void wiring_hooks(struct app *app)
+{
+    app->authenticate = token_authenticate;
+    organization_on_created(team_on_org_created);
+    workspace_on_delete(state_on_workspace_delete);
+}
+
+void wiring_routes(struct http_server *s)
+{
+    http_server_routes(s, meta_routes);
+    http_server_routes(s, iact_routes);
+    http_server_routes(s, user_routes);
+    http_server_routes(s, organization_routes);
+    http_server_routes(s, team_routes);
+    http_server_routes(s, token_routes);
+    http_server_routes(s, workspace_routes);
+    http_server_routes(s, state_routes);
+    http_server_routes(s, state_upload_routes);
+}

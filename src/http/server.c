@@ -1,0 +1,699 @@
+/* server.c — connections, parsing and response writing. One request at a time per connection
+ * (the parser is paused while a response is in flight), keep-alive, TCP_NODELAY so a response's
+ * header and body writes do not wait on delayed ACKs. */
+#include "http/http.h"
+#include "http/tls.h"
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <http_parser.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/ssl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+enum {
+    MAX_HEADERS = 100,
+    MAX_URL = 8192,
+    STREAM_CHUNK = 64 * 1024,
+    WRITE_HIGH = 512 * 1024, /* stop pulling from a source above this much queued output */
+};
+
+struct route_table {
+    const struct http_route *routes;
+    struct route_table *next;
+};
+
+struct http_server {
+    struct event_base *base;
+    struct evconnlistener *listener;
+    SSL_CTX *ssl;
+    struct http_server_config cfg;
+    struct route_table *tables;
+};
+
+struct header {
+    char *name, *value;
+};
+
+struct conn;
+
+struct http_request {
+    struct conn *conn;
+    struct arena *arena;
+    enum http_verb method;
+    struct buf url;
+    char *path;
+    struct evkeyvalq *query; /* parsed lazily */
+    struct header headers[MAX_HEADERS];
+    int nheaders;
+    const struct http_route *route;
+    const char *pnames[8], *pvalues[8];
+    int nparams;
+    struct buf body;
+    struct http_sink sink;
+    bool has_sink;
+    int pending_error; /* decided before the body was read; answered at its end */
+    char *error_detail;
+    struct buf resp_headers;
+    bool responded;
+    void *user;
+};
+
+struct conn {
+    struct http_server *srv;
+    struct bufferevent *bev;
+    http_parser parser;
+    char remote[64];
+    struct http_request *req;
+    struct buf hfield, hvalue;
+    bool in_value;
+    bool keep_alive, close_after;
+    struct http_source src;
+    bool streaming, chunked, done_writing;
+};
+
+static void conn_free(struct conn *c);
+static void conn_process(struct conn *c);
+
+/* ---- request ---- */
+
+static struct http_request *req_new(struct conn *c)
+{
+    struct arena *a = arena_new();
+    struct http_request *r = arena_alloc(a, sizeof *r);
+    r->arena = a;
+    r->conn = c;
+    buf_init(&r->url, MAX_URL);
+    buf_init(&r->body, 0);
+    buf_init(&r->resp_headers, 64 * 1024);
+    return r;
+}
+
+static void req_free(struct http_request *r)
+{
+    if (!r) return;
+    if (r->has_sink) r->sink.abort(r->sink.arg);
+    if (r->query) {
+        evhttp_clear_headers(r->query);
+        free(r->query);
+    }
+    buf_release(&r->url);
+    buf_release(&r->body);
+    buf_release(&r->resp_headers);
+    arena_free(r->arena);
+}
+
+struct arena *http_req_arena(struct http_request *r)
+{
+    return r->arena;
+}
+
+enum http_verb http_req_method(const struct http_request *r)
+{
+    return r->method;
+}
+
+const char *http_req_path(const struct http_request *r)
+{
+    return r->path ? r->path : "";
+}
+
+const char *http_req_param(const struct http_request *r, const char *name)
+{
+    for (int i = 0; i < r->nparams; i++)
+        if (strcmp(r->pnames[i], name) == 0) return r->pvalues[i];
+    return 0;
+}
+
+const char *http_req_query(struct http_request *r, const char *name)
+{
+    if (!r->query) {
+        r->query = calloc(1, sizeof *r->query);
+        if (!r->query) abort();
+        TAILQ_INIT(r->query);
+        const char *q = strchr(r->url.data ? r->url.data : "", '?');
+        if (q) evhttp_parse_query_str(q + 1, r->query);
+    }
+    return evhttp_find_header(r->query, name);
+}
+
+const char *http_req_header(const struct http_request *r, const char *name)
+{
+    for (int i = 0; i < r->nheaders; i++)
+        if (strcasecmp(r->headers[i].name, name) == 0) return r->headers[i].value;
+    return 0;
+}
+
+const char *http_req_remote(const struct http_request *r)
+{
+    return r->conn->remote;
+}
+
+const char *http_req_body(const struct http_request *r, size_t *len)
+{
+    *len = r->body.len;
+    return r->body.data ? r->body.data : "";
+}
+
+void *http_req_user(const struct http_request *r)
+{
+    return r->user;
+}
+
+void http_req_set_user(struct http_request *r, void *user)
+{
+    r->user = user;
+}
+
+void http_set_header(struct http_request *r, const char *name, const char *value)
+{
+    char line[1024];
+    int n = snprintf(line, sizeof line, "%s: %s\r\n", name, value);
+    if (n > 0 && (size_t)n < sizeof line) buf_append(&r->resp_headers, line, (size_t)n);
+}
+
+/* ---- response ---- */
+
+static const char *reason(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Payload Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 422:
+        return "Unprocessable Entity";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return status >= 500 ? "Internal Server Error" : "Status";
+    }
+}
+
+static void write_head(struct http_request *r, int status, const char *ctype, int64_t length)
+{
+    struct conn *c = r->conn;
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", status, reason(status));
+    for (const char *const *h = c->srv->cfg.default_headers; h && *h; h++)
+        evbuffer_add_printf(out, "%s\r\n", *h);
+    if (r->resp_headers.len) evbuffer_add(out, r->resp_headers.data, r->resp_headers.len);
+    if (ctype) evbuffer_add_printf(out, "Content-Type: %s\r\n", ctype);
+    if (length >= 0)
+        evbuffer_add_printf(out, "Content-Length: %lld\r\n", (long long)length);
+    else
+        evbuffer_add_printf(out, "Transfer-Encoding: chunked\r\n");
+    if (!c->keep_alive || c->close_after) evbuffer_add_printf(out, "Connection: close\r\n");
+    evbuffer_add(out, "\r\n", 2);
+}
+
+void http_respond(struct http_request *r, int status, const char *content_type, const void *body,
+                  size_t len)
+{
+    if (r->responded) {
+        log_error("http: second response to %s ignored", r->path);
+        return;
+    }
+    r->responded = true;
+    bool no_body = status == 204 || status == 304;
+    write_head(r, status, no_body ? 0 : content_type, no_body ? 0 : (int64_t)len);
+    if (!no_body && len && r->method != HTTP_M_HEAD)
+        evbuffer_add(bufferevent_get_output(r->conn->bev), body, len);
+    r->conn->done_writing = true;
+}
+
+/* Pulls from the source until enough output is queued or the source ends. */
+static void pump(struct conn *c)
+{
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    char chunk[STREAM_CHUNK];
+    while (c->streaming && evbuffer_get_length(out) < WRITE_HIGH) {
+        size_t n = 0;
+        int rc = c->src.read(c->src.arg, chunk, sizeof chunk, &n);
+        if (rc) {
+            log_error("http: stream aborted: %s", err_name(rc));
+            c->src.close(c->src.arg);
+            c->streaming = false;
+            c->close_after = true;
+            c->keep_alive = false;
+            c->done_writing = true;
+            bufferevent_disable(c->bev, EV_READ);
+            return;
+        }
+        if (n == 0) {
+            if (c->chunked) evbuffer_add(out, "0\r\n\r\n", 5);
+            c->src.close(c->src.arg);
+            c->streaming = false;
+            c->done_writing = true;
+            break;
+        }
+        if (c->chunked) evbuffer_add_printf(out, "%zx\r\n", n);
+        evbuffer_add(out, chunk, n);
+        if (c->chunked) evbuffer_add(out, "\r\n", 2);
+    }
+}
+
+void http_respond_stream(struct http_request *r, int status, const char *content_type,
+                         int64_t length, struct http_source src)
+{
+    if (r->responded) {
+        src.close(src.arg);
+        return;
+    }
+    r->responded = true;
+    struct conn *c = r->conn;
+    write_head(r, status, content_type, length);
+    if (r->method == HTTP_M_HEAD) {
+        src.close(src.arg);
+        c->done_writing = true;
+        return;
+    }
+    c->src = src;
+    c->streaming = true;
+    c->chunked = length < 0;
+    pump(c);
+}
+
+/* ---- dispatch ---- */
+
+static enum http_verb map_method(unsigned m)
+{
+    switch (m) {
+    case HTTP_GET:
+        return HTTP_M_GET;
+    case HTTP_HEAD:
+        return HTTP_M_HEAD;
+    case HTTP_POST:
+        return HTTP_M_POST;
+    case HTTP_PUT:
+        return HTTP_M_PUT;
+    case HTTP_PATCH:
+        return HTTP_M_PATCH;
+    case HTTP_DELETE:
+        return HTTP_M_DELETE;
+    default:
+        return HTTP_M_OTHER;
+    }
+}
+
+static void fail_request(struct http_request *r, int err, const char *detail)
+{
+    if (!r->pending_error) {
+        r->pending_error = err;
+        r->error_detail = detail ? arena_strdup(r->arena, detail) : 0;
+    }
+}
+
+/* Finds the route; a path that exists under another method is 405. */
+static void route_request(struct http_request *r)
+{
+    bool path_known = false;
+    enum http_verb m = r->method == HTTP_M_HEAD ? HTTP_M_GET : r->method;
+    for (struct route_table *t = r->conn->srv->tables; t; t = t->next)
+        for (const struct http_route *rt = t->routes; rt->pattern; rt++) {
+            if (!http_route_match(rt->pattern, r->path, r->arena, r->pnames, r->pvalues,
+                                  &r->nparams))
+                continue;
+            path_known = true;
+            if (rt->method == m) {
+                r->route = rt;
+                return;
+            }
+        }
+    fail_request(r, path_known ? ERR_METHOD : ERR_NOT_FOUND, 0);
+}
+
+static int on_message_begin(http_parser *p)
+{
+    struct conn *c = p->data;
+    req_free(c->req);
+    c->req = req_new(c);
+    c->in_value = false;
+    buf_reset(&c->hfield);
+    buf_reset(&c->hvalue);
+    return 0;
+}
+
+static int on_url(http_parser *p, const char *at, size_t n)
+{
+    struct conn *c = p->data;
+    if (buf_append(&c->req->url, at, n)) fail_request(c->req, ERR_TOO_LARGE, "URL too long");
+    return 0;
+}
+
+static void push_header(struct conn *c)
+{
+    struct http_request *r = c->req;
+    if (!c->hfield.len) return;
+    if (r->nheaders < MAX_HEADERS) {
+        r->headers[r->nheaders].name = arena_strndup(r->arena, c->hfield.data, c->hfield.len);
+        r->headers[r->nheaders].value =
+            arena_strndup(r->arena, c->hvalue.data ? c->hvalue.data : "", c->hvalue.len);
+        r->nheaders++;
+    } else {
+        fail_request(r, ERR_BAD_REQUEST, "too many headers");
+    }
+    buf_reset(&c->hfield);
+    buf_reset(&c->hvalue);
+}
+
+static int on_header_field(http_parser *p, const char *at, size_t n)
+{
+    struct conn *c = p->data;
+    if (c->in_value) push_header(c);
+    c->in_value = false;
+    if (buf_append(&c->hfield, at, n)) fail_request(c->req, ERR_BAD_REQUEST, "header too long");
+    return 0;
+}
+
+static int on_header_value(http_parser *p, const char *at, size_t n)
+{
+    struct conn *c = p->data;
+    c->in_value = true;
+    if (buf_append(&c->hvalue, at, n)) fail_request(c->req, ERR_BAD_REQUEST, "header too long");
+    return 0;
+}
+
+static int on_headers_complete(http_parser *p)
+{
+    struct conn *c = p->data;
+    struct http_request *r = c->req;
+    push_header(c);
+    r->method = map_method(p->method);
+    c->keep_alive = http_should_keep_alive(p);
+    struct evhttp_uri *u =
+        evhttp_uri_parse_with_flags(r->url.data ? r->url.data : "/", EVHTTP_URI_NONCONFORMANT);
+    const char *raw = u ? evhttp_uri_get_path(u) : 0;
+    char *decoded = raw ? evhttp_uridecode(raw, 0, 0) : 0;
+    r->path = arena_strdup(r->arena, decoded ? decoded : "/");
+    free(decoded);
+    if (u) evhttp_uri_free(u);
+    if (!u) fail_request(r, ERR_BAD_REQUEST, "malformed request URL");
+    if (!r->pending_error) route_request(r);
+    int64_t max =
+        r->route && r->route->max_body ? r->route->max_body : c->srv->cfg.default_max_body;
+    if (!r->pending_error && !(p->flags & F_CHUNKED) && p->content_length != ULLONG_MAX &&
+        p->content_length > (uint64_t)max) {
+        /* refuse at once rather than read a body we will throw away */
+        fail_request(r, ERR_TOO_LARGE, "the request body is larger than this endpoint accepts");
+        c->close_after = true;
+    }
+    r->body.max = (size_t)max;
+    if (!r->pending_error && r->route->upload) {
+        int rc = r->route->upload(r, c->srv->cfg.app, &r->sink);
+        if (rc)
+            fail_request(r, rc, 0);
+        else
+            r->has_sink = true;
+    }
+    const char *expect = http_req_header(r, "Expect");
+    if (expect && strcasecmp(expect, "100-continue") == 0 && !r->pending_error)
+        evbuffer_add_printf(bufferevent_get_output(c->bev), "HTTP/1.1 100 Continue\r\n\r\n");
+    if (c->close_after) {
+        /* answer now and stop reading */
+        c->srv->cfg.respond_error(r, r->pending_error, r->error_detail);
+        bufferevent_disable(c->bev, EV_READ);
+        return 2; /* parser error: stop here */
+    }
+    return 0;
+}
+
+static int on_body(http_parser *p, const char *at, size_t n)
+{
+    struct conn *c = p->data;
+    struct http_request *r = c->req;
+    if (r->pending_error) return 0;
+    if (r->has_sink) {
+        int rc = r->sink.write(r->sink.arg, at, n);
+        if (rc) {
+            r->has_sink = false;
+            r->sink.abort(r->sink.arg);
+            fail_request(r, rc, 0);
+        }
+    } else if (buf_append(&r->body, at, n)) {
+        fail_request(r, ERR_TOO_LARGE, "the request body is larger than this endpoint accepts");
+    }
+    return 0;
+}
+
+static int on_message_complete(http_parser *p)
+{
+    struct conn *c = p->data;
+    struct http_request *r = c->req;
+    http_parser_pause(p, 1);
+    if (r->pending_error) {
+        c->srv->cfg.respond_error(r, r->pending_error, r->error_detail);
+    } else if (r->has_sink) {
+        r->has_sink = false;
+        r->sink.finish(r, r->sink.arg);
+    } else {
+        r->route->handler(r, c->srv->cfg.app);
+    }
+    if (!r->responded) {
+        log_error("http: %s answered nothing", r->path);
+        c->srv->cfg.respond_error(r, ERR_INTERNAL, 0);
+    }
+    return 0;
+}
+
+static const http_parser_settings parser_settings = {
+    .on_message_begin = on_message_begin,
+    .on_url = on_url,
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_message_complete = on_message_complete,
+};
+
+/* ---- connection ---- */
+
+/* Feeds buffered input to the parser until it pauses for a response or runs dry. */
+static void conn_process(struct conn *c)
+{
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    while (evbuffer_get_length(in) && HTTP_PARSER_ERRNO(&c->parser) == HPE_OK) {
+        struct evbuffer_iovec v;
+        if (evbuffer_peek(in, -1, 0, &v, 1) < 1) break;
+        size_t used = http_parser_execute(&c->parser, &parser_settings, v.iov_base, v.iov_len);
+        evbuffer_drain(in, used);
+        if (!c->bev) return;
+    }
+    enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
+    if (e == HPE_OK || e == HPE_PAUSED) return;
+    /* malformed input: answer once if nothing was answered, then close */
+    c->close_after = true;
+    bufferevent_disable(c->bev, EV_READ);
+    if (c->req && !c->req->responded) {
+        c->srv->cfg.respond_error(c->req, ERR_BAD_REQUEST, http_errno_description(e));
+    } else if (!c->req) {
+        conn_free(c);
+    }
+}
+
+static void conn_free(struct conn *c)
+{
+    if (c->streaming) c->src.close(c->src.arg);
+    req_free(c->req);
+    buf_release(&c->hfield);
+    buf_release(&c->hvalue);
+    bufferevent_free(c->bev);
+    free(c);
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    conn_process(arg);
+}
+
+static void on_write(struct bufferevent *bev, void *arg)
+{
+    struct conn *c = arg;
+    struct evbuffer *out = bufferevent_get_output(bev);
+    if (c->streaming) {
+        pump(c);
+        if (c->streaming) return;
+    }
+    if (!c->done_writing || evbuffer_get_length(out) > 0) {
+        bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
+        return;
+    }
+    /* the response is on the wire: next request, or close */
+    c->done_writing = false;
+    req_free(c->req);
+    c->req = 0;
+    if (c->close_after || !c->keep_alive) {
+        conn_free(c);
+        return;
+    }
+    bufferevent_setwatermark(bev, EV_WRITE, WRITE_HIGH / 2, 0);
+    http_parser_pause(&c->parser, 0);
+    conn_process(c);
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    struct conn *c = arg;
+    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) conn_free(c);
+}
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
+                      void *arg)
+{
+    (void)l;
+    (void)salen;
+    struct http_server *s = arg;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    SSL *ssl = SSL_new(s->ssl);
+    struct bufferevent *bev =
+        ssl ? bufferevent_openssl_socket_new(s->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                             BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS)
+            : 0;
+    if (!bev) {
+        if (ssl) SSL_free(ssl);
+        close(fd);
+        return;
+    }
+    bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+    struct conn *c = calloc(1, sizeof *c);
+    if (!c) abort();
+    c->srv = s;
+    c->bev = bev;
+    buf_init(&c->hfield, 1024);
+    buf_init(&c->hvalue, 16 * 1024);
+    if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, c->remote, sizeof c->remote);
+    else
+        inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, c->remote, sizeof c->remote);
+    http_parser_init(&c->parser, HTTP_REQUEST);
+    c->parser.data = c;
+    struct timeval tv = {300, 0};
+    bufferevent_set_timeouts(bev, &tv, &tv);
+    bufferevent_setwatermark(bev, EV_WRITE, WRITE_HIGH / 2, 0);
+    bufferevent_setcb(bev, on_read, on_write, on_event, c);
+    bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+/* A dual-stack listening socket when IPv6 is there, IPv4 otherwise. */
+static int listen_socket(const char *port, char *err, size_t errlen)
+{
+    int one = 1, zero = 0, p = atoi(port);
+    int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd >= 0) {
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        struct sockaddr_in6 a6 = {
+            .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)p), .sin6_addr = in6addr_any};
+        if (bind(fd, (struct sockaddr *)&a6, sizeof a6) == 0 && listen(fd, 512) == 0) return fd;
+        close(fd);
+    }
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        snprintf(err, errlen, "https_port %s: socket: %s", port, strerror(errno));
+        return -1;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    struct sockaddr_in a4 = {
+        .sin_family = AF_INET, .sin_port = htons((uint16_t)p), .sin_addr = {htonl(INADDR_ANY)}};
+    if (bind(fd, (struct sockaddr *)&a4, sizeof a4) != 0 || listen(fd, 512) != 0) {
+        snprintf(err, errlen, "https_port %s: cannot listen: %s", port, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int http_server_new(struct event_base *base, const struct http_server_config *cfg,
+                    struct http_server **out, char *err, size_t errlen)
+{
+    SSL_CTX *ssl = tls_server_ctx(cfg->cert_file, cfg->key_file, err, errlen);
+    if (!ssl) return ERR_CONFIG;
+    int fd = listen_socket(cfg->bind_port, err, errlen);
+    if (fd < 0) {
+        SSL_CTX_free(ssl);
+        return ERR_IO;
+    }
+    struct http_server *s = calloc(1, sizeof *s);
+    if (!s) abort();
+    s->base = base;
+    s->ssl = ssl;
+    s->cfg = *cfg;
+    s->listener = evconnlistener_new(base, on_accept, s, LEV_OPT_CLOSE_ON_FREE, -1, fd);
+    if (!s->listener) {
+        snprintf(err, errlen, "https_port %s: cannot listen", cfg->bind_port);
+        close(fd);
+        SSL_CTX_free(ssl);
+        free(s);
+        return ERR_IO;
+    }
+    *out = s;
+    return 0;
+}
+
+void http_server_routes(struct http_server *s, const struct http_route *table)
+{
+    struct route_table *t = calloc(1, sizeof *t);
+    if (!t) abort();
+    t->routes = table;
+    struct route_table **tail = &s->tables;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = t;
+}
+
+void http_server_free(struct http_server *s)
+{
+    if (!s) return;
+    evconnlistener_free(s->listener);
+    SSL_CTX_free(s->ssl);
+    while (s->tables) {
+        struct route_table *t = s->tables;
+        s->tables = t->next;
+        free(t);
+    }
+    free(s);
+}

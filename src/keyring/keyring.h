@@ -1,0 +1,37 @@
+/* keyring.h — enc_password → key-encryption key (Argon2id) → the data key (random, stored
+ * wrapped in the database so every node opens the same one) → subkeys per purpose.
+ * Sealing is XChaCha20-Poly1305: tampering is detected, never silently accepted.
+ * Thread safety: read-only after keyring_open, shareable between threads. */
+#ifndef STRATA_KEYRING_H
+#define STRATA_KEYRING_H
+
+#include <stddef.h>
+
+struct arena;
+struct store;
+struct keyring;
+
+enum keyring_purpose {
+    KEYRING_VALUES = 1, /* sealed database values (secrets, outputs, tokens' plaintext) */
+    KEYRING_BLOBS = 2,  /* blob streams (state files, logs) */
+    KEYRING_URLS = 3,   /* HMAC of signed blob URLs */
+};
+
+/* Opens the keyring stored in the database, creating it on first start. Returns ERR_CONFIG when
+ * enc_password does not open the existing data key (err says so), ERR_IO on database errors.
+ * Nothing is written when the password is wrong. The caller frees *out with keyring_free. */
+int keyring_open(struct store *s, const char *enc_password, struct keyring **out, char *err,
+                 size_t errlen);
+void keyring_free(struct keyring *k);
+
+/* 32-byte subkey for a purpose, written to out. */
+void keyring_subkey(const struct keyring *k, enum keyring_purpose purpose, unsigned char out[32]);
+
+/* Seals bytes into base64 text (nonce || ciphertext), owned by the arena. */
+char *keyring_seal(const struct keyring *k, struct arena *a, const void *p, size_t n);
+/* Opens text made by keyring_seal; ERR_CRYPTO when it was tampered with or is not ours.
+ * *out is NUL-terminated arena memory. */
+int keyring_unseal(const struct keyring *k, struct arena *a, const char *sealed,
+                   unsigned char **out, size_t *out_len);
+
+#endif

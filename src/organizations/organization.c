@@ -1,0 +1,87 @@
+/* organization.c — organization rules: names, who may create, the created hooks. */
+#include "organizations/organization_int.h"
+#include "base/codec.h"
+#include "store/store.h"
+
+#include <ctype.h>
+#include <string.h>
+
+static int (*created_hooks[4])(struct ctx *, const char *);
+static int ncreated_hooks;
+
+void organization_on_created(int (*fn)(struct ctx *c, const char *org))
+{
+    if (ncreated_hooks < 4) created_hooks[ncreated_hooks++] = fn;
+}
+
+int organization_get(struct ctx *c, const char *name, struct organization *out)
+{
+    int rc = authz_org(c, name);
+    if (rc) return ctx_fail(c, rc, "organization \"%s\" not found", name);
+    rc = organization_db_get(c, name, out);
+    if (rc == ERR_NOT_FOUND) return ctx_fail(c, rc, "organization \"%s\" not found", name);
+    return rc;
+}
+
+static bool valid_name(const char *n)
+{
+    size_t len = strlen(n);
+    if (len == 0 || len > 40) return false;
+    for (; *n; n++)
+        if (!isalnum((unsigned char)*n) && *n != '-' && *n != '_') return false;
+    return true;
+}
+
+static int check_mode(struct ctx *c, const char *mode)
+{
+    if (strcmp(mode, "remote") && strcmp(mode, "local") && strcmp(mode, "agent"))
+        return ctx_fail_at(c, ERR_INVALID, "/data/attributes/default-execution-mode",
+                           "default-execution-mode must be \"remote\", \"local\" or \"agent\"");
+    return 0;
+}
+
+int organization_create(struct ctx *c, struct organization *o)
+{
+    if (!authz_site_admin(c))
+        return ctx_fail(c, ERR_FORBIDDEN, "only site administrators can create organizations");
+    if (!o->name || !valid_name(o->name))
+        return ctx_fail_at(c, ERR_INVALID, "/data/attributes/name",
+                           "name must be 1-40 letters, numbers, - and _");
+    if (!o->email || !strchr(o->email, '@'))
+        return ctx_fail_at(c, ERR_INVALID, "/data/attributes/email", "email must be an address");
+    if (!o->default_execution_mode) o->default_execution_mode = "remote";
+    int rc = check_mode(c, o->default_execution_mode);
+    if (rc) return rc;
+    o->external_id = codec_new_id(c->a, "org");
+    o->created_at = codec_now_iso(c->a);
+    if ((rc = store_begin(c->app->store))) return rc;
+    rc = organization_db_insert(c, o);
+    if (rc == ERR_CONFLICT)
+        rc = ctx_fail_at(c, ERR_INVALID, "/data/attributes/name", "Name has already been taken");
+    for (int i = 0; !rc && i < ncreated_hooks; i++)
+        rc = created_hooks[i](c, o->name);
+    if (rc) {
+        store_rollback(c->app->store);
+        return rc;
+    }
+    return store_commit(c->app->store);
+}
+
+int organization_update(struct ctx *c, struct organization *o)
+{
+    if (o->email && !strchr(o->email, '@'))
+        return ctx_fail_at(c, ERR_INVALID, "/data/attributes/email", "email must be an address");
+    int rc = check_mode(c, o->default_execution_mode);
+    if (rc) return rc;
+    return organization_db_update(c, o);
+}
+
+int organization_delete(struct ctx *c, const char *name)
+{
+    struct organization o;
+    int rc = organization_get(c, name, &o);
+    if (rc) return rc;
+    if (c->who.kind != PRINCIPAL_USER)
+        return ctx_fail(c, ERR_FORBIDDEN, "organizations are deleted by their owners");
+    return organization_db_delete(c, name);
+}

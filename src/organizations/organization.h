@@ -1,0 +1,26 @@
+/* organization.h — TFE organizations: the top of the tenancy tree. The id of an organization
+ * is its name, as in TFE. Only site administrators create them; the creator joins the owners
+ * team (made by teams/ through the created hook). */
+#ifndef STRATA_ORGANIZATION_H
+#define STRATA_ORGANIZATION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct ctx;
+#include "http/http.h"
+
+struct organization {
+    const char *name, *external_id, *email, *default_execution_mode, *created_at;
+};
+
+/* Reads an organization the caller may see; ERR_NOT_FOUND otherwise. */
+int organization_get(struct ctx *c, const char *name, struct organization *out);
+
+/* Runs after an organization row is inserted, inside the same transaction; a failure rolls the
+ * creation back. At most 4 hooks; registered once at start. */
+void organization_on_created(int (*fn)(struct ctx *c, const char *org));
+
+extern const struct http_route organization_routes[];
+
+#endif

@@ -1,0 +1,129 @@
+/* organization_api.c — TFE API: Organizations and the entitlement set
+ * (developer.hashicorp.com/terraform/enterprise/api-docs/organizations). */
+#include "organizations/organization_int.h"
+#include "http/http.h"
+#include "jsonapi/jsonapi.h"
+
+#include <string.h>
+
+static json_t *encode(struct ctx *c, const struct organization *o)
+{
+    json_t *perms =
+        json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:b}", "can-update", 1, "can-destroy",
+                  c->who.kind == PRINCIPAL_USER, "can-access-via-teams", 1, "can-create-workspace",
+                  1, "can-create-team", 1, "can-manage-users", 1, "can-update-api-token", 1);
+    json_t *attrs = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:b, s:b, s:s, s:b, s:s}", "name", o->name,
+        "external-id", o->external_id, "email", o->email, "created-at", o->created_at,
+        "default-execution-mode", o->default_execution_mode, "permissions", perms,
+        "two-factor-conformant", 1, "cost-estimation-enabled", 0, "saml-enabled", 0,
+        "collaborator-auth-policy", "password", "assessments-enforced", 0, "plan", "enterprise");
+    return jsonapi_resource_new("organizations", o->name, attrs, 0,
+                                arena_printf(c->a, "/api/v2/organizations/%s", o->name));
+}
+
+static int read_attrs(struct ctx *c, struct http_request *r, struct organization *o)
+{
+    struct jsonapi_body b;
+    int rc = jsonapi_parse(r, "organizations", false, &b);
+    if (!rc) rc = jsonapi_attr_string(&b, "name", &o->name, 0);
+    if (!rc) rc = jsonapi_attr_string(&b, "email", &o->email, 0);
+    if (!rc) rc = jsonapi_attr_string(&b, "default-execution-mode", &o->default_execution_mode, 0);
+    return rc ? ctx_fail_body(c, rc, &b) : 0;
+}
+
+static void create(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    struct organization o = {0};
+    int rc = read_attrs(&c, r, &o);
+    if (!rc) rc = organization_create(&c, &o);
+    if (rc) return api_fail(&c, rc);
+    jsonapi_respond(r, 201, jsonapi_doc_new(encode(&c, &o)));
+}
+
+static void show(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    struct organization o;
+    int rc = organization_get(&c, http_req_param(r, "name"), &o);
+    if (rc) return api_fail(&c, rc);
+    jsonapi_respond(r, 200, jsonapi_doc_new(encode(&c, &o)));
+}
+
+static void update(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    struct organization o, in = {0};
+    int rc = organization_get(&c, http_req_param(r, "name"), &o);
+    if (!rc) rc = read_attrs(&c, r, &in);
+    if (!rc && in.name && strcmp(in.name, o.name) != 0)
+        rc = ctx_fail_at(&c, ERR_INVALID, "/data/attributes/name",
+                         "renaming an organization is not supported");
+    if (in.email) o.email = in.email;
+    if (in.default_execution_mode) o.default_execution_mode = in.default_execution_mode;
+    if (!rc) rc = organization_update(&c, &o);
+    if (rc) return api_fail(&c, rc);
+    jsonapi_respond(r, 200, jsonapi_doc_new(encode(&c, &o)));
+}
+
+static void destroy(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    int rc = organization_delete(&c, http_req_param(r, "name"));
+    if (rc) return api_fail(&c, rc);
+    http_respond(r, 204, 0, 0, 0);
+}
+
+static void list(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    struct page p;
+    struct organization *orgs;
+    size_t n;
+    int64_t total;
+    int rc = page_parse(&c, &p);
+    if (!rc) rc = organization_db_list(&c, &p, &orgs, &n, &total);
+    if (rc) return api_fail(&c, rc);
+    json_t *data = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(data, encode(&c, &orgs[i]));
+    json_t *doc = jsonapi_doc_new(data);
+    page_annotate(&c, doc, "/api/v2/organizations", &p, total);
+    jsonapi_respond(r, 200, doc);
+}
+
+static void entitlements(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    struct organization o;
+    int rc = organization_get(&c, http_req_param(r, "name"), &o);
+    if (rc) return api_fail(&c, rc);
+    /* what this release really offers: state storage with local execution. "operations" stays
+     * false until Strata runs plans itself: the CLI then executes locally whatever the
+     * workspace's execution mode, instead of failing on endpoints that do not exist yet. */
+    json_t *attrs = json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b}",
+                              "operations", 0, "state-storage", 1, "private-module-registry", 0,
+                              "teams", 1, "vcs-integrations", 0, "sentinel", 0, "cost-estimation",
+                              0, "sso", 0, "audit-logging", 0, "agents", 0, "global-run-tasks", 0,
+                              "run-tasks", 0, "self-serve-billing", 0);
+    jsonapi_respond(
+        r, 200,
+        jsonapi_doc_new(jsonapi_resource_new("entitlement-sets", o.external_id, attrs, 0, 0)));
+}
+
+const struct http_route organization_routes[] = {
+    {HTTP_M_POST, "/api/v2/organizations", create, 0, 0},
+    {HTTP_M_GET, "/api/v2/organizations", list, 0, 0},
+    {HTTP_M_GET, "/api/v2/organizations/:name", show, 0, 0},
+    {HTTP_M_PATCH, "/api/v2/organizations/:name", update, 0, 0},
+    {HTTP_M_DELETE, "/api/v2/organizations/:name", destroy, 0, 0},
+    {HTTP_M_GET, "/api/v2/organizations/:name/entitlement-set", entitlements, 0, 0},
+    {0, 0, 0, 0, 0},
+};

@@ -1,0 +1,83 @@
+/* store.h — the SQL database behind one small interface. Domains write portable SQL ($1 params,
+ * TEXT/BIGINT/BOOLEAN) in their *_db.c files; a backend only drives the connection. Results are
+ * materialised into the caller's arena, so no cursor outlives a call.
+ * Thread safety: one connection, serialised by a mutex inside; a transaction pins it. */
+#ifndef STRATA_STORE_H
+#define STRATA_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct arena;
+
+enum store_arg_type { STORE_TEXT, STORE_INT, STORE_NULL, STORE_BOOL };
+
+struct store_arg {
+    enum store_arg_type type;
+    const char *text;
+    int64_t i;
+};
+
+#define S_TEXT(s) ((struct store_arg){.type = (s) ? STORE_TEXT : STORE_NULL, .text = (s)})
+#define S_INT(n) ((struct store_arg){.type = STORE_INT, .i = (n)})
+#define S_BOOL(b) ((struct store_arg){.type = STORE_BOOL, .i = (b) ? 1 : 0})
+#define S_NULL ((struct store_arg){.type = STORE_NULL})
+#define S_ARGS(...)                                                                                \
+    ((const struct store_arg[]){__VA_ARGS__}),                                                     \
+        (sizeof((const struct store_arg[]){__VA_ARGS__}) / sizeof(struct store_arg))
+
+/* Rows of a query; cells are NUL-terminated text (NULL for SQL NULL), owned by the arena. */
+struct store_result {
+    size_t nrows, ncols;
+    char **cells; /* row-major */
+};
+
+/* A backend: one struct of function pointers, chosen once at start. */
+struct store_backend {
+    const char *name;
+    /* Runs sql with args. When res is non-NULL, rows are copied into res (arena memory).
+     * *changes gets the affected row count when non-NULL. Errors: ERR_CONFLICT on a unique
+     * violation, ERR_IO otherwise (the backend's own text goes to the log only). */
+    int (*exec)(void *conn, struct arena *a, const char *sql, const struct store_arg *args,
+                size_t nargs, struct store_result *res, int64_t *changes);
+    /* Sets *exists for a table name in the current schema. */
+    int (*table_exists)(void *conn, const char *name, bool *exists);
+    /* Runs a multi-statement script (migrations) without parameters. */
+    int (*script)(void *conn, const char *sql);
+    void (*close)(void *conn);
+};
+
+struct store;
+
+/* Opens the embedded SQLite database at path (created when missing, WAL mode). */
+int store_open_sqlite(const char *path, struct store **out);
+void store_close(struct store *s);
+const char *store_backend_name(const struct store *s);
+
+/* Statement helpers; all return 0 or a negative ERR_*. */
+int store_exec(struct store *s, const char *sql, const struct store_arg *args, size_t nargs,
+               int64_t *changes);
+int store_query(struct store *s, struct arena *a, const char *sql, const struct store_arg *args,
+                size_t nargs, struct store_result *res);
+
+/* Whether a table exists (tells a new database from an existing one before migrating). */
+int store_table_exists(struct store *s, const char *name, bool *exists);
+/* Runs a multi-statement script with no parameters (migrations). */
+int store_script(struct store *s, const char *sql);
+
+/* Transactions: begin pins the connection to the calling thread until commit/rollback. */
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+void store_rollback(struct store *s);
+
+/* Accessors over a result. */
+const char *store_cell(const struct store_result *r, size_t row, size_t col);
+int64_t store_cell_int(const struct store_result *r, size_t row, size_t col);
+bool store_cell_bool(const struct store_result *r, size_t row, size_t col);
+
+/* Applies the embedded migrations not yet recorded in schema_migrations, each in its own
+ * transaction. Returns 0 or ERR_IO. */
+int store_migrate(struct store *s);
+
+#endif

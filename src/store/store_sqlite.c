@@ -1,0 +1,148 @@
+/* store_sqlite.c — the embedded backend. $1..$n placeholders are SQLite named parameters, bound
+ * by looking up "$<n>", so the same SQL text runs on PostgreSQL. */
+#include "store/store_int.h"
+#include "base/arena.h"
+#include "base/err.h"
+#include "base/log.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+static int bind_args(sqlite3_stmt *st, const struct store_arg *args, size_t nargs)
+{
+    for (size_t i = 0; i < nargs; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "$%zu", i + 1);
+        int idx = sqlite3_bind_parameter_index(st, name);
+        if (idx == 0) continue; /* a parameter the statement does not use */
+        int rc;
+        switch (args[i].type) {
+        case STORE_TEXT:
+            rc = sqlite3_bind_text(st, idx, args[i].text, -1, SQLITE_STATIC);
+            break;
+        case STORE_INT:
+        case STORE_BOOL:
+            rc = sqlite3_bind_int64(st, idx, args[i].i);
+            break;
+        default:
+            rc = sqlite3_bind_null(st, idx);
+            break;
+        }
+        if (rc != SQLITE_OK) return rc;
+    }
+    return SQLITE_OK;
+}
+
+static int map_error(sqlite3 *db, int rc, const char *sql)
+{
+    int ext = sqlite3_extended_errcode(db);
+    if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) return ERR_CONFLICT;
+    log_error("sqlite: %s (%d) in: %.120s", sqlite3_errmsg(db), rc, sql);
+    return ERR_IO;
+}
+
+/* Appends one row to res, growing the cell array inside the arena. */
+static void add_row(struct arena *a, sqlite3_stmt *st, struct store_result *res, size_t *cap)
+{
+    size_t nc = res->ncols;
+    if (res->nrows == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 8;
+        char **cells = arena_alloc(a, ncap * nc * sizeof(char *) + 1);
+        if (res->cells) memcpy(cells, res->cells, res->nrows * nc * sizeof(char *));
+        res->cells = cells;
+        *cap = ncap;
+    }
+    for (size_t c = 0; c < nc; c++) {
+        const unsigned char *t = sqlite3_column_text(st, (int)c);
+        res->cells[res->nrows * nc + c] =
+            t ? arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(st, (int)c)) : 0;
+    }
+    res->nrows++;
+}
+
+static int sqlite_exec(void *conn, struct arena *a, const char *sql, const struct store_arg *args,
+                       size_t nargs, struct store_result *res, int64_t *changes)
+{
+    sqlite3 *db = conn;
+    sqlite3_stmt *st = 0;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, 0);
+    if (rc != SQLITE_OK) return map_error(db, rc, sql);
+    rc = bind_args(st, args, nargs);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return map_error(db, rc, sql);
+    }
+    size_t cap = 0;
+    if (res) res->ncols = (size_t)sqlite3_column_count(st);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (res) add_row(a, st, res, &cap);
+    int out = 0;
+    if (rc != SQLITE_DONE) out = map_error(db, rc, sql);
+    sqlite3_finalize(st);
+    if (!out && changes) *changes = sqlite3_changes64(db);
+    return out;
+}
+
+static int sqlite_table_exists(void *conn, const char *name, bool *exists)
+{
+    sqlite3_stmt *st = 0;
+    int rc = sqlite3_prepare_v2(conn,
+                                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                                "name = ?1",
+                                -1, &st, 0);
+    if (rc != SQLITE_OK) return map_error(conn, rc, "table_exists");
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    *exists = rc == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ERR_IO;
+}
+
+static int sqlite_script(void *conn, const char *sql)
+{
+    char *msg = 0;
+    if (sqlite3_exec(conn, sql, 0, 0, &msg) != SQLITE_OK) {
+        log_error("sqlite: %s", msg ? msg : "script failed");
+        sqlite3_free(msg);
+        return ERR_IO;
+    }
+    return 0;
+}
+
+static void sqlite_close(void *conn)
+{
+    sqlite3_close_v2(conn);
+}
+
+const struct store_backend store_sqlite_backend = {
+    .name = "sqlite",
+    .exec = sqlite_exec,
+    .table_exists = sqlite_table_exists,
+    .script = sqlite_script,
+    .close = sqlite_close,
+};
+
+int store_open_sqlite(const char *path, struct store **out)
+{
+    sqlite3 *db = 0;
+    int rc = sqlite3_open_v2(path, &db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, 0);
+    if (rc != SQLITE_OK) {
+        log_error("sqlite: cannot open %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close_v2(db);
+        return ERR_IO;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                          "PRAGMA foreign_keys=ON;";
+    char *msg = 0;
+    if (sqlite3_exec(db, pragmas, 0, 0, &msg) != SQLITE_OK) {
+        log_error("sqlite: %s", msg ? msg : "pragma failed");
+        sqlite3_free(msg);
+        sqlite3_close_v2(db);
+        return ERR_IO;
+    }
+    *out = store_wrap(&store_sqlite_backend, db);
+    return 0;
+}

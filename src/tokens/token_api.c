@@ -1,0 +1,170 @@
+/* token_api.c — TFE API: User Tokens, Organization Tokens, Team Tokens
+ * (developer.hashicorp.com/terraform/enterprise/api-docs/user-tokens, .../organization-tokens,
+ * .../team-tokens). */
+#include "tokens/token_int.h"
+#include "http/http.h"
+#include "jsonapi/jsonapi.h"
+#include "teams/team.h"
+
+static json_t *encode(struct ctx *c, const struct token *t)
+{
+    (void)c;
+    json_t *attrs = json_pack("{s:s, s:o, s:s, s:n}", "created-at", t->created_at, "last-used-at",
+                              t->last_used_at ? json_string(t->last_used_at) : json_null(),
+                              "description", t->description ? t->description : "", "expired-at");
+    if (t->plaintext) json_object_set_new(attrs, "token", json_string(t->plaintext));
+    json_t *rels = json_pack("{s:o}", "created-by", jsonapi_rel_new("users", t->created_by));
+    return jsonapi_resource_new("authentication-tokens", t->id, attrs, rels, 0);
+}
+
+static void respond_issued(struct ctx *c, int rc, const struct token *t)
+{
+    if (rc) return api_fail(c, rc);
+    jsonapi_respond(c->req, 201, jsonapi_doc_new(encode(c, t)));
+}
+
+static const char *read_description(struct ctx *c, int *rc)
+{
+    struct jsonapi_body b;
+    const char *d = 0;
+    *rc = jsonapi_parse(c->req, "authentication-tokens", true, &b);
+    if (!*rc) *rc = jsonapi_attr_string(&b, "description", &d, 0);
+    if (*rc) *rc = ctx_fail_body(c, *rc, &b);
+    return d;
+}
+
+/* User tokens belong to the calling user; another user's list answers 404. */
+static int own_user(struct ctx *c, const char *user_id)
+{
+    if (c->who.kind != PRINCIPAL_USER || strcmp(c->who.user_id, user_id) != 0)
+        return ctx_fail(c, ERR_NOT_FOUND, "user not found");
+    return 0;
+}
+
+static void user_create(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    const char *uid = http_req_param(r, "user_id");
+    struct token t;
+    int rc = own_user(&c, uid);
+    const char *d = rc ? 0 : read_description(&c, &rc);
+    if (!rc) rc = token_issue(&c, TOKEN_USER, uid, d, &t);
+    respond_issued(&c, rc, &t);
+}
+
+static void user_list(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    const char *uid = http_req_param(r, "user_id");
+    struct token *ts;
+    size_t n = 0;
+    int rc = own_user(&c, uid);
+    if (!rc) rc = token_db_list_user(&c, uid, &ts, &n);
+    if (rc) return api_fail(&c, rc);
+    json_t *data = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(data, encode(&c, &ts[i]));
+    jsonapi_respond(r, 200, jsonapi_doc_new(data));
+}
+
+/* A user token by id: visible to its owner only. */
+static int own_token(struct ctx *c, const char *id, struct token *t)
+{
+    int rc = token_db_get(c, id, t);
+    if (!rc && (strcmp(t->kind, "user") != 0 || own_user(c, t->user_id))) rc = ERR_NOT_FOUND;
+    if (rc == ERR_NOT_FOUND) return ctx_fail(c, rc, "token not found");
+    return rc;
+}
+
+static void token_show(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    struct token t;
+    int rc = own_token(&c, http_req_param(r, "id"), &t);
+    if (rc) return api_fail(&c, rc);
+    jsonapi_respond(r, 200, jsonapi_doc_new(encode(&c, &t)));
+}
+
+static void token_destroy(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    struct token t;
+    int rc = own_token(&c, http_req_param(r, "id"), &t);
+    if (!rc) rc = token_db_delete(&c, t.id);
+    if (rc) return api_fail(&c, rc);
+    http_respond(r, 204, 0, 0, 0);
+}
+
+/* Organization and team tokens are managed by users of the organization. */
+static int manage_in(struct ctx *c, const char *org)
+{
+    int rc = authz_org(c, org);
+    if (rc) return ctx_fail(c, rc, "not found");
+    if (c->who.kind != PRINCIPAL_USER)
+        return ctx_fail(c, ERR_FORBIDDEN, "only users can manage organization and team tokens");
+    return 0;
+}
+
+static void org_create(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    const char *org = http_req_param(r, "org");
+    struct token t;
+    int rc = manage_in(&c, org);
+    const char *d = rc ? 0 : read_description(&c, &rc);
+    if (!rc) rc = token_issue(&c, TOKEN_ORG, org, d, &t);
+    respond_issued(&c, rc, &t);
+}
+
+static void org_destroy(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    const char *org = http_req_param(r, "org");
+    int rc = manage_in(&c, org);
+    if (!rc) rc = token_db_delete_owned(&c, "organization", org, 0);
+    if (rc) return api_fail(&c, rc);
+    http_respond(r, 204, 0, 0, 0);
+}
+
+static void team_create(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    struct team tm;
+    struct token t;
+    int rc = team_get(&c, http_req_param(r, "team_id"), &tm);
+    if (!rc) rc = manage_in(&c, tm.organization);
+    const char *d = rc ? 0 : read_description(&c, &rc);
+    if (!rc) rc = token_issue(&c, TOKEN_TEAM, tm.id, d, &t);
+    respond_issued(&c, rc, &t);
+}
+
+static void team_destroy(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    struct team tm;
+    int rc = team_get(&c, http_req_param(r, "team_id"), &tm);
+    if (!rc) rc = manage_in(&c, tm.organization);
+    if (!rc) rc = token_db_delete_owned(&c, "team", 0, tm.id);
+    if (rc) return api_fail(&c, rc);
+    http_respond(r, 204, 0, 0, 0);
+}
+
+const struct http_route token_routes[] = {
+    {HTTP_M_POST, "/api/v2/users/:user_id/authentication-tokens", user_create, 0, 0},
+    {HTTP_M_GET, "/api/v2/users/:user_id/authentication-tokens", user_list, 0, 0},
+    {HTTP_M_GET, "/api/v2/authentication-tokens/:id", token_show, 0, 0},
+    {HTTP_M_DELETE, "/api/v2/authentication-tokens/:id", token_destroy, 0, 0},
+    {HTTP_M_POST, "/api/v2/organizations/:org/authentication-token", org_create, 0, 0},
+    {HTTP_M_DELETE, "/api/v2/organizations/:org/authentication-token", org_destroy, 0, 0},
+    {HTTP_M_POST, "/api/v2/teams/:team_id/authentication-token", team_create, 0, 0},
+    {HTTP_M_DELETE, "/api/v2/teams/:team_id/authentication-token", team_destroy, 0, 0},
+    {0, 0, 0, 0, 0},
+};

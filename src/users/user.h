@@ -1,0 +1,27 @@
+/* user.h — user accounts. Passwords are stored as Argon2id hashes (libsodium's pwhash_str). */
+#ifndef STRATA_USER_H
+#define STRATA_USER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ctx;
+#include "http/http.h"
+
+struct user {
+    const char *id, *username, *email, *created_at;
+    bool is_admin;
+};
+
+/* Reads a user by id; ERR_NOT_FOUND when absent. */
+int user_get(struct ctx *c, const char *id, struct user *out);
+/* Creates a user; ERR_INVALID naming the attribute for a bad or taken username/email or a
+ * password shorter than 10 characters. out->id is arena memory. */
+int user_create(struct ctx *c, const char *username, const char *email, const char *password,
+                bool is_admin, struct user *out);
+/* Number of site administrators. */
+int user_count_admins(struct ctx *c, int64_t *n);
+
+extern const struct http_route user_routes[];
+
+#endif

@@ -1,0 +1,16 @@
+/* user_int.h — private to users/. */
+#ifndef STRATA_USER_INT_H
+#define STRATA_USER_INT_H
+
+#include "app/api.h"
+#include "base/arena.h"
+#include "base/err.h"
+#include "store/store.h"
+#include "users/user.h"
+
+int user_db_get(struct ctx *c, const char *id, struct user *out);
+int user_db_insert(struct ctx *c, const struct user *u, const char *password_hash);
+int user_db_taken(struct ctx *c, const char *username, const char *email, bool *name_taken,
+                  bool *email_taken);
+
+#endif

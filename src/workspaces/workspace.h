@@ -1,0 +1,38 @@
+/* workspace.h — workspaces: where state lives and runs happen. Lock rules: a workspace is
+ * locked by one holder (a user, or an organization/team token) at a time; only that holder
+ * unlocks it; force-unlock clears any lock. Writing state needs the caller to hold the lock. */
+#ifndef STRATA_WORKSPACE_H
+#define STRATA_WORKSPACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct ctx;
+#include "http/http.h"
+
+struct workspace {
+    const char *id, *organization, *name, *description, *execution_mode, *terraform_version;
+    const char *working_directory, *created_at, *updated_at;
+    bool auto_apply;
+    const char *locked_by_kind, *locked_by_id, *lock_reason; /* NULL when unlocked */
+    const char *current_state_version_id;                    /* NULL before any state */
+    const char **tags;
+    size_t ntags;
+};
+
+/* Reads a workspace the caller may see, by id or by organization and name; ERR_NOT_FOUND
+ * otherwise (also for another organization's workspace). */
+int workspace_get(struct ctx *c, const char *id, struct workspace *out);
+int workspace_get_by_name(struct ctx *c, const char *org, const char *name, struct workspace *out);
+
+/* True when the caller holds the workspace's lock. */
+bool workspace_locked_by_caller(const struct ctx *c, const struct workspace *w);
+/* Points the workspace at a new current state version (state/ calls this on finalize). */
+int workspace_set_current_state(struct ctx *c, const char *workspace_id, const char *sv_id);
+
+/* Runs before a workspace row is deleted (state/ removes its blobs). At most 4, set at start. */
+void workspace_on_delete(int (*fn)(struct ctx *c, const char *workspace_id));
+
+extern const struct http_route workspace_routes[];
+
+#endif

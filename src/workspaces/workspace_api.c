@@ -1,0 +1,326 @@
+/* workspace_api.c — TFE API: Workspaces, including locking and tags
+ * (developer.hashicorp.com/terraform/enterprise/api-docs/workspaces). */
+#include "workspaces/workspace_int.h"
+#include "http/http.h"
+#include "jsonapi/jsonapi.h"
+
+static json_t *string_array(const char **v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(v[i]));
+    return a;
+}
+
+static json_t *encode(struct ctx *c, const struct workspace *w)
+{
+    static const char *perms[] = {"can-update",
+                                  "can-destroy",
+                                  "can-queue-run",
+                                  "can-read-variable",
+                                  "can-update-variable",
+                                  "can-read-state-versions",
+                                  "can-read-state-outputs",
+                                  "can-create-state-versions",
+                                  "can-queue-apply",
+                                  "can-lock",
+                                  "can-unlock",
+                                  "can-force-unlock",
+                                  "can-read-settings",
+                                  "can-manage-tags",
+                                  "can-queue-destroy",
+                                  "can-read-run-state-outputs",
+                                  0};
+    json_t *p = json_object();
+    for (int i = 0; perms[i]; i++)
+        json_object_set_new(p, perms[i], json_true());
+    bool remote = strcmp(w->execution_mode, "remote") == 0;
+    json_t *attrs = json_pack(
+        "{s:s, s:s, s:s, s:b, s:s, s:b, s:b, s:s, s:s, s:s, s:o, s:o, s:{s:b}, s:o, s:b, s:b,"
+        " s:b, s:b, s:s, s:s, s:o, s:b, s:b, s:o, s:o, s:{s:b, s:b}}",
+        "name", w->name, "description", w->description, "execution-mode", w->execution_mode,
+        "operations", remote, "terraform-version", w->terraform_version, "auto-apply",
+        w->auto_apply, "locked", w->locked_by_kind != 0, "working-directory", w->working_directory,
+        "created-at", w->created_at, "updated-at", w->updated_at, "permissions", p, "tag-names",
+        string_array(w->tags, w->ntags), "actions", "is-destroyable", 1, "trigger-prefixes",
+        json_array(), "structured-run-output-enabled", 1, "speculative-enabled", 1,
+        "queue-all-runs", 0, "global-remote-state", 0, "environment", "default", "source",
+        "tfe-api", "vcs-repo", json_null(), "file-triggers-enabled", 0, "allow-destroy-plan", 1,
+        "lock-reason", w->lock_reason ? json_string(w->lock_reason) : json_null(), "resource-count",
+        json_integer(0), "setting-overwrites", "execution-mode", 1, "agent-pool", 1);
+    json_t *rels = json_pack(
+        "{s:o, s:o}", "organization", jsonapi_rel_new("organizations", w->organization),
+        "current-state-version", jsonapi_rel_new("state-versions", w->current_state_version_id));
+    if (w->locked_by_kind)
+        json_object_set_new(rels, "locked-by", jsonapi_rel_new(w->locked_by_kind, w->locked_by_id));
+    return jsonapi_resource_new(
+        "workspaces", w->id, attrs, rels,
+        arena_printf(c->a, "/api/v2/organizations/%s/workspaces/%s", w->organization, w->name));
+}
+
+static void respond(struct ctx *c, int status, const struct workspace *w)
+{
+    jsonapi_respond(c->req, status, jsonapi_doc_new(encode(c, w)));
+}
+
+/* Tags from "tag-names" or from relationships.tags.data[].attributes.name (go-tfe's form). */
+static int read_tags(struct ctx *c, struct jsonapi_body *b, struct workspace *w, bool *given)
+{
+    json_t *names = json_object_get(b->attrs, "tag-names");
+    json_t *rel = b->rels ? json_object_get(json_object_get(b->rels, "tags"), "data") : 0;
+    *given = names || rel;
+    if (!*given) return 0;
+    json_t *list = names ? names : rel;
+    if (!json_is_array(list))
+        return ctx_fail_at(c, ERR_INVALID, "/data/attributes/tag-names",
+                           "tag-names must be a list of strings");
+    w->tags = arena_alloc(c->a, (json_array_size(list) + 1) * sizeof *w->tags);
+    w->ntags = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v)
+    {
+        json_t *s = names ? v : json_object_get(json_object_get(v, "attributes"), "name");
+        if (!s && !names) s = json_object_get(v, "id");
+        if (!json_is_string(s))
+            return ctx_fail_at(c, ERR_INVALID, "/data/attributes/tag-names",
+                               "tag-names must be a list of strings");
+        w->tags[w->ntags++] = arena_strdup(c->a, json_string_value(s));
+    }
+    return 0;
+}
+
+/* Applies the request's attributes to w (which holds defaults or the stored values). */
+static int read_attrs(struct ctx *c, struct workspace *w, bool *tags_given)
+{
+    struct jsonapi_body b;
+    bool ops = false, ops_given = false, mode_given = false;
+    int rc = jsonapi_parse(c->req, "workspaces", false, &b);
+    if (!rc) rc = jsonapi_attr_string(&b, "name", &w->name, 0);
+    if (!rc) rc = jsonapi_attr_string(&b, "description", &w->description, 0);
+    if (!rc) rc = jsonapi_attr_string(&b, "execution-mode", &w->execution_mode, &mode_given);
+    if (!rc) rc = jsonapi_attr_string(&b, "terraform-version", &w->terraform_version, 0);
+    if (!rc) rc = jsonapi_attr_string(&b, "working-directory", &w->working_directory, 0);
+    if (!rc) rc = jsonapi_attr_bool(&b, "auto-apply", &w->auto_apply, 0);
+    if (!rc) rc = jsonapi_attr_bool(&b, "operations", &ops, &ops_given);
+    if (rc) return ctx_fail_body(c, rc, &b);
+    if (ops_given && !mode_given) w->execution_mode = ops ? "remote" : "local";
+    return read_tags(c, &b, w, tags_given);
+}
+
+static void create(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    const char *org = http_req_param(r, "org");
+    struct store_result o;
+    int rc = store_query(c.app->store, c.a,
+                         "SELECT default_execution_mode FROM organizations WHERE name = $1",
+                         S_ARGS(S_TEXT(org)), &o);
+    struct workspace w = {.organization = org,
+                          .description = "",
+                          .terraform_version = "latest",
+                          .working_directory = ""};
+    w.execution_mode = !rc && o.nrows ? store_cell(&o, 0, 0) : "remote";
+    bool tags_given;
+    if (!rc) rc = read_attrs(&c, &w, &tags_given);
+    if (!rc) rc = workspace_create(&c, &w);
+    if (rc) return api_fail(&c, rc);
+    respond(&c, 201, &w);
+}
+
+/* Loads the workspace named by the route: :id, or :org and :name. */
+static int load(struct ctx *c, struct workspace *w)
+{
+    const char *id = http_req_param(c->req, "id");
+    if (id) return workspace_get(c, id, w);
+    return workspace_get_by_name(c, http_req_param(c->req, "org"), http_req_param(c->req, "name"),
+                                 w);
+}
+
+static void show(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    struct workspace w;
+    int rc = load(&c, &w);
+    if (rc) return api_fail(&c, rc);
+    respond(&c, 200, &w);
+}
+
+static void update(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    struct workspace w;
+    bool tags_given = false;
+    int rc = load(&c, &w);
+    if (!rc) rc = read_attrs(&c, &w, &tags_given);
+    if (!rc) rc = workspace_update(&c, &w, tags_given);
+    if (rc) return api_fail(&c, rc);
+    respond(&c, 200, &w);
+}
+
+static void destroy(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    struct workspace w;
+    int rc = load(&c, &w);
+    if (!rc) rc = workspace_delete(&c, &w);
+    if (rc) return api_fail(&c, rc);
+    http_respond(r, 204, 0, 0, 0);
+}
+
+static void list(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    const char *org = http_req_param(r, "org");
+    struct workspace_filter f = {.search_name = http_req_query(r, "search[name]")};
+    const char *tags = http_req_query(r, "search[tags]");
+    if (tags && *tags) {
+        char *copy = arena_strdup(c.a, tags), *save = 0;
+        f.tags = arena_alloc(c.a, (strlen(tags) / 2 + 2) * sizeof *f.tags);
+        for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(0, ",", &save))
+            if (*t) f.tags[f.ntags++] = t;
+    }
+    struct page p;
+    struct workspace *ws;
+    size_t n;
+    int64_t total;
+    int rc = authz_org(&c, org);
+    if (rc) rc = ctx_fail(&c, rc, "organization \"%s\" not found", org);
+    if (!rc) rc = page_parse(&c, &p);
+    if (!rc) rc = workspace_db_list(&c, org, &f, &p, &ws, &n, &total);
+    if (rc) return api_fail(&c, rc);
+    json_t *data = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(data, encode(&c, &ws[i]));
+    json_t *doc = jsonapi_doc_new(data);
+    page_annotate(&c, doc, arena_printf(c.a, "/api/v2/organizations/%s/workspaces", org), &p,
+                  total);
+    jsonapi_respond(r, 200, doc);
+}
+
+static void lock(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    struct workspace w;
+    struct jsonapi_body b = {0};
+    const char *reason = "";
+    int rc = load(&c, &w);
+    if (!rc && (rc = jsonapi_parse(r, 0, true, &b)) == 0)
+        rc = jsonapi_attr_string(&b, "reason", &reason, 0);
+    if (rc && b.detail[0]) rc = ctx_fail_body(&c, rc, &b);
+    if (!rc) rc = workspace_lock(&c, &w, reason);
+    if (rc) return api_fail(&c, rc);
+    respond(&c, 200, &w);
+}
+
+static void unlock_common(struct http_request *r, void *app, bool force)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    struct workspace w;
+    int rc = load(&c, &w);
+    if (!rc) rc = workspace_unlock(&c, &w, force);
+    if (rc) return api_fail(&c, rc);
+    respond(&c, 200, &w);
+}
+
+static void unlock(struct http_request *r, void *app)
+{
+    unlock_common(r, app, false);
+}
+
+static void force_unlock(struct http_request *r, void *app)
+{
+    unlock_common(r, app, true);
+}
+
+static void tags_list(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    struct workspace w;
+    int rc = load(&c, &w);
+    if (rc) return api_fail(&c, rc);
+    json_t *data = json_array();
+    for (size_t i = 0; i < w.ntags; i++)
+        json_array_append_new(
+            data,
+            jsonapi_resource_new("tags", w.tags[i], json_pack("{s:s}", "name", w.tags[i]), 0, 0));
+    jsonapi_respond(r, 200, jsonapi_doc_new(data));
+}
+
+/* POST adds the listed tags, DELETE removes them; both answer 204 as TFE does. */
+static void tags_change(struct http_request *r, void *app, bool add)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    struct workspace w;
+    int rc = load(&c, &w);
+    size_t len;
+    json_error_t je;
+    json_t *doc = rc ? 0 : json_loadb(http_req_body(r, &len), len, 0, &je);
+    json_t *data = doc ? json_object_get(doc, "data") : 0;
+    if (!rc && !json_is_array(data))
+        rc = ctx_fail_at(&c, ERR_BAD_REQUEST, "/data", "data must be a list of tags");
+    const char **tags = arena_alloc(c.a, (w.ntags + json_array_size(data) + 1) * sizeof *tags);
+    size_t n = 0;
+    for (size_t i = 0; !rc && i < w.ntags; i++)
+        tags[n++] = w.tags[i];
+    size_t i;
+    json_t *v;
+    json_array_foreach(data, i, v)
+    {
+        json_t *name = json_object_get(json_object_get(v, "attributes"), "name");
+        if (!json_is_string(name)) {
+            rc = ctx_fail_at(&c, ERR_INVALID, "/data", "each tag needs attributes.name");
+            break;
+        }
+        const char *t = arena_strdup(c.a, json_string_value(name));
+        if (add) {
+            tags[n++] = t;
+            continue;
+        }
+        for (size_t k = 0; k < n; k++)
+            if (strcmp(tags[k], t) == 0) tags[k--] = tags[--n];
+    }
+    json_decref(doc);
+    w.tags = tags;
+    w.ntags = n;
+    if (!rc) rc = workspace_update(&c, &w, true);
+    if (rc) return api_fail(&c, rc);
+    http_respond(r, 204, 0, 0, 0);
+}
+
+static void tags_add(struct http_request *r, void *app)
+{
+    tags_change(r, app, true);
+}
+
+static void tags_remove(struct http_request *r, void *app)
+{
+    tags_change(r, app, false);
+}
+
+const struct http_route workspace_routes[] = {
+    {HTTP_M_POST, "/api/v2/organizations/:org/workspaces", create, 0, 0},
+    {HTTP_M_GET, "/api/v2/organizations/:org/workspaces", list, 0, 0},
+    {HTTP_M_GET, "/api/v2/organizations/:org/workspaces/:name", show, 0, 0},
+    {HTTP_M_PATCH, "/api/v2/organizations/:org/workspaces/:name", update, 0, 0},
+    {HTTP_M_DELETE, "/api/v2/organizations/:org/workspaces/:name", destroy, 0, 0},
+    {HTTP_M_GET, "/api/v2/workspaces/:id", show, 0, 0},
+    {HTTP_M_PATCH, "/api/v2/workspaces/:id", update, 0, 0},
+    {HTTP_M_DELETE, "/api/v2/workspaces/:id", destroy, 0, 0},
+    {HTTP_M_POST, "/api/v2/workspaces/:id/actions/lock", lock, 0, 0},
+    {HTTP_M_POST, "/api/v2/workspaces/:id/actions/unlock", unlock, 0, 0},
+    {HTTP_M_POST, "/api/v2/workspaces/:id/actions/force-unlock", force_unlock, 0, 0},
+    {HTTP_M_GET, "/api/v2/workspaces/:id/relationships/tags", tags_list, 0, 0},
+    {HTTP_M_POST, "/api/v2/workspaces/:id/relationships/tags", tags_add, 0, 0},
+    {HTTP_M_DELETE, "/api/v2/workspaces/:id/relationships/tags", tags_remove, 0, 0},
+    {0, 0, 0, 0, 0},
+};

@@ -1,0 +1,178 @@
+/* workspace_db.c — the only SQL of workspaces/. */
+#include "workspaces/workspace_int.h"
+
+static const char *COLS =
+    "SELECT id, organization, name, description, execution_mode, terraform_version, "
+    "working_directory, created_at, updated_at, auto_apply, locked_by_kind, locked_by_id, "
+    "lock_reason, current_state_version_id FROM workspaces ";
+
+static void fill(const struct store_result *r, size_t i, struct workspace *w)
+{
+    memset(w, 0, sizeof *w);
+    w->id = store_cell(r, i, 0);
+    w->organization = store_cell(r, i, 1);
+    w->name = store_cell(r, i, 2);
+    w->description = store_cell(r, i, 3);
+    w->execution_mode = store_cell(r, i, 4);
+    w->terraform_version = store_cell(r, i, 5);
+    w->working_directory = store_cell(r, i, 6);
+    w->created_at = store_cell(r, i, 7);
+    w->updated_at = store_cell(r, i, 8);
+    w->auto_apply = store_cell_bool(r, i, 9);
+    w->locked_by_kind = store_cell(r, i, 10);
+    w->locked_by_id = store_cell(r, i, 11);
+    w->lock_reason = store_cell(r, i, 12);
+    w->current_state_version_id = store_cell(r, i, 13);
+}
+
+static int load_tags(struct ctx *c, struct workspace *w)
+{
+    struct store_result r;
+    int rc = store_query(c->app->store, c->a,
+                         "SELECT tag FROM workspace_tags WHERE workspace_id = $1 ORDER BY tag",
+                         S_ARGS(S_TEXT(w->id)), &r);
+    if (rc) return rc;
+    w->tags = arena_alloc(c->a, (r.nrows + 1) * sizeof *w->tags);
+    for (size_t i = 0; i < r.nrows; i++)
+        w->tags[i] = store_cell(&r, i, 0);
+    w->ntags = r.nrows;
+    return 0;
+}
+
+int workspace_db_get(struct ctx *c, const char *where, const struct store_arg *args, size_t nargs,
+                     struct workspace *out)
+{
+    struct store_result r;
+    int rc = store_query(c->app->store, c->a, arena_printf(c->a, "%s WHERE %s", COLS, where), args,
+                         nargs, &r);
+    if (rc) return rc;
+    if (!r.nrows) return ERR_NOT_FOUND;
+    fill(&r, 0, out);
+    return load_tags(c, out);
+}
+
+int workspace_db_insert(struct ctx *c, const struct workspace *w)
+{
+    return store_exec(
+        c->app->store,
+        "INSERT INTO workspaces (id, organization, name, description, execution_mode, "
+        "terraform_version, auto_apply, working_directory, created_at, updated_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+        S_ARGS(S_TEXT(w->id), S_TEXT(w->organization), S_TEXT(w->name), S_TEXT(w->description),
+               S_TEXT(w->execution_mode), S_TEXT(w->terraform_version), S_BOOL(w->auto_apply),
+               S_TEXT(w->working_directory), S_TEXT(w->created_at)),
+        0);
+}
+
+int workspace_db_update(struct ctx *c, const struct workspace *w)
+{
+    return store_exec(c->app->store,
+                      "UPDATE workspaces SET name = $2, description = $3, execution_mode = $4, "
+                      "terraform_version = $5, auto_apply = $6, working_directory = $7, "
+                      "updated_at = $8 WHERE id = $1",
+                      S_ARGS(S_TEXT(w->id), S_TEXT(w->name), S_TEXT(w->description),
+                             S_TEXT(w->execution_mode), S_TEXT(w->terraform_version),
+                             S_BOOL(w->auto_apply), S_TEXT(w->working_directory),
+                             S_TEXT(w->updated_at)),
+                      0);
+}
+
+int workspace_db_set_tags(struct ctx *c, const char *id, const char **tags, size_t n)
+{
+    int rc = store_exec(c->app->store, "DELETE FROM workspace_tags WHERE workspace_id = $1",
+                        S_ARGS(S_TEXT(id)), 0);
+    for (size_t i = 0; !rc && i < n; i++) {
+        rc = store_exec(c->app->store,
+                        "INSERT INTO workspace_tags (workspace_id, tag) VALUES ($1, $2)",
+                        S_ARGS(S_TEXT(id), S_TEXT(tags[i])), 0);
+        if (rc == ERR_CONFLICT) rc = 0; /* a repeated tag */
+    }
+    return rc;
+}
+
+int workspace_db_delete(struct ctx *c, const char *id)
+{
+    return store_exec(c->app->store, "DELETE FROM workspaces WHERE id = $1", S_ARGS(S_TEXT(id)), 0);
+}
+
+int workspace_db_list(struct ctx *c, const char *org, const struct workspace_filter *f,
+                      const struct page *p, struct workspace **out, size_t *n, int64_t *total)
+{
+    enum { MAX_TAGS = 20 };
+    struct store_arg args[4 + MAX_TAGS];
+    size_t na = 0;
+    args[na++] = S_TEXT(org);
+    char *where = arena_strdup(c->a, "organization = $1");
+    if (f->search_name && *f->search_name) {
+        /* substring match; the user's own % and _ are escaped, not wildcards */
+        char *pat = arena_alloc(c->a, strlen(f->search_name) * 2 + 3), *q = pat;
+        *q++ = '%';
+        for (const char *s = f->search_name; *s; s++) {
+            if (*s == '%' || *s == '_' || *s == '!') *q++ = '!';
+            *q++ = *s;
+        }
+        *q++ = '%';
+        args[na++] = S_TEXT(pat);
+        where = arena_printf(c->a, "%s AND lower(name) LIKE lower($%zu) ESCAPE '!'", where, na);
+    }
+    size_t nt = f->ntags < MAX_TAGS ? f->ntags : MAX_TAGS;
+    for (size_t i = 0; i < nt; i++) {
+        args[na++] = S_TEXT(f->tags[i]);
+        where = arena_printf(c->a,
+                             "%s AND EXISTS (SELECT 1 FROM workspace_tags t WHERE "
+                             "t.workspace_id = workspaces.id AND t.tag = $%zu)",
+                             where, na);
+    }
+    struct store_result r;
+    int rc = store_query(c->app->store, c->a,
+                         arena_printf(c->a, "SELECT COUNT(*) FROM workspaces WHERE %s", where),
+                         args, na, &r);
+    if (rc) return rc;
+    *total = store_cell_int(&r, 0, 0);
+    args[na++] = S_INT(p->size);
+    args[na++] = S_INT(p->offset);
+    rc = store_query(c->app->store, c->a,
+                     arena_printf(c->a, "%s WHERE %s ORDER BY name LIMIT $%zu OFFSET $%zu", COLS,
+                                  where, na - 1, na),
+                     args, na, &r);
+    if (rc) return rc;
+    *out = arena_alloc(c->a, (r.nrows + 1) * sizeof **out);
+    for (size_t i = 0; !rc && i < r.nrows; i++) {
+        fill(&r, i, &(*out)[i]);
+        rc = load_tags(c, &(*out)[i]);
+    }
+    *n = r.nrows;
+    return rc;
+}
+
+int workspace_db_lock(struct ctx *c, const char *id, const char *kind, const char *holder,
+                      const char *reason, bool *changed)
+{
+    int64_t n = 0;
+    int rc = store_exec(c->app->store,
+                        "UPDATE workspaces SET locked_by_kind = $2, locked_by_id = $3, "
+                        "lock_reason = $4 WHERE id = $1 AND locked_by_kind IS NULL",
+                        S_ARGS(S_TEXT(id), S_TEXT(kind), S_TEXT(holder), S_TEXT(reason)), &n);
+    *changed = n == 1;
+    return rc;
+}
+
+int workspace_db_unlock(struct ctx *c, const char *id, const char *kind, const char *holder,
+                        bool *changed)
+{
+    int64_t n = 0;
+    int rc = store_exec(c->app->store,
+                        "UPDATE workspaces SET locked_by_kind = NULL, locked_by_id = NULL, "
+                        "lock_reason = NULL WHERE id = $1 AND locked_by_kind IS NOT NULL AND "
+                        "($2 IS NULL OR (locked_by_kind = $2 AND locked_by_id = $3))",
+                        S_ARGS(S_TEXT(id), S_TEXT(kind), S_TEXT(holder)), &n);
+    *changed = n == 1;
+    return rc;
+}
+
+int workspace_set_current_state(struct ctx *c, const char *workspace_id, const char *sv_id)
+{
+    return store_exec(c->app->store,
+                      "UPDATE workspaces SET current_state_version_id = $2 WHERE id = $1",
+                      S_ARGS(S_TEXT(workspace_id), S_TEXT(sv_id)), 0);
+}
