@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -143,6 +144,9 @@ int cmd_server(int argc, char **argv)
         return 1;
     }
     signal(SIGPIPE, SIG_IGN);
+    /* developer tracing; operators' settings stay in the settings file */
+    const char *lv = getenv("STRATA_LOG");
+    if (lv && strcmp(lv, "debug") == 0) log_set_level(LOG_DEBUG);
     struct settings s;
     char err[1024];
     if (settings_load(argv[1], &s, err, sizeof err)) {

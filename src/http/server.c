@@ -15,7 +15,6 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <http_parser.h>
 #include <limits.h>
@@ -26,8 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/queue.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 enum {
@@ -58,11 +57,15 @@ struct conn;
 
 struct http_request {
     struct conn *conn;
+    struct timespec started;
+    int status;
     struct arena *arena;
     enum http_verb method;
     struct buf url;
     char *path;
-    struct evkeyvalq *query; /* parsed lazily */
+    struct header *query; /* decoded key/value pairs, parsed lazily */
+    int nquery;
+    bool query_parsed;
     struct header headers[MAX_HEADERS];
     int nheaders;
     const struct http_route *route;
@@ -102,6 +105,7 @@ static struct http_request *req_new(struct conn *c)
     struct http_request *r = arena_alloc(a, sizeof *r);
     r->arena = a;
     r->conn = c;
+    clock_gettime(CLOCK_MONOTONIC, &r->started);
     buf_init(&r->url, MAX_URL);
     buf_init(&r->body, 0);
     buf_init(&r->resp_headers, 64 * 1024);
@@ -112,10 +116,6 @@ static void req_free(struct http_request *r)
 {
     if (!r) return;
     if (r->has_sink) r->sink.abort(r->sink.arg);
-    if (r->query) {
-        evhttp_clear_headers(r->query);
-        free(r->query);
-    }
     buf_release(&r->url);
     buf_release(&r->body);
     buf_release(&r->resp_headers);
@@ -144,16 +144,47 @@ const char *http_req_param(const struct http_request *r, const char *name)
     return 0;
 }
 
+/* A percent-decoded copy ('+' as space) in the request's arena. */
+static char *decode(struct http_request *r, const char *s, size_t n)
+{
+    char *raw = arena_strndup(r->arena, s, n);
+    size_t len = 0;
+    char *d = evhttp_uridecode(raw, 1, &len);
+    char *out = d ? arena_strndup(r->arena, d, len) : raw;
+    free(d);
+    return out;
+}
+
+/* Parses the query once; keys are decoded too (clients send "search%5Bname%5D"). */
+static void parse_query(struct http_request *r)
+{
+    r->query_parsed = true;
+    const char *q = strchr(r->url.data ? r->url.data : "", '?');
+    if (!q) return;
+    int max = 1;
+    for (const char *p = q; *p; p++)
+        max += *p == '&';
+    r->query = arena_alloc(r->arena, (size_t)max * sizeof *r->query);
+    for (const char *p = q + 1; *p;) {
+        const char *end = strchr(p, '&');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        const char *eq = memchr(p, '=', n);
+        if (n) {
+            struct header *h = &r->query[r->nquery++];
+            h->name = decode(r, p, eq ? (size_t)(eq - p) : n);
+            h->value =
+                eq ? decode(r, eq + 1, n - (size_t)(eq - p) - 1) : arena_strdup(r->arena, "");
+        }
+        p += n + (end ? 1 : 0);
+    }
+}
+
 const char *http_req_query(struct http_request *r, const char *name)
 {
-    if (!r->query) {
-        r->query = calloc(1, sizeof *r->query);
-        if (!r->query) abort();
-        TAILQ_INIT(r->query);
-        const char *q = strchr(r->url.data ? r->url.data : "", '?');
-        if (q) evhttp_parse_query_str(q + 1, r->query);
-    }
-    return evhttp_find_header(r->query, name);
+    if (!r->query_parsed) parse_query(r);
+    for (int i = 0; i < r->nquery; i++)
+        if (strcmp(r->query[i].name, name) == 0) return r->query[i].value;
+    return 0;
 }
 
 const char *http_req_header(const struct http_request *r, const char *name)
@@ -232,6 +263,7 @@ static const char *reason(int status)
 static void write_head(struct http_request *r, int status, const char *ctype, int64_t length)
 {
     struct conn *c = r->conn;
+    r->status = status;
     struct evbuffer *out = bufferevent_get_output(c->bev);
     evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", status, reason(status));
     for (const char *const *h = c->srv->cfg.default_headers; h && *h; h++)
@@ -540,6 +572,20 @@ static void conn_free(struct conn *c)
     free(c);
 }
 
+/* One debug line per request: method, URL (only the path under /admin/: the query may carry the
+ * IACT), status, time. */
+static void access_log(const struct http_request *r)
+{
+    static const char *names[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OTHER"};
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double ms = (double)(now.tv_sec - r->started.tv_sec) * 1e3 +
+                (double)(now.tv_nsec - r->started.tv_nsec) / 1e6;
+    const char *url =
+        r->url.data && strncmp(r->url.data, "/admin/", 7) != 0 ? r->url.data : r->path;
+    log_debug("%s %s %d %.1fms", names[r->method], url ? url : "-", r->status, ms);
+}
+
 static void on_read(struct bufferevent *bev, void *arg)
 {
     (void)bev;
@@ -558,8 +604,9 @@ static void on_write(struct bufferevent *bev, void *arg)
         bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
         return;
     }
-    /* the response is on the wire: next request, or close */
+    /* the response is on the wire: log it, then the next request or close */
     c->done_writing = false;
+    access_log(c->req);
     req_free(c->req);
     c->req = 0;
     if (c->close_after || !c->keep_alive) {

@@ -3,6 +3,7 @@
  * .../state-version-outputs). */
 #include "state/state_int.h"
 #include "base/codec.h"
+#include "base/log.h"
 #include "blob/blob.h"
 #include "http/http.h"
 #include "jsonapi/jsonapi.h"
@@ -156,6 +157,8 @@ static int create_version(struct ctx *c, struct workspace *w, struct state_versi
     if (!rc) rc = jsonapi_attr_bool(&b, "force", &force, 0);
     if (!rc) rc = jsonapi_attr_string(&b, "state", &inline_state, 0);
     if (rc) return ctx_fail_body(c, rc, &b);
+    log_debug("state version for %s: serial %lld lineage %s force %d", w->id, (long long)sv->serial,
+              sv->lineage, force);
     if (!serial_given || sv->serial < 0)
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/serial",
                            "serial is required and must not be negative");

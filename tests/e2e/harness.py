@@ -1,0 +1,298 @@
+"""harness.py — the end-to-end test kit every later issue reuses: a test CA and certificates,
+settings files, Strata nodes on free loopback ports, health waits, the IACT flow, a small
+JSON:API client and the real terraform CLI wired to a node (TLS through SSL_CERT_FILE, the
+token through TF_CLI_CONFIG_FILE). Nothing here mocks Strata: it drives the built binary.
+
+Conventions: each test file makes a Sandbox (a temporary folder removed at the end unless
+STRATA_KEEP=1) and asks it for what it needs; failures raise AssertionError with the node's log.
+"""
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+STRATA_BIN = os.environ.get("STRATA_BIN") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "strata")
+TERRAFORM = shutil.which("terraform") or "/usr/local/bin/terraform"
+
+
+def strip_ansi(text):
+    return re.sub(r"\x1b\[[0-9;]*m", "", text or "")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
+
+
+class CA:
+    """A private certificate authority and a server certificate for localhost/127.0.0.1."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        os.makedirs(folder, exist_ok=True)
+        self.cert = os.path.join(folder, "ca.pem")
+        key = os.path.join(folder, "ca.key")
+        run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+             "-nodes", "-keyout", key, "-out", self.cert, "-days", "2", "-subj", "/CN=Strata Test CA"])
+        self.key = key
+
+    def server_cert(self, name="localhost"):
+        """Returns (cert, key) paths of a certificate signed by this CA."""
+        cert = os.path.join(self.folder, name + ".pem")
+        key = os.path.join(self.folder, name + ".key")
+        csr = os.path.join(self.folder, name + ".csr")
+        ext = os.path.join(self.folder, name + ".ext")
+        with open(ext, "w") as f:
+            f.write("subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\n"
+                    "extendedKeyUsage=serverAuth\n")
+        run(["openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+             "-keyout", key, "-out", csr, "-subj", "/CN=" + name])
+        run(["openssl", "x509", "-req", "-in", csr, "-CA", self.cert, "-CAkey", self.key,
+             "-CAcreateserial", "-out", cert, "-days", "2", "-extfile", ext])
+        return cert, key
+
+
+def settings_doc(values):
+    """A ptfe-settings.json document: every value {"value": "<string>"}."""
+    return {k: {"value": v} for k, v in values.items()}
+
+
+class APIError(Exception):
+    def __init__(self, status, body):
+        super().__init__(f"HTTP {status}: {body[:400]!r}")
+        self.status = status
+        self.body = body
+
+
+class Node:
+    """One `strata server` process."""
+
+    def __init__(self, sandbox, name="node", settings=None, port=None):
+        self.sandbox = sandbox
+        self.folder = os.path.join(sandbox.root, name)
+        os.makedirs(self.folder, exist_ok=True)
+        self.port = port or free_port()
+        cert, key = sandbox.ca.server_cert()
+        self.settings = {
+            "hostname": f"localhost:{self.port}",
+            "https_port": str(self.port),
+            "tls_cert_file": cert,
+            "tls_key_file": key,
+            "production_type": "disk",
+            "disk_path": os.path.join(self.folder, "data"),
+            "enc_password": "test enc password 0123456789",
+        }
+        self.settings.update(settings or {})
+        self.config = os.path.join(self.folder, "settings.json")
+        self.write_settings()
+        self.proc = None
+        self.log_path = os.path.join(self.folder, "node.log")
+        self.token = None
+
+    @property
+    def url(self):
+        return f"https://{self.settings['hostname']}"
+
+    def write_settings(self, doc=None):
+        with open(self.config, "w") as f:
+            json.dump(doc if doc is not None else settings_doc(self.settings), f, indent=1)
+
+    def start(self, wait=True):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([STRATA_BIN, "server", "--config", self.config],
+                                     env=dict(os.environ, STRATA_LOG="debug"),
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        if wait:
+            self.wait_healthy()
+        return self
+
+    def wait_healthy(self, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"node exited with {self.proc.returncode}:\n{self.read_log()}")
+            try:
+                status, _, _ = self.request("GET", "/_health_check", token=False)
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError("node not healthy in time:\n" + self.read_log())
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc:
+            self.log.close()
+            code = self.proc.returncode
+            self.proc = None
+            return code
+
+    def read_log(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()[-6000:]
+        except OSError:
+            return ""
+
+    # -- HTTP --
+    def connection(self, timeout=60):
+        ctx = ssl.create_default_context(cafile=self.sandbox.ca.cert)
+        return http.client.HTTPSConnection("localhost", self.port, context=ctx, timeout=timeout)
+
+    def request(self, method, path, body=None, token=None, headers=None, raw=False):
+        """Returns (status, parsed JSON or text/bytes, headers). token=None uses the node's
+        admin token, False sends none."""
+        conn = self.connection()
+        h = {"Accept": "application/vnd.api+json"}
+        tok = self.token if token is None else token
+        if tok:
+            h["Authorization"] = "Bearer " + tok
+        if body is not None and not isinstance(body, (bytes, str)):
+            body = json.dumps(body)
+            h["Content-Type"] = "application/vnd.api+json"
+        h.update(headers or {})
+        conn.request(method, path, body=body, headers=h)
+        resp = conn.getresponse()
+        data = resp.read()
+        conn.close()
+        if raw:
+            return resp.status, data, resp.headers
+        text = data.decode("utf-8", "replace")
+        try:
+            parsed = json.loads(text) if text else None
+        except ValueError:
+            parsed = text
+        return resp.status, parsed, resp.headers
+
+    def api(self, method, path, body=None, token=None, expect=(200, 201, 202, 204)):
+        status, doc, _ = self.request(method, path, body, token)
+        if status not in expect:
+            raise APIError(status, json.dumps(doc) if not isinstance(doc, str) else doc)
+        return doc
+
+    # -- flows --
+    def create_admin(self, username="admin", email="admin@example.test",
+                     password="a long admin password"):
+        status, iact, _ = self.request("GET", "/admin/retrieve-iact", token=False)
+        assert status == 200, (status, iact)
+        status, doc, _ = self.request(
+            "POST", f"/admin/initial-admin-user?token={iact}",
+            body=json.dumps({"username": username, "email": email, "password": password}),
+            token=False, headers={"Content-Type": "application/json"})
+        assert status == 201 and doc["status"] == "created", (status, doc)
+        self.token = doc["token"]
+        return self.token
+
+    def create_org(self, name, token=None):
+        return self.api("POST", "/api/v2/organizations", {"data": {
+            "type": "organizations", "attributes": {"name": name, "email": f"ops@{name}.test"}}},
+            token=token)["data"]
+
+    def create_workspace(self, org, name, token=None, **attrs):
+        a = {"name": name}
+        a.update(attrs)
+        return self.api("POST", f"/api/v2/organizations/{org}/workspaces",
+                        {"data": {"type": "workspaces", "attributes": a}}, token=token)["data"]
+
+
+class Terraform:
+    """The real terraform CLI in a working folder, pointed at a node."""
+
+    def __init__(self, sandbox, node, name, org, workspace=None, tags=None, token=None):
+        self.dir = os.path.join(sandbox.root, "tf-" + name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.node = node
+        self.rc = os.path.join(self.dir, "cli.tfrc")
+        with open(self.rc, "w") as f:
+            f.write(f'credentials "{node.settings["hostname"]}" {{\n'
+                    f'  token = "{token or node.token}"\n}}\n')
+        ws = f'name = "{workspace}"' if workspace else "tags = [" + ", ".join(
+            f'"{t}"' for t in tags) + "]"
+        self.cloud = (f'terraform {{\n  cloud {{\n    hostname = "{node.settings["hostname"]}"\n'
+                      f'    organization = "{org}"\n    workspaces {{\n      {ws}\n    }}\n  }}\n}}\n')
+        self.env = dict(os.environ, SSL_CERT_FILE=node.sandbox.ca.cert, TF_CLI_CONFIG_FILE=self.rc,
+                        TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1", NO_COLOR="1")
+        self.env.pop("TF_LOG", None)
+
+    def write(self, body, filename="main.tf"):
+        with open(os.path.join(self.dir, filename), "w") as f:
+            f.write((self.cloud if filename == "main.tf" else "") + body)
+
+    def run(self, *args, check=True, input=None, timeout=300):
+        """Runs terraform ARGS; stdout/stderr come back without colour codes."""
+        p = subprocess.run([TERRAFORM, *args], cwd=self.dir, env=self.env, capture_output=True,
+                           text=True, input=input, timeout=timeout)
+        p.stdout, p.stderr = strip_ansi(p.stdout), strip_ansi(p.stderr)
+        if check and p.returncode != 0:
+            raise AssertionError(f"terraform {' '.join(args)} exited {p.returncode}:\n"
+                                 f"{p.stdout}\n{p.stderr}\n--- node log ---\n{self.node.read_log()}")
+        return p
+
+    def popen(self, *args):
+        return subprocess.Popen([TERRAFORM, *args], cwd=self.dir, env=self.env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+class Sandbox:
+    """A temporary folder with a CA, and the nodes started in it (stopped at close)."""
+
+    def __init__(self, name):
+        self.root = tempfile.mkdtemp(prefix=f"strata-{name}-")
+        self.ca = CA(os.path.join(self.root, "ca"))
+        self.nodes = []
+
+    def node(self, name="node", settings=None, start=True, admin=True):
+        n = Node(self, name, settings)
+        self.nodes.append(n)
+        if start:
+            n.start()
+            if admin:
+                n.create_admin()
+        return n
+
+    def close(self):
+        for n in self.nodes:
+            n.stop()
+        if os.environ.get("STRATA_KEEP") != "1":
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+class NodeTest(unittest.TestCase):
+    """Base class: one sandbox per test class with one started node and its admin."""
+    sandbox_name = "e2e"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sandbox = Sandbox(cls.sandbox_name)
+        cls.node = cls.sandbox.node()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sandbox.close()
+
+
+def main():
+    unittest.main(verbosity=2)
