@@ -178,6 +178,31 @@ static int read_full(struct blob_reader *r, unsigned char *buf, size_t cap, size
     return 0;
 }
 
+/* Decrypts the next chunk into r->plain. */
+static int pull_chunk(struct blob_reader *r)
+{
+    size_t got = 0;
+    int rc = read_full(r, r->cipher, CHUNK + ABYTES, &got);
+    if (rc) return rc;
+    if (got < ABYTES) return ERR_CRYPTO; /* cut short before the FINAL chunk */
+    unsigned long long mlen = 0;
+    unsigned char tag = 0;
+    if (crypto_secretstream_xchacha20poly1305_pull(&r->st, r->plain, &mlen, &tag, r->cipher, got, 0,
+                                                   0) != 0)
+        return ERR_CRYPTO;
+    if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL) {
+        unsigned char extra;
+        if ((rc = read_full(r, &extra, 1, &got))) return rc;
+        if (got) return ERR_CRYPTO; /* bytes after the end */
+        r->final = true;
+    } else if (got < CHUNK + ABYTES) {
+        return ERR_CRYPTO; /* a short chunk that is not the last */
+    }
+    r->len = (size_t)mlen;
+    r->pos = 0;
+    return 0;
+}
+
 int blob_reader_open(struct blob_store *bs, const char *key, struct blob_reader **out)
 {
     if (!blob_key_valid(key)) return ERR_NOT_FOUND;
@@ -201,37 +226,14 @@ int blob_reader_open(struct blob_store *bs, const char *key, struct blob_reader 
             rc = ERR_CRYPTO;
         sodium_memzero(key32, sizeof key32);
     }
+    /* the first chunk is checked now, so a damaged small blob fails before a reply starts */
+    if (!rc) rc = pull_chunk(r);
     if (rc) {
         blob_reader_close(r);
-        if (rc == ERR_CRYPTO) log_error("blob %s: damaged header", key);
+        if (rc == ERR_CRYPTO) log_error("blob %s: failed its integrity check", key);
         return rc;
     }
     *out = r;
-    return 0;
-}
-
-/* Decrypts the next chunk into r->plain. */
-static int pull_chunk(struct blob_reader *r)
-{
-    size_t got = 0;
-    int rc = read_full(r, r->cipher, CHUNK + ABYTES, &got);
-    if (rc) return rc;
-    if (got < ABYTES) return ERR_CRYPTO; /* cut short before the FINAL chunk */
-    unsigned long long mlen = 0;
-    unsigned char tag = 0;
-    if (crypto_secretstream_xchacha20poly1305_pull(&r->st, r->plain, &mlen, &tag, r->cipher, got, 0,
-                                                   0) != 0)
-        return ERR_CRYPTO;
-    if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL) {
-        unsigned char extra;
-        if ((rc = read_full(r, &extra, 1, &got))) return rc;
-        if (got) return ERR_CRYPTO; /* bytes after the end */
-        r->final = true;
-    } else if (got < CHUNK + ABYTES) {
-        return ERR_CRYPTO; /* a short chunk that is not the last */
-    }
-    r->len = (size_t)mlen;
-    r->pos = 0;
     return 0;
 }
 

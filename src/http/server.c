@@ -33,7 +33,8 @@ enum {
     MAX_HEADERS = 100,
     MAX_URL = 8192,
     STREAM_CHUNK = 64 * 1024,
-    WRITE_HIGH = 512 * 1024, /* stop pulling from a source above this much queued output */
+    DISCARD_MAX = 64 * 1024 * 1024, /* body bytes read and dropped after an early refusal */
+    WRITE_HIGH = 512 * 1024,        /* stop pulling from a source above this much queued output */
 };
 
 struct route_table {
@@ -74,7 +75,9 @@ struct http_request {
     struct buf body;
     struct http_sink sink;
     bool has_sink;
-    int pending_error; /* decided before the body was read; answered at its end */
+    int pending_error;          /* decided before the body was read; answered at its end */
+    int64_t discarded;          /* body bytes dropped because of pending_error */
+    int64_t received, max_body; /* body bytes so far and the route's cap */
     char *error_detail;
     struct buf resp_headers;
     bool responded;
@@ -465,11 +468,13 @@ static int on_headers_complete(http_parser *p)
         r->route && r->route->max_body ? r->route->max_body : c->srv->cfg.default_max_body;
     if (!r->pending_error && !(p->flags & F_CHUNKED) && p->content_length != ULLONG_MAX &&
         p->content_length > (uint64_t)max) {
-        /* refuse at once rather than read a body we will throw away */
+        /* refused; the body is read and dropped (up to DISCARD_MAX) so that the client, which
+         * may still be sending it, reads the answer; then the connection closes */
         fail_request(r, ERR_TOO_LARGE, "the request body is larger than this endpoint accepts");
         c->close_after = true;
     }
     r->body.max = (size_t)max;
+    r->max_body = max;
     if (!r->pending_error && r->route->upload) {
         int rc = r->route->upload(r, c->srv->cfg.app, &r->sink);
         if (rc)
@@ -480,12 +485,6 @@ static int on_headers_complete(http_parser *p)
     const char *expect = http_req_header(r, "Expect");
     if (expect && strcasecmp(expect, "100-continue") == 0 && !r->pending_error)
         evbuffer_add_printf(bufferevent_get_output(c->bev), "HTTP/1.1 100 Continue\r\n\r\n");
-    if (c->close_after) {
-        /* answer now and stop reading */
-        c->srv->cfg.respond_error(r, r->pending_error, r->error_detail);
-        bufferevent_disable(c->bev, EV_READ);
-        return 2; /* parser error: stop here */
-    }
     return 0;
 }
 
@@ -493,8 +492,23 @@ static int on_body(http_parser *p, const char *at, size_t n)
 {
     struct conn *c = p->data;
     struct http_request *r = c->req;
-    if (r->pending_error) return 0;
-    if (r->has_sink) {
+    if (r->pending_error) {
+        r->discarded += (int64_t)n;
+        if (r->discarded <= DISCARD_MAX) return 0;
+        /* enough: answer now and stop reading */
+        c->close_after = true;
+        c->srv->cfg.respond_error(r, r->pending_error, r->error_detail);
+        bufferevent_disable(c->bev, EV_READ);
+        return 1; /* parser error: stop here */
+    }
+    r->received += (int64_t)n;
+    if (r->has_sink && r->received > r->max_body) {
+        /* a chunked body has no length up front: the cap is checked as it arrives */
+        r->has_sink = false;
+        r->sink.abort(r->sink.arg);
+        fail_request(r, ERR_TOO_LARGE, "the request body is larger than this endpoint accepts");
+        c->close_after = true;
+    } else if (r->has_sink) {
         int rc = r->sink.write(r->sink.arg, at, n);
         if (rc) {
             r->has_sink = false;
@@ -503,6 +517,8 @@ static int on_body(http_parser *p, const char *at, size_t n)
         }
     } else if (buf_append(&r->body, at, n)) {
         fail_request(r, ERR_TOO_LARGE, "the request body is larger than this endpoint accepts");
+        c->close_after = true;
+        buf_release(&r->body);
     }
     return 0;
 }

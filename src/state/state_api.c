@@ -142,12 +142,32 @@ static int store_inline_state(struct ctx *c, struct state_version *sv, const cha
     return 0;
 }
 
+/* The JSON form sent inline beside an inline state (terraform's compatibility mode). */
+static int store_inline_json(struct ctx *c, struct state_version *sv, const char *b64)
+{
+    unsigned char *raw;
+    size_t n;
+    if (codec_base64_decode(c->a, b64, false, &raw, &n))
+        return ctx_fail_at(c, ERR_INVALID, "/data/attributes/json-state",
+                           "json-state must be base64");
+    struct blob_writer *w;
+    int rc = blob_writer_open(c->app->blobs, state_blob_key(c, sv->id, true), &w);
+    if (rc) return rc;
+    if ((rc = blob_writer_write(w, raw, n))) {
+        blob_writer_abort(w);
+        return rc;
+    }
+    if ((rc = blob_writer_commit(w))) return rc;
+    sv->json_size = (int64_t)n;
+    return 0;
+}
+
 static int create_version(struct ctx *c, struct workspace *w, struct state_version *sv)
 {
     struct jsonapi_body b;
-    const char *inline_state = 0;
+    const char *inline_state = 0, *json_state = 0;
     bool force = false, serial_given = false;
-    json_t *outputs = 0, *json_state = 0;
+    json_t *outputs = 0;
     sv->lineage = "";
     sv->md5 = 0;
     int rc = jsonapi_parse(c->req, "state-versions", false, &b);
@@ -156,6 +176,7 @@ static int create_version(struct ctx *c, struct workspace *w, struct state_versi
     if (!rc) rc = jsonapi_attr_string(&b, "lineage", &sv->lineage, 0);
     if (!rc) rc = jsonapi_attr_bool(&b, "force", &force, 0);
     if (!rc) rc = jsonapi_attr_string(&b, "state", &inline_state, 0);
+    if (!rc) rc = jsonapi_attr_string(&b, "json-state", &json_state, 0);
     if (rc) return ctx_fail_body(c, rc, &b);
     log_debug("state version for %s: serial %lld lineage %s force %d", w->id, (long long)sv->serial,
               sv->lineage, force);
@@ -171,7 +192,6 @@ static int create_version(struct ctx *c, struct workspace *w, struct state_versi
                         "state version is created");
     if (!force && (rc = check_against_current(c, w, sv))) return rc;
     if ((rc = decode_json_attr(c, &b, "json-state-outputs", &outputs))) return rc;
-    if ((rc = decode_json_attr(c, &b, "json-state", &json_state))) goto out;
     sv->id = codec_new_id(c->a, "sv");
     sv->workspace_id = w->id;
     sv->status = "pending";
@@ -179,6 +199,7 @@ static int create_version(struct ctx *c, struct workspace *w, struct state_versi
     sv->created_at = codec_now_iso(c->a);
     sv->created_by = c->who.user_id;
     if (inline_state && (rc = store_inline_state(c, sv, inline_state))) goto out;
+    if (inline_state && json_state && (rc = store_inline_json(c, sv, json_state))) goto out;
     if ((rc = store_begin(c->app->store))) goto out;
     rc = state_db_insert(c, sv);
     if (!rc && outputs) rc = state_save_outputs(c, sv->id, outputs);
@@ -196,13 +217,15 @@ static int create_version(struct ctx *c, struct workspace *w, struct state_versi
     if (!rc && inline_state) rc = workspace_set_current_state(c, w->id, sv->id);
     if (rc) {
         store_rollback(c->app->store);
-        if (inline_state) blob_delete(c->app->blobs, state_blob_key(c, sv->id, false));
+        if (inline_state) {
+            blob_delete(c->app->blobs, state_blob_key(c, sv->id, false));
+            blob_delete(c->app->blobs, state_blob_key(c, sv->id, true));
+        }
         goto out;
     }
     rc = store_commit(c->app->store);
 out:
     json_decref(outputs);
-    json_decref(json_state);
     return rc;
 }
 

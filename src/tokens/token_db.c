@@ -15,6 +15,7 @@ static void fill(const struct store_result *r, size_t i, struct token *t)
     t->organization = store_cell(r, i, 6);
     t->team_id = store_cell(r, i, 7);
     t->created_by = store_cell(r, i, 8);
+    t->plaintext = 0; /* shown only when made */
 }
 
 int token_db_principal(struct app *app, struct arena *a, const char *hash, struct principal *p)

@@ -282,8 +282,9 @@ static void tags_change(struct http_request *r, void *app, bool add)
     struct workspace w;
     int rc = load(&c, &w);
     size_t len;
+    const char *body = http_req_body(r, &len);
     json_error_t je;
-    json_t *doc = rc ? 0 : json_loadb(http_req_body(r, &len), len, 0, &je);
+    json_t *doc = rc ? 0 : json_loadb(body, len, 0, &je);
     json_t *data = doc ? json_object_get(doc, "data") : 0;
     if (!rc && !json_is_array(data))
         rc = ctx_fail_at(&c, ERR_BAD_REQUEST, "/data", "data must be a list of tags");
