@@ -274,10 +274,18 @@ class Sandbox:
         return n
 
     def close(self):
+        """Stops every node; a node that exits non-zero (a sanitizer report, a leak, a crash)
+        fails the test that owns the sandbox."""
+        failed = []
         for n in self.nodes:
-            n.stop()
-        if os.environ.get("STRATA_KEEP") != "1":
+            running = n.proc is not None
+            code = n.stop()
+            if running and code != 0:
+                failed.append(f"{n.folder}: exit {code}\n{n.read_log()}")
+        if os.environ.get("STRATA_KEEP") != "1" and not failed:
             shutil.rmtree(self.root, ignore_errors=True)
+        if failed:
+            raise AssertionError("node(s) did not exit cleanly:\n" + "\n".join(failed))
 
 
 class NodeTest(unittest.TestCase):

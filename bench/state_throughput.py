@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""state_throughput.py — uploads and downloads a 100 MB state file through Strata's API (the
+hosted URLs terraform uses) and prints the throughput beside a plain file copy on the same disk,
+and the node's memory before and after (VmRSS at rest, VmHWM peak): it must stay flat, since
+bodies are streamed, never buffered.
+
+usage: python3 bench/state_throughput.py [--size-mb 100] [--bin build/strata]
+Build first (bash scripts/run.sh builds build/strata in Release, or cmake --build build)."""
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "e2e"))
+import harness  # noqa: E402
+
+
+def vm(pid, field):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024.0
+    return 0.0
+
+
+def make_state(path, size):
+    """A valid state file of about size bytes; returns its MD5."""
+    md5 = hashlib.md5()
+    head = json.dumps({"version": 4, "terraform_version": "1.11.4", "serial": 1,
+                       "lineage": "bench-0000-0000-0000-000000000000", "outputs": {}})[:-1]
+    head += ', "resources": [{"mode": "managed", "type": "terraform_data", "name": "big", ' \
+            '"provider": "provider[\\"terraform.io/builtin/terraform\\"]", "instances": ' \
+            '[{"schema_version": 0, "attributes": {"id": "x", "input": {"value": "'
+    tail = '", "type": "string"}}}]}]}\n'
+    chunk = ("0123456789abcdef" * 4096).encode()
+    with open(path, "wb") as f:
+        for part in (head.encode(),):
+            f.write(part)
+            md5.update(part)
+        left = size - len(head) - len(tail)
+        while left > 0:
+            piece = chunk[:min(len(chunk), left)]
+            f.write(piece)
+            md5.update(piece)
+            left -= len(piece)
+        f.write(tail.encode())
+        md5.update(tail.encode())
+    return md5.hexdigest()
+
+
+def timed(fn):
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size-mb", type=int, default=100)
+    ap.add_argument("--bin", default=os.path.join(os.path.dirname(__file__), "..", "build", "strata"))
+    args = ap.parse_args()
+    harness.STRATA_BIN = os.path.abspath(args.bin)
+    size = args.size_mb * 1024 * 1024
+    sb = harness.Sandbox("bench")
+    try:
+        node = sb.node()
+        pid = node.proc.pid
+        node.create_org("bench")
+        ws = node.create_workspace("bench", "big")
+        node.api("POST", f"/api/v2/workspaces/{ws['id']}/actions/lock", {"reason": "bench"})
+        src = os.path.join(sb.root, "state.json")
+        md5 = make_state(src, size)
+        rss_idle = vm(pid, "VmRSS")
+        hwm_idle = vm(pid, "VmHWM")
+
+        # reference: a plain copy and a plain read of the same file on the same disk
+        copy = os.path.join(sb.root, "copy.json")
+        t_copy = timed(lambda: (shutil.copyfile(src, copy), os.fsync(os.open(copy, os.O_RDONLY))))
+        def read_all(path):
+            with open(path, "rb") as f:
+                while f.read(1 << 20):
+                    pass
+        t_read = timed(lambda: read_all(copy))
+
+        sv = node.api("POST", f"/api/v2/workspaces/{ws['id']}/state-versions", {"data": {
+            "type": "state-versions", "attributes": {"serial": 1, "md5": md5, "lineage":
+                                                     "bench-0000-0000-0000-000000000000"}}})
+        up = sv["data"]["attributes"]["hosted-state-upload-url"].split(node.settings["hostname"])[1]
+
+        def upload():
+            conn = node.connection(timeout=600)
+            with open(src, "rb") as f:
+                conn.request("PUT", up, body=f, headers={"Content-Length": str(size),
+                                                         "Content-Type": "application/octet-stream"})
+                r = conn.getresponse()
+                r.read()
+                assert r.status == 200, r.status
+            conn.close()
+        t_up = timed(upload)
+        cur = node.api("GET", f"/api/v2/workspaces/{ws['id']}/current-state-version")["data"]
+        down = cur["attributes"]["hosted-state-download-url"].split(node.settings["hostname"])[1]
+        got = hashlib.md5()
+
+        def download():
+            conn = node.connection(timeout=600)
+            conn.request("GET", down)
+            r = conn.getresponse()
+            while True:
+                b = r.read(1 << 20)
+                if not b:
+                    break
+                got.update(b)
+            assert r.status == 200, r.status
+            conn.close()
+        t_down = timed(download)
+        assert got.hexdigest() == md5, "downloaded state differs"
+        hwm = vm(pid, "VmHWM")
+        mb = size / (1024 * 1024)
+        print(f"state file: {mb:.0f} MiB, md5 verified on download")
+        print(f"{'':34}{'seconds':>9}{'MiB/s':>10}")
+        print(f"{'plain copy (same disk, fsync)':34}{t_copy:9.2f}{mb / t_copy:10.1f}")
+        print(f"{'plain read (same disk)':34}{t_read:9.2f}{mb / t_read:10.1f}")
+        print(f"{'strata upload (TLS, sealed, md5)':34}{t_up:9.2f}{mb / t_up:10.1f}")
+        print(f"{'strata download (TLS, verified)':34}{t_down:9.2f}{mb / t_down:10.1f}")
+        print(f"upload/copy time ratio {t_up / t_copy:.2f}, download/read time ratio "
+              f"{t_down / t_read:.2f}")
+        print(f"node memory: RSS at rest {rss_idle:.1f} MiB, peak before {hwm_idle:.1f} MiB, "
+              f"peak after upload+download {hwm:.1f} MiB (growth {hwm - hwm_idle:.1f} MiB "
+              f"for a {mb:.0f} MiB state)")
+    finally:
+        sb.close()
+
+
+if __name__ == "__main__":
+    main()
