@@ -141,6 +141,9 @@ static int disk_remove(void *impl, const char *key)
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", d->root, key);
     if (unlink(path) != 0 && errno != ENOENT) return ERR_IO;
+    /* an emptied folder goes too (any other error, such as ENOTEMPTY, is expected) */
+    *strrchr(path, '/') = 0;
+    if (strlen(path) > strlen(d->root)) rmdir(path);
     return 0;
 }
 

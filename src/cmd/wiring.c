@@ -16,6 +16,7 @@ void wiring_hooks(struct app *app)
 {
     app->authenticate = token_authenticate;
     organization_on_created(team_on_org_created);
+    organization_on_delete(workspace_on_org_delete);
     workspace_on_delete(state_on_workspace_delete);
 }
 

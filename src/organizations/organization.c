@@ -8,6 +8,13 @@
 
 static int (*created_hooks[4])(struct ctx *, const char *);
 static int ncreated_hooks;
+static int (*delete_hooks[4])(struct ctx *, const char *);
+static int ndelete_hooks;
+
+void organization_on_delete(int (*fn)(struct ctx *c, const char *org))
+{
+    if (ndelete_hooks < 4) delete_hooks[ndelete_hooks++] = fn;
+}
 
 void organization_on_created(int (*fn)(struct ctx *c, const char *org))
 {
@@ -83,5 +90,7 @@ int organization_delete(struct ctx *c, const char *name)
     if (rc) return rc;
     if (c->who.kind != PRINCIPAL_USER)
         return ctx_fail(c, ERR_FORBIDDEN, "organizations are deleted by their owners");
-    return organization_db_delete(c, name);
+    for (int i = 0; !rc && i < ndelete_hooks; i++)
+        rc = delete_hooks[i](c, name);
+    return rc ? rc : organization_db_delete(c, name);
 }

@@ -21,6 +21,10 @@ int organization_get(struct ctx *c, const char *name, struct organization *out);
  * creation back. At most 4 hooks; registered once at start. */
 void organization_on_created(int (*fn)(struct ctx *c, const char *org));
 
+/* Runs before an organization is deleted, so higher domains release what the database cascade
+ * would not (workspaces/ deletes its workspaces and through them their state blobs). */
+void organization_on_delete(int (*fn)(struct ctx *c, const char *org));
+
 extern const struct http_route organization_routes[];
 
 #endif

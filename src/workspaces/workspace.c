@@ -179,3 +179,15 @@ int workspace_unlock(struct ctx *c, struct workspace *w, bool force)
     w->locked_by_kind = w->locked_by_id = w->lock_reason = 0;
     return 0;
 }
+
+int workspace_on_org_delete(struct ctx *c, const char *org)
+{
+    const char **ids;
+    size_t n;
+    int rc = workspace_db_ids_of_org(c, org, &ids, &n);
+    for (size_t i = 0; !rc && i < n; i++) {
+        struct workspace w = {.id = ids[i]};
+        rc = workspace_delete(c, &w);
+    }
+    return rc;
+}

@@ -33,6 +33,9 @@ int workspace_set_current_state(struct ctx *c, const char *workspace_id, const c
 /* Runs before a workspace row is deleted (state/ removes its blobs). At most 4, set at start. */
 void workspace_on_delete(int (*fn)(struct ctx *c, const char *workspace_id));
 
+/* The organizations/ delete hook: deletes the organization's workspaces (running their hooks). */
+int workspace_on_org_delete(struct ctx *c, const char *org);
+
 extern const struct http_route workspace_routes[];
 
 #endif

@@ -95,6 +95,19 @@ int workspace_db_delete(struct ctx *c, const char *id)
     return store_exec(c->app->store, "DELETE FROM workspaces WHERE id = $1", S_ARGS(S_TEXT(id)), 0);
 }
 
+int workspace_db_ids_of_org(struct ctx *c, const char *org, const char ***ids, size_t *n)
+{
+    struct store_result r;
+    int rc = store_query(c->app->store, c->a, "SELECT id FROM workspaces WHERE organization = $1",
+                         S_ARGS(S_TEXT(org)), &r);
+    if (rc) return rc;
+    *ids = arena_alloc(c->a, (r.nrows + 1) * sizeof **ids);
+    for (size_t i = 0; i < r.nrows; i++)
+        (*ids)[i] = store_cell(&r, i, 0);
+    *n = r.nrows;
+    return 0;
+}
+
 int workspace_db_list(struct ctx *c, const char *org, const struct workspace_filter *f,
                       const struct page *p, struct workspace **out, size_t *n, int64_t *total)
 {

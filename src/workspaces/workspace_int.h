@@ -23,6 +23,7 @@ int workspace_db_insert(struct ctx *c, const struct workspace *w);
 int workspace_db_update(struct ctx *c, const struct workspace *w);
 int workspace_db_set_tags(struct ctx *c, const char *id, const char **tags, size_t n);
 int workspace_db_delete(struct ctx *c, const char *id);
+int workspace_db_ids_of_org(struct ctx *c, const char *org, const char ***ids, size_t *n);
 int workspace_db_list(struct ctx *c, const char *org, const struct workspace_filter *f,
                       const struct page *p, struct workspace **out, size_t *n, int64_t *total);
 /* Sets the lock when unlocked; *changed tells whether it was taken. */

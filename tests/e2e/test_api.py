@@ -345,6 +345,27 @@ class APITest(NodeTest):
                                       "inline&filter%5Borganization%5D%5Bname%5D=acme")
         self.assertEqual(len(listed["data"]), 1)
 
+    def test_deleting_removes_state_blobs(self):
+        import glob
+        import os
+        self.node.create_org("doomed")
+        ws = self.new_ws("w", org="doomed")
+        ws2 = self.new_ws("w2", org="doomed")
+        blobs = os.path.join(self.node.settings["disk_path"], "blobs", "state-versions")
+        for w in (ws, ws2):
+            self.lock(w)
+            data = state_bytes()
+            _, doc = self.create_sv(w, data)
+            self.upload(doc["data"]["attributes"]["hosted-state-upload-url"], data)
+        ids = [self.current(w)["id"] for w in (ws, ws2)]
+        self.assertTrue(all(os.path.exists(os.path.join(blobs, i, "state")) for i in ids))
+        self.node.api("DELETE", f"/api/v2/workspaces/{ws['id']}")
+        self.assertFalse(glob.glob(os.path.join(blobs, ids[0], "*")))
+        self.node.api("DELETE", "/api/v2/organizations/doomed")
+        self.assertFalse(glob.glob(os.path.join(blobs, ids[1], "*")))
+        status, _, _ = self.node.request("GET", f"/api/v2/workspaces/{ws2['id']}")
+        self.assertEqual(status, 404)
+
     def test_invalid_state_version_input(self):
         ws = self.new_ws("badsv")
         self.lock(ws)
