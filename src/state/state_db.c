@@ -82,16 +82,9 @@ int state_db_list(struct ctx *c, const char *workspace_id, const struct page *p,
 
 int state_db_ids_of_workspace(struct ctx *c, const char *workspace_id, const char ***ids, size_t *n)
 {
-    struct store_result r;
-    int rc =
-        store_query(c->app->store, c->a, "SELECT id FROM state_versions WHERE workspace_id = $1",
-                    S_ARGS(S_TEXT(workspace_id)), &r);
-    if (rc) return rc;
-    *ids = arena_alloc(c->a, (r.nrows + 1) * sizeof **ids);
-    for (size_t i = 0; i < r.nrows; i++)
-        (*ids)[i] = store_cell(&r, i, 0);
-    *n = r.nrows;
-    return 0;
+    return store_query_column(c->app->store, c->a,
+                              "SELECT id FROM state_versions WHERE workspace_id = $1",
+                              S_ARGS(S_TEXT(workspace_id)), ids, n);
 }
 
 int state_db_insert_output(struct ctx *c, const char *sv_id, int64_t position,

@@ -1,6 +1,7 @@
 /* store.c — every database call goes through here: the one place for locking, logging and
  * transaction pinning, whichever backend is behind. */
 #include "store/store_int.h"
+#include "base/arena.h"
 #include "base/err.h"
 #include "base/log.h"
 
@@ -74,6 +75,19 @@ int store_script(struct store *s, const char *sql)
     int rc = s->backend->script(s->conn, sql);
     pthread_mutex_unlock(&s->mu);
     return rc;
+}
+
+int store_query_column(struct store *s, struct arena *a, const char *sql,
+                       const struct store_arg *args, size_t nargs, const char ***values, size_t *n)
+{
+    struct store_result r;
+    int rc = store_query(s, a, sql, args, nargs, &r);
+    if (rc) return rc;
+    *values = arena_alloc(a, (r.nrows + 1) * sizeof **values);
+    for (size_t i = 0; i < r.nrows; i++)
+        (*values)[i] = store_cell(&r, i, 0);
+    *n = r.nrows;
+    return 0;
 }
 
 int store_begin(struct store *s)

@@ -61,6 +61,10 @@ int store_exec(struct store *s, const char *sql, const struct store_arg *args, s
 int store_query(struct store *s, struct arena *a, const char *sql, const struct store_arg *args,
                 size_t nargs, struct store_result *res);
 
+/* Runs a query of one column and returns its values (arena memory, NULL-terminated array). */
+int store_query_column(struct store *s, struct arena *a, const char *sql,
+                       const struct store_arg *args, size_t nargs, const char ***values, size_t *n);
+
 /* Whether a table exists (tells a new database from an existing one before migrating). */
 int store_table_exists(struct store *s, const char *name, bool *exists);
 /* Runs a multi-statement script with no parameters (migrations). */

@@ -27,16 +27,9 @@ static void fill(const struct store_result *r, size_t i, struct workspace *w)
 
 static int load_tags(struct ctx *c, struct workspace *w)
 {
-    struct store_result r;
-    int rc = store_query(c->app->store, c->a,
-                         "SELECT tag FROM workspace_tags WHERE workspace_id = $1 ORDER BY tag",
-                         S_ARGS(S_TEXT(w->id)), &r);
-    if (rc) return rc;
-    w->tags = arena_alloc(c->a, (r.nrows + 1) * sizeof *w->tags);
-    for (size_t i = 0; i < r.nrows; i++)
-        w->tags[i] = store_cell(&r, i, 0);
-    w->ntags = r.nrows;
-    return 0;
+    return store_query_column(c->app->store, c->a,
+                              "SELECT tag FROM workspace_tags WHERE workspace_id = $1 ORDER BY tag",
+                              S_ARGS(S_TEXT(w->id)), &w->tags, &w->ntags);
 }
 
 int workspace_db_get(struct ctx *c, const char *where, const struct store_arg *args, size_t nargs,
@@ -97,15 +90,9 @@ int workspace_db_delete(struct ctx *c, const char *id)
 
 int workspace_db_ids_of_org(struct ctx *c, const char *org, const char ***ids, size_t *n)
 {
-    struct store_result r;
-    int rc = store_query(c->app->store, c->a, "SELECT id FROM workspaces WHERE organization = $1",
-                         S_ARGS(S_TEXT(org)), &r);
-    if (rc) return rc;
-    *ids = arena_alloc(c->a, (r.nrows + 1) * sizeof **ids);
-    for (size_t i = 0; i < r.nrows; i++)
-        (*ids)[i] = store_cell(&r, i, 0);
-    *n = r.nrows;
-    return 0;
+    return store_query_column(c->app->store, c->a,
+                              "SELECT id FROM workspaces WHERE organization = $1",
+                              S_ARGS(S_TEXT(org)), ids, n);
 }
 
 int workspace_db_list(struct ctx *c, const char *org, const struct workspace_filter *f,

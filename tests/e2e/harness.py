@@ -26,6 +26,20 @@ STRATA_BIN = os.environ.get("STRATA_BIN") or os.path.join(
 TERRAFORM = shutil.which("terraform") or "/usr/local/bin/terraform"
 
 
+# A configuration every state test can apply: one terraform_data fed by a variable, one output.
+SIMPLE_CONFIG = '''
+variable "n" {
+  default = "1"
+}
+resource "terraform_data" "a" {
+  input = var.n
+}
+output "n" {
+  value = terraform_data.a.output
+}
+'''
+
+
 def strip_ansi(text):
     return re.sub(r"\x1b\[[0-9;]*m", "", text or "")
 

@@ -7,19 +7,8 @@ import os
 import subprocess
 import unittest
 
-from harness import STRATA_BIN, Sandbox, Terraform, main
+from harness import SIMPLE_CONFIG as CONFIG, STRATA_BIN, Sandbox, Terraform, main
 
-CONFIG = '''
-variable "n" {
-  default = "1"
-}
-resource "terraform_data" "a" {
-  input = var.n
-}
-output "n" {
-  value = terraform_data.a.output
-}
-'''
 
 
 def tree_digest(folder):

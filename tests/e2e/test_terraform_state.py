@@ -6,18 +6,9 @@ import re
 import threading
 import time
 
-from harness import NodeTest, Terraform, main
+from harness import SIMPLE_CONFIG, NodeTest, Terraform, main
 
-CONFIG = '''
-variable "n" {
-  default = "1"
-}
-resource "terraform_data" "a" {
-  input = var.n
-}
-output "n" {
-  value = terraform_data.a.output
-}
+CONFIG = SIMPLE_CONFIG + '''
 output "secret" {
   value     = "s3cr3t-${var.n}"
   sensitive = true
