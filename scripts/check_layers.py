@@ -7,12 +7,13 @@ import sys
 
 ORDER = [
     ["base"],
-    ["store", "http"],
+    ["store", "http", "bus"],
     ["keyring", "jsonapi"],
     ["blob"],
     ["app"],
-    ["organizations"], ["users"], ["teams"], ["tokens"], ["workspaces"], ["state"],
-    ["meta", "admin"],
+    ["organizations"], ["users"], ["teams"], ["tokens"], ["workspaces"], ["variables"],
+    ["configversions"], ["state"], ["runs"],
+    ["runner", "meta", "admin"],
     ["cmd"],
 ]
 RANK = {folder: i for i, group in enumerate(ORDER) for folder in group}

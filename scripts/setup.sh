@@ -4,6 +4,7 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 packages=(build-essential cmake pkg-config
           libevent-dev libjansson-dev libsqlite3-dev libsodium-dev libssl-dev libhttp-parser-dev
+          libarchive-dev
           libcriterion-dev python3 openssl curl ca-certificates)
 missing=()
 for p in "${packages[@]}"; do

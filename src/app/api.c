@@ -98,6 +98,7 @@ int authz_org(struct ctx *c, const char *org)
     }
     case PRINCIPAL_ORG:
     case PRINCIPAL_TEAM:
+    case PRINCIPAL_RUN:
         return strcmp(c->who.org, org) == 0 ? 0 : ERR_NOT_FOUND;
     default:
         return ERR_NOT_FOUND;

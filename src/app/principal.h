@@ -5,7 +5,13 @@
 
 #include <stdbool.h>
 
-enum principal_kind { PRINCIPAL_NONE, PRINCIPAL_USER, PRINCIPAL_ORG, PRINCIPAL_TEAM };
+enum principal_kind {
+    PRINCIPAL_NONE,
+    PRINCIPAL_USER,
+    PRINCIPAL_ORG,
+    PRINCIPAL_TEAM,
+    PRINCIPAL_RUN
+};
 
 struct principal {
     enum principal_kind kind;
@@ -13,8 +19,10 @@ struct principal {
     const char *user_id;  /* PRINCIPAL_USER */
     const char *username; /* PRINCIPAL_USER */
     bool site_admin;      /* PRINCIPAL_USER */
-    const char *org;      /* PRINCIPAL_ORG and PRINCIPAL_TEAM: the one organization reachable */
+    const char *org;      /* PRINCIPAL_ORG, _TEAM and _RUN: the one organization reachable */
     const char *team_id;  /* PRINCIPAL_TEAM */
+    const char *run_id;   /* PRINCIPAL_RUN: a run's short-lived token, scoped to its workspace */
+    const char *workspace_id; /* PRINCIPAL_RUN */
 };
 
 #endif

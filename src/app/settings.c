@@ -196,6 +196,20 @@ static int check_form(enum setting_id id, const char *v, char *err, size_t errle
                             ":port (e.g. \"tfe.example.com\"), got \"%s\"",
                             name, v);
         break;
+    case SETTING_COUNT:
+        if (!all_digits(v) || atoi(v) < 1 || strlen(v) > 6)
+            return fail(err, errlen,
+                        "setting \"%s\": expected a positive whole number as a "
+                        "string (e.g. {\"value\": \"10\"}), got \"%s\"",
+                        name, v);
+        break;
+    case SETTING_PEM:
+        if (*v && !strstr(v, "-----BEGIN CERTIFICATE-----"))
+            return fail(err, errlen,
+                        "setting \"%s\": expected PEM certificates "
+                        "(-----BEGIN CERTIFICATE-----...)",
+                        name);
+        break;
     case SETTING_PATH:
     case SETTING_SECRET:
         break;

@@ -30,7 +30,13 @@
     X(IACT_SUBNET_TIME_LIMIT, "iact_subnet_time_limit", SETTING_MINUTES, "60",                     \
       "minutes after first start during which the token may be fetched (\"unlimited\" allowed)")   \
     X(ENABLE_ACTIVE_ACTIVE, "enable_active_active", SETTING_FLAG, "0",                             \
-      "\"1\" lets several nodes share external services")
+      "\"1\" lets several nodes share external services")                                          \
+    X(CAPACITY_CONCURRENCY, "capacity_concurrency", SETTING_COUNT, "10",                           \
+      "runs (plans and applies) this node executes at once")                                       \
+    X(CAPACITY_MEMORY, "capacity_memory", SETTING_COUNT, "512",                                    \
+      "memory limit of each run's terraform process, in MB")                                       \
+    X(CA_CERTS, "ca_certs", SETTING_PEM, "",                                                       \
+      "PEM certificates runs trust besides the system's (the CA of a private tls_cert_file)")
 
 enum setting_form {
     SETTING_HOST,
@@ -41,6 +47,8 @@ enum setting_form {
     SETTING_CIDRS,
     SETTING_MINUTES,
     SETTING_FLAG,
+    SETTING_COUNT,
+    SETTING_PEM,
 };
 
 enum setting_id {

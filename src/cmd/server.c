@@ -7,6 +7,9 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "blob/blob.h"
+#include "bus/bus.h"
+#include "runner/runner.h"
+#include "runs/run.h"
 #include "cmd/commands.h"
 #include "cmd/wiring.h"
 #include "http/http.h"
@@ -78,6 +81,9 @@ static int serve(struct settings *s)
     struct event_base *base = 0;
     struct http_server *http = 0;
     struct event *sigint = 0, *sigterm = 0;
+    struct bus *bus = bus_new_local();
+    struct runner *runner = 0;
+    run_set_bus(bus);
     char err[1024] = "", cert[4200], key[4200];
     int rc = open_data(s, &app.store, &app.keyring);
     if (!rc) {
@@ -94,6 +100,8 @@ static int serve(struct settings *s)
     }
     wiring_hooks(&app);
     if (!rc) rc = iact_ensure(&app);
+    if (!rc) rc = run_recover(&app);
+    if (!rc) rc = runner_start(&app, bus, &runner, err, sizeof err);
     if (!rc) {
         base = event_base_new();
         struct http_server_config cfg = {
@@ -123,6 +131,8 @@ static int serve(struct settings *s)
         fflush(stdout);
         event_base_dispatch(base);
     }
+    runner_stop(runner);
+    bus_free(bus);
     if (sigint) event_free(sigint);
     if (sigterm) event_free(sigterm);
     http_server_free(http);

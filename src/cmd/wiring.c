@@ -4,7 +4,10 @@
 #include "admin/iact.h"
 #include "app/app.h"
 #include "http/http.h"
+#include "configversions/configversion.h"
 #include "meta/meta.h"
+#include "runs/run.h"
+#include "variables/variable.h"
 #include "organizations/organization.h"
 #include "state/state.h"
 #include "teams/team.h"
@@ -18,6 +21,8 @@ void wiring_hooks(struct app *app)
     organization_on_created(team_on_org_created);
     organization_on_delete(workspace_on_org_delete);
     workspace_on_delete(state_on_workspace_delete);
+    workspace_on_unlocked(run_on_workspace_unlocked);
+    configversion_on_uploaded(run_on_configversion_uploaded);
 }
 
 void wiring_routes(struct http_server *s)
@@ -31,4 +36,9 @@ void wiring_routes(struct http_server *s)
     http_server_routes(s, workspace_routes);
     http_server_routes(s, state_routes);
     http_server_routes(s, state_upload_routes);
+    http_server_routes(s, variable_routes);
+    http_server_routes(s, configversion_routes);
+    http_server_routes(s, configversion_upload_routes);
+    http_server_routes(s, run_routes);
+    http_server_routes(s, run_log_routes);
 }

@@ -409,7 +409,8 @@ int http_server_new(struct event_base *base, const struct http_server_config *cf
     s->base = base;
     s->ssl = ssl;
     s->cfg = *cfg;
-    s->listener = evconnlistener_new(base, on_accept, s, LEV_OPT_CLOSE_ON_FREE, -1, fd);
+    s->listener = evconnlistener_new(base, on_accept, s,
+                                     LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
     if (!s->listener) {
         snprintf(err, errlen, "https_port %s: cannot listen", cfg->bind_port);
         close(fd);

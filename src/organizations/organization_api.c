@@ -105,11 +105,9 @@ static void entitlements(struct http_request *r, void *app)
     struct organization o;
     int rc = organization_get(&c, http_req_param(r, "name"), &o);
     if (rc) return api_fail(&c, rc);
-    /* what this release really offers: state storage with local execution. "operations" stays
-     * false until Strata runs plans itself: the CLI then executes locally whatever the
-     * workspace's execution mode, instead of failing on endpoints that do not exist yet. */
+    /* what this release really offers: state storage and remote operations */
     json_t *attrs = json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b}",
-                              "operations", 0, "state-storage", 1, "private-module-registry", 0,
+                              "operations", 1, "state-storage", 1, "private-module-registry", 0,
                               "teams", 1, "vcs-integrations", 0, "sentinel", 0, "cost-estimation",
                               0, "sso", 0, "audit-logging", 0, "agents", 0, "global-run-tasks", 0,
                               "run-tasks", 0, "self-serve-billing", 0);

@@ -11,15 +11,40 @@ int token_authenticate(struct app *app, struct arena *a, const char *token, stru
     return token_db_principal(app, a, codec_sha256_hex(a, token, len), p);
 }
 
+static char *new_secret(struct ctx *c)
+{
+    char head[15], tail[68];
+    codec_random_base62(head, 14);
+    codec_random_base62(tail, 67);
+    return arena_printf(c->a, "%s.atlasv1.%s", head, tail);
+}
+
+int token_issue_run(struct ctx *c, const char *run_id, const char *org, const char *workspace_id,
+                    int64_t ttl, const char **plaintext)
+{
+    *plaintext = new_secret(c);
+    return store_exec(c->app->store,
+                      "INSERT INTO tokens (id, kind, hash, organization, run_id, workspace_id, "
+                      "expires_at, created_at) VALUES ($1, 'run', $2, $3, $4, $5, $6, $7)",
+                      S_ARGS(S_TEXT(codec_new_id(c->a, "at")),
+                             S_TEXT(codec_sha256_hex(c->a, *plaintext, strlen(*plaintext))),
+                             S_TEXT(org), S_TEXT(run_id), S_TEXT(workspace_id),
+                             S_INT(codec_now_unix() + ttl), S_TEXT(codec_now_iso(c->a))),
+                      0);
+}
+
+int token_revoke_run(struct ctx *c, const char *run_id)
+{
+    return store_exec(c->app->store, "DELETE FROM tokens WHERE kind = 'run' AND run_id = $1",
+                      S_ARGS(S_TEXT(run_id)), 0);
+}
+
 int token_issue(struct ctx *c, enum token_kind kind, const char *owner, const char *description,
                 struct token *out)
 {
     static const char *kinds[] = {"user", "organization", "team"};
-    char head[15], tail[68];
-    codec_random_base62(head, 14);
-    codec_random_base62(tail, 67);
     memset(out, 0, sizeof *out);
-    out->plaintext = arena_printf(c->a, "%s.atlasv1.%s", head, tail);
+    out->plaintext = new_secret(c);
     out->id = codec_new_id(c->a, "at");
     out->kind = kinds[kind];
     out->description = description ? description : "";

@@ -8,6 +8,8 @@ struct app;
 struct arena;
 struct ctx;
 #include "http/http.h"
+
+#include <stdint.h>
 struct principal;
 
 enum token_kind { TOKEN_USER, TOKEN_ORG, TOKEN_TEAM };
@@ -24,6 +26,12 @@ int token_authenticate(struct app *app, struct arena *a, const char *token, stru
  * existing one for organization and team tokens. out->plaintext is set. */
 int token_issue(struct ctx *c, enum token_kind kind, const char *owner, const char *description,
                 struct token *out);
+
+/* A run's token: acts in the run's workspace only, expires after ttl seconds, revoked when the
+ * run's phase ends. *plaintext is arena memory. */
+int token_issue_run(struct ctx *c, const char *run_id, const char *org, const char *workspace_id,
+                    int64_t ttl, const char **plaintext);
+int token_revoke_run(struct ctx *c, const char *run_id);
 
 extern const struct http_route token_routes[];
 

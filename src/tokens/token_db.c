@@ -1,5 +1,6 @@
 /* token_db.c — the only SQL of tokens/. */
 #include "tokens/token_int.h"
+#include "base/codec.h"
 
 static const char *COLS = "SELECT id, kind, description, created_at, last_used_at, user_id, "
                           "organization, team_id, created_by FROM tokens ";
@@ -23,7 +24,8 @@ int token_db_principal(struct app *app, struct arena *a, const char *hash, struc
     struct store_result r;
     int rc = store_query(app->store, a,
                          "SELECT t.id, t.kind, t.user_id, u.username, u.is_admin, "
-                         "COALESCE(t.organization, tm.organization), t.team_id "
+                         "COALESCE(t.organization, tm.organization), t.team_id, t.run_id, "
+                         "t.workspace_id, t.expires_at "
                          "FROM tokens t LEFT JOIN users u ON u.id = t.user_id "
                          "LEFT JOIN teams tm ON tm.id = t.team_id WHERE t.hash = $1",
                          S_ARGS(S_TEXT(hash)), &r);
@@ -33,12 +35,17 @@ int token_db_principal(struct app *app, struct arena *a, const char *hash, struc
     p->token_id = store_cell(&r, 0, 0);
     p->kind = strcmp(kind, "user") == 0           ? PRINCIPAL_USER
               : strcmp(kind, "organization") == 0 ? PRINCIPAL_ORG
+              : strcmp(kind, "run") == 0          ? PRINCIPAL_RUN
                                                   : PRINCIPAL_TEAM;
+    if (store_cell(&r, 0, 9) && store_cell_int(&r, 0, 9) < codec_now_unix())
+        return ERR_UNAUTHORIZED; /* an expired run token */
     p->user_id = store_cell(&r, 0, 2);
     p->username = store_cell(&r, 0, 3);
     p->site_admin = store_cell_bool(&r, 0, 4);
     p->org = store_cell(&r, 0, 5);
     p->team_id = store_cell(&r, 0, 6);
+    p->run_id = store_cell(&r, 0, 7);
+    p->workspace_id = store_cell(&r, 0, 8);
     return 0;
 }
 

@@ -12,16 +12,45 @@ void workspace_on_delete(int (*fn)(struct ctx *c, const char *workspace_id))
     if (ndelete_hooks < 4) delete_hooks[ndelete_hooks++] = fn;
 }
 
+static int (*unlocked_hook)(struct ctx *, const char *);
+
+void workspace_on_unlocked(int (*fn)(struct ctx *c, const char *workspace_id))
+{
+    unlocked_hook = fn;
+}
+
+int workspace_lock_for_run(struct ctx *c, const char *workspace_id, const char *run_id, bool *taken)
+{
+    return workspace_db_lock(c, workspace_id, "runs", run_id, "Locked by a run", taken);
+}
+
+int workspace_unlock_for_run(struct ctx *c, const char *workspace_id, const char *run_id)
+{
+    bool changed;
+    return workspace_db_unlock(c, workspace_id, "runs", run_id, &changed);
+}
+
 static int not_found(struct ctx *c)
 {
     return ctx_fail(c, ERR_NOT_FOUND, "workspace not found");
 }
 
+/* A run's token reaches its own workspace only. */
+static bool outside_run_scope(const struct ctx *c, const struct workspace *w)
+{
+    return c->who.kind == PRINCIPAL_RUN && strcmp(c->who.workspace_id, w->id) != 0;
+}
+
 int workspace_get(struct ctx *c, const char *id, struct workspace *out)
 {
     int rc = workspace_db_get(c, "id = $1", S_ARGS(S_TEXT(id)), out);
-    if (!rc && authz_org(c, out->organization)) rc = ERR_NOT_FOUND;
+    if (!rc && (authz_org(c, out->organization) || outside_run_scope(c, out))) rc = ERR_NOT_FOUND;
     return rc == ERR_NOT_FOUND ? not_found(c) : rc;
+}
+
+int workspace_get_unchecked(struct ctx *c, const char *id, struct workspace *out)
+{
+    return workspace_db_get(c, "id = $1", S_ARGS(S_TEXT(id)), out);
 }
 
 int workspace_get_by_name(struct ctx *c, const char *org, const char *name, struct workspace *out)
@@ -44,6 +73,10 @@ static void holder(const struct ctx *c, const char **kind, const char **id)
     case PRINCIPAL_TEAM:
         *kind = "teams";
         *id = c->who.team_id;
+        break;
+    case PRINCIPAL_RUN:
+        *kind = "runs";
+        *id = c->who.run_id;
         break;
     default:
         *kind = "organizations";
@@ -170,6 +203,7 @@ int workspace_unlock(struct ctx *c, struct workspace *w, bool force)
         /* go-tfe recognises "is locked by User/Team/Run" in this message */
         const char *by = strcmp(w->locked_by_kind, "users") == 0   ? "User"
                          : strcmp(w->locked_by_kind, "teams") == 0 ? "Team"
+                         : strcmp(w->locked_by_kind, "runs") == 0  ? "Run"
                                                                    : "Organization";
         return ctx_fail(c, ERR_CONFLICT,
                         "Unable to unlock workspace. The workspace is locked by %s %s. Use "
@@ -177,7 +211,7 @@ int workspace_unlock(struct ctx *c, struct workspace *w, bool force)
                         by, w->locked_by_id);
     }
     w->locked_by_kind = w->locked_by_id = w->lock_reason = 0;
-    return 0;
+    return unlocked_hook ? unlocked_hook(c, w->id) : 0;
 }
 
 int workspace_on_org_delete(struct ctx *c, const char *org)

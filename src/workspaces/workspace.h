@@ -10,12 +10,15 @@
 struct ctx;
 #include "http/http.h"
 
+#include <jansson.h>
+
 struct workspace {
     const char *id, *organization, *name, *description, *execution_mode, *terraform_version;
     const char *working_directory, *created_at, *updated_at;
     bool auto_apply;
     const char *locked_by_kind, *locked_by_id, *lock_reason; /* NULL when unlocked */
     const char *current_state_version_id;                    /* NULL before any state */
+    const char *current_run_id;                              /* the latest run to start */
     const char **tags;
     size_t ntags;
 };
@@ -25,10 +28,24 @@ struct workspace {
 int workspace_get(struct ctx *c, const char *id, struct workspace *out);
 int workspace_get_by_name(struct ctx *c, const char *org, const char *name, struct workspace *out);
 
+/* Reads a workspace with no authorization: for the runner acting for one of its runs. */
+int workspace_get_unchecked(struct ctx *c, const char *id, struct workspace *out);
+
 /* True when the caller holds the workspace's lock. */
 bool workspace_locked_by_caller(const struct ctx *c, const struct workspace *w);
 /* Points the workspace at a new current state version (state/ calls this on finalize). */
 int workspace_set_current_state(struct ctx *c, const char *workspace_id, const char *sv_id);
+
+/* Run locks (runs/): a run takes the workspace's lock when it starts and releases it when it
+ * ends. lock sets *taken false when someone else holds it. */
+int workspace_lock_for_run(struct ctx *c, const char *workspace_id, const char *run_id,
+                           bool *taken);
+int workspace_unlock_for_run(struct ctx *c, const char *workspace_id, const char *run_id);
+int workspace_set_current_run(struct ctx *c, const char *workspace_id, const char *run_id);
+/* Runs after a user or token unlocks a workspace (runs/ starts what waited). Set at start. */
+void workspace_on_unlocked(int (*fn)(struct ctx *c, const char *workspace_id));
+/* The workspace as a JSON:API resource (for other domains' includes); a new reference. */
+json_t *workspace_encode(struct ctx *c, const struct workspace *w);
 
 /* Runs before a workspace row is deleted (state/ removes its blobs). At most 4, set at start. */
 void workspace_on_delete(int (*fn)(struct ctx *c, const char *workspace_id));

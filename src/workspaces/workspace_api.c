@@ -12,7 +12,7 @@ static json_t *string_array(const char **v, size_t n)
     return a;
 }
 
-static json_t *encode(struct ctx *c, const struct workspace *w)
+json_t *workspace_encode(struct ctx *c, const struct workspace *w)
 {
     static const char *perms[] = {"can-update",
                                   "can-destroy",
@@ -43,7 +43,7 @@ static json_t *encode(struct ctx *c, const struct workspace *w)
         w->auto_apply, "locked", w->locked_by_kind != 0, "working-directory", w->working_directory,
         "created-at", w->created_at, "updated-at", w->updated_at, "permissions", p, "tag-names",
         string_array(w->tags, w->ntags), "actions", "is-destroyable", 1, "trigger-prefixes",
-        json_array(), "structured-run-output-enabled", 1, "speculative-enabled", 1,
+        json_array(), "structured-run-output-enabled", 0, "speculative-enabled", 1,
         "queue-all-runs", 0, "global-remote-state", 0, "environment", "default", "source",
         "tfe-api", "vcs-repo", json_null(), "file-triggers-enabled", 0, "allow-destroy-plan", 1,
         "lock-reason", w->lock_reason ? json_string(w->lock_reason) : json_null(), "resource-count",
@@ -53,6 +53,7 @@ static json_t *encode(struct ctx *c, const struct workspace *w)
         "current-state-version", jsonapi_rel_new("state-versions", w->current_state_version_id));
     if (w->locked_by_kind)
         json_object_set_new(rels, "locked-by", jsonapi_rel_new(w->locked_by_kind, w->locked_by_id));
+    json_object_set_new(rels, "current-run", jsonapi_rel_new("runs", w->current_run_id));
     return jsonapi_resource_new(
         "workspaces", w->id, attrs, rels,
         arena_printf(c->a, "/api/v2/organizations/%s/workspaces/%s", w->organization, w->name));
@@ -60,7 +61,7 @@ static json_t *encode(struct ctx *c, const struct workspace *w)
 
 static void respond(struct ctx *c, int status, const struct workspace *w)
 {
-    jsonapi_respond(c->req, status, jsonapi_doc_new(encode(c, w)));
+    jsonapi_respond(c->req, status, jsonapi_doc_new(workspace_encode(c, w)));
 }
 
 /* Tags from "tag-names" or from relationships.tags.data[].attributes.name (go-tfe's form). */
@@ -196,7 +197,7 @@ static void list(struct http_request *r, void *app)
     if (rc) return api_fail(&c, rc);
     json_t *data = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(data, encode(&c, &ws[i]));
+        json_array_append_new(data, workspace_encode(&c, &ws[i]));
     json_t *doc = jsonapi_doc_new(data);
     page_annotate(&c, doc, arena_printf(c.a, "/api/v2/organizations/%s/workspaces", org), &p,
                   total);

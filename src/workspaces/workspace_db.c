@@ -4,7 +4,7 @@
 static const char *COLS =
     "SELECT id, organization, name, description, execution_mode, terraform_version, "
     "working_directory, created_at, updated_at, auto_apply, locked_by_kind, locked_by_id, "
-    "lock_reason, current_state_version_id FROM workspaces ";
+    "lock_reason, current_state_version_id, current_run_id FROM workspaces ";
 
 static void fill(const struct store_result *r, size_t i, struct workspace *w)
 {
@@ -23,6 +23,7 @@ static void fill(const struct store_result *r, size_t i, struct workspace *w)
     w->locked_by_id = store_cell(r, i, 11);
     w->lock_reason = store_cell(r, i, 12);
     w->current_state_version_id = store_cell(r, i, 13);
+    w->current_run_id = store_cell(r, i, 14);
 }
 
 static int load_tags(struct ctx *c, struct workspace *w)
@@ -175,4 +176,10 @@ int workspace_set_current_state(struct ctx *c, const char *workspace_id, const c
     return store_exec(c->app->store,
                       "UPDATE workspaces SET current_state_version_id = $2 WHERE id = $1",
                       S_ARGS(S_TEXT(workspace_id), S_TEXT(sv_id)), 0);
+}
+
+int workspace_set_current_run(struct ctx *c, const char *workspace_id, const char *run_id)
+{
+    return store_exec(c->app->store, "UPDATE workspaces SET current_run_id = $2 WHERE id = $1",
+                      S_ARGS(S_TEXT(workspace_id), S_TEXT(run_id)), 0);
 }

@@ -1,0 +1,238 @@
+/* configversion.c — configuration versions: rows, upload through a signed URL, checks. */
+#include "configversions/configversion.h"
+#include "app/api.h"
+#include "app/signed_url.h"
+#include "base/arena.h"
+#include "base/codec.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "blob/blob.h"
+#include "jsonapi/jsonapi.h"
+#include "store/store.h"
+#include "workspaces/workspace.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int (*uploaded_hook)(struct ctx *, const struct configversion *);
+
+void configversion_on_uploaded(int (*fn)(struct ctx *c, const struct configversion *cv))
+{
+    uploaded_hook = fn;
+}
+
+static const char *COLS = "SELECT id, workspace_id, status, error_message, source, created_at, "
+                          "auto_queue_runs, speculative, provisional, size "
+                          "FROM configuration_versions ";
+
+static void fill(const struct store_result *r, size_t i, struct configversion *cv)
+{
+    cv->id = store_cell(r, i, 0);
+    cv->workspace_id = store_cell(r, i, 1);
+    cv->status = store_cell(r, i, 2);
+    cv->error_message = store_cell(r, i, 3);
+    cv->source = store_cell(r, i, 4);
+    cv->created_at = store_cell(r, i, 5);
+    cv->auto_queue_runs = store_cell_bool(r, i, 6);
+    cv->speculative = store_cell_bool(r, i, 7);
+    cv->provisional = store_cell_bool(r, i, 8);
+    cv->size = store_cell_int(r, i, 9);
+}
+
+static int db_get(struct ctx *c, const char *id, struct configversion *out)
+{
+    struct store_result r;
+    int rc = store_query(c->app->store, c->a, arena_printf(c->a, "%s WHERE id = $1", COLS),
+                         S_ARGS(S_TEXT(id)), &r);
+    if (rc) return rc;
+    if (!r.nrows) return ERR_NOT_FOUND;
+    fill(&r, 0, out);
+    return 0;
+}
+
+int configversion_get(struct ctx *c, const char *id, struct configversion *out)
+{
+    struct workspace w;
+    int rc = db_get(c, id, out);
+    if (!rc) rc = workspace_get(c, out->workspace_id, &w);
+    if (rc == ERR_NOT_FOUND) return ctx_fail(c, rc, "configuration version not found");
+    return rc;
+}
+
+static const char *slug_key(struct ctx *c, const char *id)
+{
+    return arena_printf(c->a, "configuration-versions/%s/slug", id);
+}
+
+static json_t *encode(struct ctx *c, const struct configversion *cv)
+{
+    bool pending = strcmp(cv->status, "pending") == 0;
+    json_t *attrs = json_pack(
+        "{s:s, s:s, s:b, s:b, s:b, s:o, s:o, s:o, s:s, s:{}}", "status", cv->status, "source",
+        cv->source, "auto-queue-runs", cv->auto_queue_runs, "speculative", cv->speculative,
+        "provisional", cv->provisional, "error",
+        cv->error_message ? json_string("invalid archive") : json_null(), "error-message",
+        cv->error_message ? json_string(cv->error_message) : json_null(), "upload-url",
+        pending ? json_string(signed_url_make(c, "/_archivist/slug", "slug-put", cv->id, 3600))
+                : json_null(),
+        "created-at", cv->created_at, "status-timestamps");
+    json_t *rels = json_pack("{s:o}", "ingress-attributes", jsonapi_rel_new("ingress", 0));
+    return jsonapi_resource_new("configuration-versions", cv->id, attrs, rels,
+                                arena_printf(c->a, "/api/v2/configuration-versions/%s", cv->id));
+}
+
+static void create(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    struct workspace w;
+    struct jsonapi_body b;
+    struct configversion cv = {
+        .status = "pending", .source = "tfe-api", .auto_queue_runs = true, .size = -1};
+    int rc = workspace_get(&c, http_req_param(r, "id"), &w);
+    if (!rc && (rc = jsonapi_parse(r, "configuration-versions", true, &b)) == 0) {
+        rc = jsonapi_attr_bool(&b, "auto-queue-runs", &cv.auto_queue_runs, 0);
+        if (!rc) rc = jsonapi_attr_bool(&b, "speculative", &cv.speculative, 0);
+        if (!rc) rc = jsonapi_attr_bool(&b, "provisional", &cv.provisional, 0);
+        if (rc) rc = ctx_fail_body(&c, rc, &b);
+    } else if (rc && rc != ERR_NOT_FOUND) {
+        rc = ctx_fail_body(&c, rc, &b);
+    }
+    if (!rc) {
+        cv.id = codec_new_id(c.a, "cv");
+        cv.workspace_id = w.id;
+        cv.created_at = codec_now_iso(c.a);
+        rc =
+            store_exec(c.app->store,
+                       "INSERT INTO configuration_versions (id, workspace_id, status, source, "
+                       "auto_queue_runs, speculative, provisional, created_at) "
+                       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                       S_ARGS(S_TEXT(cv.id), S_TEXT(cv.workspace_id), S_TEXT(cv.status),
+                              S_TEXT(cv.source), S_BOOL(cv.auto_queue_runs), S_BOOL(cv.speculative),
+                              S_BOOL(cv.provisional), S_TEXT(cv.created_at)),
+                       0);
+    }
+    if (rc) return api_fail(&c, rc);
+    jsonapi_respond(r, 201, jsonapi_doc_new(encode(&c, &cv)));
+}
+
+static void show(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    struct configversion cv;
+    int rc = configversion_get(&c, http_req_param(r, "id"), &cv);
+    if (rc) return api_fail(&c, rc);
+    jsonapi_respond(r, 200, jsonapi_doc_new(encode(&c, &cv)));
+}
+
+static void list(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    struct workspace w;
+    struct store_result res;
+    int rc = workspace_get(&c, http_req_param(r, "id"), &w);
+    if (!rc)
+        rc = store_query(c.app->store, c.a,
+                         arena_printf(c.a,
+                                      "%s WHERE workspace_id = $1 ORDER BY created_at DESC "
+                                      "LIMIT 100",
+                                      COLS),
+                         S_ARGS(S_TEXT(w.id)), &res);
+    if (rc) return api_fail(&c, rc);
+    json_t *data = json_array();
+    for (size_t i = 0; i < res.nrows; i++) {
+        struct configversion cv;
+        fill(&res, i, &cv);
+        json_array_append_new(data, encode(&c, &cv));
+    }
+    jsonapi_respond(r, 200, jsonapi_doc_new(data));
+}
+
+/* ---- upload ---- */
+
+struct upload {
+    struct app *app;
+    const char *id;
+    struct blob_writer *w;
+};
+
+static int upload_write(void *arg, const void *p, size_t n)
+{
+    struct upload *u = arg;
+    return blob_writer_write(u->w, p, n);
+}
+
+static void upload_abort(void *arg)
+{
+    struct upload *u = arg;
+    if (u->w) blob_writer_abort(u->w);
+    u->w = 0;
+}
+
+static int set_status(struct ctx *c, const char *id, const char *status, const char *error,
+                      int64_t size)
+{
+    return store_exec(
+        c->app->store,
+        "UPDATE configuration_versions SET status = $2, error_message = $3, size = $4 "
+        "WHERE id = $1",
+        S_ARGS(S_TEXT(id), S_TEXT(status), S_TEXT(error), S_INT(size)), 0);
+}
+
+static void upload_finish(struct http_request *r, void *arg)
+{
+    struct upload *u = arg;
+    struct ctx c;
+    api_begin_anonymous(&c, r, u->app);
+    int64_t size = blob_writer_size(u->w);
+    int rc = blob_writer_commit(u->w);
+    u->w = 0;
+    char why[512] = "";
+    if (!rc) {
+        rc = configversion_unpack(c.app->blobs, u->id, 0, why, sizeof why);
+        if (rc == ERR_INVALID || rc == ERR_TOO_LARGE) {
+            blob_delete(c.app->blobs, slug_key(&c, u->id));
+            set_status(&c, u->id, "errored", why, size);
+            log_info("configuration version %s refused: %s", u->id, why);
+            return api_fail(&c, ctx_fail(&c, ERR_INVALID, "%s", why));
+        }
+    }
+    if (!rc) rc = set_status(&c, u->id, "uploaded", 0, size);
+    struct configversion cv;
+    if (!rc && uploaded_hook && !(rc = db_get(&c, u->id, &cv)) && cv.auto_queue_runs)
+        rc = uploaded_hook(&c, &cv); /* queued with no user behind it, as a VCS push would be */
+    if (rc) return api_fail(&c, rc);
+    http_respond(r, 200, 0, 0, 0);
+}
+
+static int upload_open(struct http_request *r, void *app, struct http_sink *sink)
+{
+    struct ctx c;
+    api_begin_anonymous(&c, r, app);
+    const char *id;
+    struct configversion cv;
+    int rc = signed_url_check(&c, "slug-put", http_req_param(r, "token"), &id);
+    if (!rc) rc = db_get(&c, id, &cv);
+    if (rc) return rc;
+    if (strcmp(cv.status, "pending") != 0) return ERR_CONFLICT;
+    struct upload *u = arena_alloc(c.a, sizeof *u);
+    u->app = app;
+    u->id = cv.id;
+    if ((rc = blob_writer_open(c.app->blobs, slug_key(&c, cv.id), &u->w))) return rc;
+    *sink = (struct http_sink){upload_write, upload_finish, upload_abort, u};
+    return 0;
+}
+
+const struct http_route configversion_routes[] = {
+    {HTTP_M_POST, "/api/v2/workspaces/:id/configuration-versions", create, 0, 0},
+    {HTTP_M_GET, "/api/v2/workspaces/:id/configuration-versions", list, 0, 0},
+    {HTTP_M_GET, "/api/v2/configuration-versions/:id", show, 0, 0},
+    {0, 0, 0, 0, 0},
+};
+
+const struct http_route configversion_upload_routes[] = {
+    {HTTP_M_PUT, "/_archivist/slug/:token", 0, upload_open, SLUG_MAX_BYTES},
+    {0, 0, 0, 0, 0},
+};

@@ -1,0 +1,43 @@
+/* configversion.h — configuration versions: the tar.gz of a working folder, uploaded to a
+ * signed URL, checked entry by entry (no absolute paths, no "..", no links out of the tree, no
+ * devices, size and count caps) and stored sealed. Status: pending → uploaded | errored. */
+#ifndef STRATA_CONFIGVERSION_H
+#define STRATA_CONFIGVERSION_H
+
+#include "http/http.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ctx;
+struct blob_store;
+
+struct configversion {
+    const char *id, *workspace_id, *status, *error_message, *source, *created_at;
+    bool auto_queue_runs, speculative, provisional;
+    int64_t size;
+};
+
+/* Caps on a configuration's tar.gz, compressed and unpacked. */
+#define SLUG_MAX_BYTES (256LL * 1024 * 1024)
+#define SLUG_MAX_UNPACKED (1024LL * 1024 * 1024)
+#define SLUG_MAX_ENTRIES 100000
+
+/* Reads a configuration version whose workspace the caller may see; ERR_NOT_FOUND otherwise. */
+int configversion_get(struct ctx *c, const char *id, struct configversion *out);
+
+/* Checks a stored configuration and, when dest is non-NULL, unpacks it under dest (an existing
+ * folder). Returns 0, or ERR_INVALID with the reason in err (a path that escapes, a link out of
+ * the tree, a device, too big, not a tar.gz), or the blob's own error. */
+int configversion_unpack(struct blob_store *bs, const char *cv_id, const char *dest, char *err,
+                         size_t errlen);
+
+/* Runs after a configuration version is uploaded with auto-queue-runs set (runs/ queues a run).
+ * Set once at start. */
+void configversion_on_uploaded(int (*fn)(struct ctx *c, const struct configversion *cv));
+
+extern const struct http_route configversion_routes[];
+extern const struct http_route configversion_upload_routes[];
+
+#endif

@@ -1,0 +1,188 @@
+/* slug.c — reads a configuration's tar.gz through libarchive straight from the sealed blob,
+ * refusing what could escape the unpack folder, and unpacks it with libarchive's own secure
+ * extraction flags as a second line of defence. */
+#include "configversions/configversion.h"
+#include "base/err.h"
+#include "blob/blob.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct source {
+    struct blob_reader *r;
+    char buf[64 * 1024];
+    int64_t total;
+    int err;
+};
+
+static la_ssize_t read_cb(struct archive *a, void *arg, const void **out)
+{
+    (void)a;
+    struct source *s = arg;
+    size_t n = 0;
+    s->err = blob_reader_read(s->r, s->buf, sizeof s->buf, &n);
+    if (s->err) return -1;
+    s->total += (int64_t)n;
+    if (s->total > SLUG_MAX_BYTES) {
+        s->err = ERR_TOO_LARGE;
+        return -1;
+    }
+    *out = s->buf;
+    return (la_ssize_t)n;
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, const char *what)
+{
+    snprintf(err, errlen, fmt, what);
+    return ERR_INVALID;
+}
+
+/* True when the relative path p stays inside the tree ("a/../b" does, "../x" does not). */
+static bool stays_inside(const char *p)
+{
+    int depth = 0;
+    while (*p) {
+        const char *e = strchr(p, '/');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n == 2 && p[0] == '.' && p[1] == '.') {
+            if (--depth < 0) return false;
+        } else if (n && !(n == 1 && p[0] == '.')) {
+            depth++;
+        }
+        p += n + (e ? 1 : 0);
+    }
+    return true;
+}
+
+static bool has_dotdot(const char *p)
+{
+    for (const char *s = p; (s = strstr(s, "..")); s += 2)
+        if ((s == p || s[-1] == '/') && (s[2] == 0 || s[2] == '/')) return true;
+    return false;
+}
+
+/* Checks one entry; a link target is resolved from the link's own folder. */
+static int check_entry(struct archive_entry *e, char *err, size_t errlen)
+{
+    const char *path = archive_entry_pathname(e);
+    if (!path || !*path) return fail(err, errlen, "an entry has no name%s", "");
+    if (path[0] == '/') return fail(err, errlen, "absolute path \"%s\" refused", path);
+    if (has_dotdot(path)) return fail(err, errlen, "path \"%s\" leaves the tree", path);
+    mode_t type = archive_entry_filetype(e);
+    if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK)
+        return fail(err, errlen, "\"%s\" is not a file, folder or link", path);
+    const char *hard = archive_entry_hardlink(e);
+    if (hard && (hard[0] == '/' || has_dotdot(hard)))
+        return fail(err, errlen, "hard link \"%s\" points out of the tree", path);
+    if (type == AE_IFLNK) {
+        const char *target = archive_entry_symlink(e);
+        if (!target || target[0] == '/')
+            return fail(err, errlen, "link \"%s\" points to an absolute path", path);
+        char joined[8192];
+        const char *slash = strrchr(path, '/');
+        snprintf(joined, sizeof joined, "%.*s%s%s", slash ? (int)(slash - path) : 0, path,
+                 slash ? "/" : "", target);
+        if (!stays_inside(joined))
+            return fail(err, errlen, "link \"%s\" points out of the tree", path);
+    }
+    return 0;
+}
+
+static int open_archive(struct blob_store *bs, const char *cv_id, struct source *s,
+                        struct archive **out)
+{
+    char key[128];
+    snprintf(key, sizeof key, "configuration-versions/%s/slug", cv_id);
+    int rc = blob_reader_open(bs, key, &s->r);
+    if (rc) return rc;
+    struct archive *a = archive_read_new();
+    archive_read_support_filter_gzip(a);
+    archive_read_support_filter_none(a);
+    archive_read_support_format_tar(a);
+    if (archive_read_open(a, s, 0, read_cb, 0) != ARCHIVE_OK) {
+        archive_read_free(a);
+        blob_reader_close(s->r);
+        return ERR_INVALID;
+    }
+    *out = a;
+    return 0;
+}
+
+/* Writes the current entry under dest with libarchive's secure flags. */
+static int extract(struct archive *a, struct archive *disk, struct archive_entry *e,
+                   const char *dest, char *err, size_t errlen)
+{
+    char full[8192];
+    snprintf(full, sizeof full, "%s/%s", dest, archive_entry_pathname(e));
+    archive_entry_set_pathname(e, full);
+    const char *hard = archive_entry_hardlink(e);
+    if (hard) {
+        char target[8192];
+        snprintf(target, sizeof target, "%s/%s", dest, hard);
+        archive_entry_set_hardlink(e, target);
+    }
+    archive_entry_set_perm(
+        e, archive_entry_filetype(e) == AE_IFDIR ? 0755 : (archive_entry_perm(e) & 0755) | 0600);
+    if (archive_write_header(disk, e) != ARCHIVE_OK)
+        return fail(err, errlen, "cannot unpack: %s", archive_error_string(disk));
+    const void *buf;
+    size_t n;
+    la_int64_t off;
+    int r;
+    while ((r = archive_read_data_block(a, &buf, &n, &off)) == ARCHIVE_OK)
+        if (archive_write_data_block(disk, buf, n, off) != ARCHIVE_OK)
+            return fail(err, errlen, "cannot unpack: %s", archive_error_string(disk));
+    if (r != ARCHIVE_EOF) return fail(err, errlen, "damaged archive: %s", archive_error_string(a));
+    archive_write_finish_entry(disk);
+    return 0;
+}
+
+int configversion_unpack(struct blob_store *bs, const char *cv_id, const char *dest, char *err,
+                         size_t errlen)
+{
+    struct source *s = calloc(1, sizeof *s);
+    if (!s) abort();
+    struct archive *a, *disk = 0;
+    int rc = open_archive(bs, cv_id, s, &a);
+    if (rc) {
+        if (rc == ERR_INVALID) snprintf(err, errlen, "not a tar.gz archive");
+        free(s);
+        return rc;
+    }
+    if (dest) {
+        disk = archive_write_disk_new();
+        /* entries are written as dest/<name>, an absolute path, so NOABSOLUTEPATHS cannot be
+         * set; check_entry has refused absolute names before the prefix is added */
+        archive_write_disk_set_options(disk, ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+                                                 ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+                                                 ARCHIVE_EXTRACT_PERM);
+    }
+    struct archive_entry *e;
+    int64_t unpacked = 0, entries = 0;
+    int r;
+    while (!rc && (r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+        unpacked += archive_entry_size(e);
+        if (++entries > SLUG_MAX_ENTRIES)
+            rc = fail(err, errlen, "more than %s entries", "100000");
+        else if (unpacked > SLUG_MAX_UNPACKED)
+            rc = fail(err, errlen, "unpacks to more than %s", "1 GiB");
+        else
+            rc = check_entry(e, err, errlen);
+        if (!rc && disk) rc = extract(a, disk, e, dest, err, errlen);
+    }
+    if (!rc && r != ARCHIVE_EOF) {
+        rc = s->err ? s->err : ERR_INVALID;
+        if (rc == ERR_TOO_LARGE)
+            snprintf(err, errlen, "the archive is larger than %lld bytes", SLUG_MAX_BYTES);
+        else if (rc == ERR_INVALID)
+            snprintf(err, errlen, "not a valid tar.gz archive: %s", archive_error_string(a));
+    }
+    if (disk) archive_write_free(disk);
+    archive_read_free(a);
+    blob_reader_close(s->r);
+    free(s);
+    return rc;
+}

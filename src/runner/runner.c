@@ -1,0 +1,252 @@
+/* runner.c — worker threads: claim a job, run its phase, report the outcome. */
+#include "runner/runner.h"
+#include "runner/runner_int.h"
+#include "app/settings.h"
+#include "base/arena.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "bus/bus.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static atomic_bool stopping;
+
+bool runner_stopping(void)
+{
+    return atomic_load(&stopping);
+}
+
+struct runner {
+    struct app *app;
+    struct bus *bus;
+    int64_t memory_mb;
+    int nthreads;
+    pthread_t *threads;
+};
+
+/* Argument vectors, NULL-terminated, in the arena. */
+static const char **argv_new(struct arena *a, size_t cap)
+{
+    return arena_alloc(a, (cap + 1) * sizeof(char *));
+}
+
+/* "Plan: 1 to add, 2 to change, 3 to destroy." / "Resources: 1 added, 2 changed, 3 destroyed." */
+static void parse_counts(const char *path, bool plan, struct run_result *res)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return;
+    char line[4096];
+    while (fgets(line, sizeof line, f)) {
+        /* colour codes out: "\x1b[0m" and the like */
+        char clean[4096], *q = clean;
+        for (char *p = line; *p; p++) {
+            if (*p == 0x1b) {
+                while (*p && *p != 'm')
+                    p++;
+                if (!*p) break;
+                continue;
+            }
+            *q++ = *p;
+        }
+        *q = 0;
+        long a, c, d;
+        const char *hit;
+        if (plan && (hit = strstr(clean, "Plan: ")) &&
+            sscanf(hit, "Plan: %ld to add, %ld to change, %ld to destroy", &a, &c, &d) == 3) {
+            res->add = a;
+            res->change = c;
+            res->destroy = d;
+        } else if (!plan && (hit = strstr(clean, "Resources: ")) &&
+                   sscanf(hit, "Resources: %ld added, %ld changed, %ld destroyed", &a, &c, &d) ==
+                       3) {
+            res->add = a;
+            res->change = c;
+            res->destroy = d;
+        }
+    }
+    fclose(f);
+}
+
+/* Copies a captured file into the log (init output, shown only when init fails). */
+static void copy_into_log(const char *path, struct run_log *log)
+{
+    FILE *f = fopen(path, "r");
+    char buf[8192];
+    size_t n;
+    while (f && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        run_log_write(log, buf, n);
+    if (f) fclose(f);
+}
+
+static int init(struct ctx *c, const struct run_job *job, const struct workdir *wd,
+                struct runner *rn, struct run_log *log, struct run_result *res)
+{
+    const char *out = arena_printf(c->a, "%s/init.log", wd->root);
+    const char *argv[] = {"terraform", "init", "-input=false", 0};
+    struct process_result pr;
+    int rc = process_run(c, job->run_id, wd, argv, rn->memory_mb, log, out, &pr);
+    res->canceled = pr.canceled;
+    if (!rc && pr.exit_code != 0) {
+        copy_into_log(out, log);
+        rc = ERR_INVALID;
+    }
+    return rc;
+}
+
+static void run_plan(struct ctx *c, struct runner *rn, const struct run_job *job,
+                     const struct workdir *wd, struct run_log *log, struct run_result *res)
+{
+    const char **argv = argv_new(c->a, 16 + job->ntargets + job->nreplaces);
+    size_t n = 0;
+    const char *plan_file = arena_printf(c->a, "%s/plan.bin", wd->root);
+    argv[n++] = "terraform";
+    argv[n++] = "plan";
+    argv[n++] = "-input=false";
+    argv[n++] = "-lock=false"; /* the run holds the workspace lock on the server */
+    argv[n++] = "-detailed-exitcode";
+    argv[n++] = arena_printf(c->a, "-out=%s", plan_file);
+    if (job->is_destroy) argv[n++] = "-destroy";
+    if (job->refresh_only) argv[n++] = "-refresh-only";
+    if (!job->refresh) argv[n++] = "-refresh=false";
+    for (size_t i = 0; i < job->ntargets; i++)
+        argv[n++] = arena_printf(c->a, "-target=%s", job->target_addrs[i]);
+    for (size_t i = 0; i < job->nreplaces; i++)
+        argv[n++] = arena_printf(c->a, "-replace=%s", job->replace_addrs[i]);
+    argv[n] = 0;
+    struct process_result pr;
+    /* the output goes to the log; a copy is read back for the resource counts */
+    int rc = process_run(c, job->run_id, wd, argv, rn->memory_mb, log, 0, &pr);
+    res->canceled = pr.canceled;
+    if (rc || pr.canceled || (pr.exit_code != 0 && pr.exit_code != 2)) return;
+    res->ok = true;
+    res->has_changes = pr.exit_code == 2;
+    if (res->has_changes && !job->speculative) {
+        rc = run_plan_file_put(c, job->run_id, plan_file);
+        if (rc) {
+            run_log_write(log, "Error: the plan could not be saved\n", 35);
+            res->ok = false;
+        }
+    }
+}
+
+static void run_apply(struct ctx *c, struct runner *rn, const struct run_job *job,
+                      const struct workdir *wd, struct run_log *log, struct run_result *res)
+{
+    const char *plan_file = arena_printf(c->a, "%s/plan.bin", wd->root);
+    if (run_plan_file_get(c, job->run_id, plan_file)) {
+        run_log_write(log, "Error: the saved plan of this run is missing\n", 45);
+        return;
+    }
+    const char *argv[] = {"terraform", "apply", "-input=false", "-lock=false", plan_file, 0};
+    struct process_result pr;
+    int rc = process_run(c, job->run_id, wd, argv, rn->memory_mb, log, 0, &pr);
+    res->canceled = pr.canceled;
+    res->ok = !rc && !pr.canceled && pr.exit_code == 0;
+}
+
+static void execute(struct runner *rn, const char *run_id, enum run_phase phase)
+{
+    struct ctx c = {.a = arena_new(), .app = rn->app};
+    struct run_job job;
+    struct run_result res = {0};
+    struct run_log *log = 0;
+    struct workdir wd = {0};
+    int rc = run_job_begin(&c, run_id, phase, &job);
+    if (rc) {
+        if (rc != ERR_CONFLICT) log_error("run %s: cannot start: %s", run_id, err_name(rc));
+        arena_free(c.a);
+        return;
+    }
+    log_info("run %s: %s started", run_id, phase == RUN_PLAN ? "plan" : "apply");
+    rc = run_log_open(rn->app, job.phase_id, &log);
+    if (!rc) rc = workdir_prepare(&c, &job, log, &wd);
+    if (!rc) {
+        const char *hello = "Terraform runs on Strata " STRATA_VERSION "\n"
+                            "Initializing plugins and modules...\n";
+        run_log_write(log, hello, strlen(hello));
+        rc = init(&c, &job, &wd, rn, log, &res);
+    }
+    if (!rc) {
+        if (phase == RUN_PLAN)
+            run_plan(&c, rn, &job, &wd, log, &res);
+        else
+            run_apply(&c, rn, &job, &wd, log, &res);
+    }
+    if (res.ok || phase == RUN_APPLY) {
+        /* counts come from the log the phase just wrote (read back from the local file) */
+        char path[4200];
+        snprintf(path, sizeof path, "%s/logs/%s.log",
+                 settings_str(rn->app->settings, SETTING_DISK_PATH), job.phase_id);
+        parse_counts(path, phase == RUN_PLAN, &res);
+    }
+    if (log) run_log_close(log);
+    workdir_remove(&wd);
+    if (runner_stopping()) {
+        /* the node is stopping: the run stays as it is and the next start picks it up */
+        log_info("run %s: left for recovery at the next start", run_id);
+        arena_free(c.a);
+        return;
+    }
+    rc = run_job_finish(&c, &job, phase, &res);
+    if (rc) log_error("run %s: cannot record the outcome: %s", run_id, err_name(rc));
+    log_info("run %s: %s %s", run_id, phase == RUN_PLAN ? "plan" : "apply",
+             res.ok         ? "finished"
+             : res.canceled ? "canceled"
+                            : "errored");
+    arena_free(c.a);
+}
+
+static void *worker(void *arg)
+{
+    struct runner *rn = arg;
+    char job[256];
+    for (;;) {
+        int rc = bus_claim(rn->bus, RUN_QUEUE, 1000, job, sizeof job);
+        if (rc == ERR_UNAVAILABLE) break;
+        if (rc) continue;
+        char *colon = strrchr(job, ':');
+        if (!colon) continue;
+        *colon = 0;
+        execute(rn, job, strcmp(colon + 1, "apply") == 0 ? RUN_APPLY : RUN_PLAN);
+    }
+    return 0;
+}
+
+int runner_start(struct app *app, struct bus *bus, struct runner **out, char *err, size_t errlen)
+{
+    int rc = terraform_detect(err, errlen);
+    if (rc) return rc;
+    struct runner *rn = calloc(1, sizeof *rn);
+    if (!rn) abort();
+    rn->app = app;
+    rn->bus = bus;
+    rn->memory_mb = settings_int(app->settings, SETTING_CAPACITY_MEMORY);
+    rn->nthreads = (int)settings_int(app->settings, SETTING_CAPACITY_CONCURRENCY);
+    rn->threads = calloc((size_t)rn->nthreads, sizeof *rn->threads);
+    if (!rn->threads) abort();
+    for (int i = 0; i < rn->nthreads; i++)
+        if (pthread_create(&rn->threads[i], 0, worker, rn) != 0) {
+            snprintf(err, errlen, "runner: cannot start worker threads");
+            rn->nthreads = i;
+            runner_stop(rn);
+            return ERR_INTERNAL;
+        }
+    *out = rn;
+    return 0;
+}
+
+void runner_stop(struct runner *rn)
+{
+    if (!rn) return;
+    atomic_store(&stopping, true);
+    bus_shutdown(rn->bus);
+    for (int i = 0; i < rn->nthreads; i++)
+        pthread_join(rn->threads[i], 0);
+    free(rn->threads);
+    free(rn);
+}

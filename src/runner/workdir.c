@@ -1,0 +1,199 @@
+/* workdir.c — a run's working folder: the configuration unpacked, an override that points the
+ * cloud block at this workspace (so terraform's own remote state writes through the API with
+ * the run token), the variables as a tfvars file, a CLI config holding only the run token, a CA
+ * bundle, and an environment built from scratch (the server's own is never passed on). */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include "runner/runner_int.h"
+#include "app/settings.h"
+#include "base/arena.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "configversions/configversion.h"
+#include "variables/variable.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static void say(struct run_log *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct run_log *log, const char *fmt, ...)
+{
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (n > 0) run_log_write(log, msg, strlen(msg));
+}
+
+static int write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return ERR_IO;
+    int ok = fputs(text, f) >= 0;
+    return fclose(f) == 0 && ok ? 0 : ERR_IO;
+}
+
+/* An HCL string literal for a plain value. */
+static char *hcl_string(struct arena *a, const char *v)
+{
+    char *out = arena_alloc(a, strlen(v) * 2 + 3), *q = out;
+    *q++ = '"';
+    for (; *v; v++) {
+        if (*v == '"' || *v == '\\') *q++ = '\\';
+        if (*v == '$' && v[1] == '{') *q++ = '$'; /* no interpolation */
+        if (*v == '%' && v[1] == '{') *q++ = '%';
+        if (*v == '\n') {
+            *q++ = '\\';
+            *q++ = 'n';
+            continue;
+        }
+        *q++ = *v;
+    }
+    *q++ = '"';
+    return out;
+}
+
+static const char *ca_bundle(struct ctx *c, const char *root)
+{
+    const char *path = arena_printf(c->a, "%s/ca.pem", root);
+    FILE *out = fopen(path, "w");
+    if (!out) return 0;
+    const char *sources[] = {"/etc/ssl/certs/ca-certificates.crt",
+                             settings_str(c->app->settings, SETTING_TLS_CERT_FILE), 0};
+    char self[4200];
+    if (!*sources[1]) {
+        snprintf(self, sizeof self, "%s/tls-cert.pem",
+                 settings_str(c->app->settings, SETTING_DISK_PATH));
+        sources[1] = self;
+    }
+    for (int i = 0; sources[i]; i++) {
+        FILE *in = fopen(sources[i], "r");
+        char buf[8192];
+        size_t n;
+        while (in && (n = fread(buf, 1, sizeof buf, in)) > 0)
+            fwrite(buf, 1, n, out);
+        if (in) fclose(in);
+        fputc('\n', out);
+    }
+    fputs(settings_str(c->app->settings, SETTING_CA_CERTS), out);
+    return fclose(out) == 0 ? path : 0;
+}
+
+int workdir_prepare(struct ctx *c, const struct run_job *job, struct run_log *log,
+                    struct workdir *wd)
+{
+    const char *base = settings_str(c->app->settings, SETTING_DISK_PATH);
+    char why[1024] = "";
+    memset(wd, 0, sizeof *wd);
+    wd->root = arena_printf(c->a, "%s/work/%s", base, job->phase_id);
+    const char *config = arena_printf(c->a, "%s/config", wd->root);
+    const char *home = arena_printf(c->a, "%s/home", wd->root);
+    mkdir(arena_printf(c->a, "%s/work", base), 0700);
+    workdir_remove(wd);
+    if (mkdir(wd->root, 0700) || mkdir(config, 0700) || mkdir(home, 0700)) {
+        say(log, "Error: cannot create the working folder %s: %s\n", wd->root, strerror(errno));
+        return ERR_IO;
+    }
+    int rc = terraform_resolve(c, job->terraform_version, &wd->terraform, why, sizeof why);
+    if (rc) {
+        say(log, "Error: %s\n", why);
+        return rc;
+    }
+    rc =
+        configversion_unpack(c->app->blobs, job->configuration_version_id, config, why, sizeof why);
+    if (rc) {
+        say(log, "Error: the configuration cannot be unpacked: %s\n", why[0] ? why : err_name(rc));
+        return rc;
+    }
+    wd->dir = *job->working_directory ? arena_printf(c->a, "%s/%s", config, job->working_directory)
+                                      : config;
+    struct stat st;
+    if (strstr(job->working_directory, "..") || stat(wd->dir, &st) || !S_ISDIR(st.st_mode)) {
+        say(log, "Error: the working directory \"%s\" is not in the configuration\n",
+            job->working_directory);
+        return ERR_INVALID;
+    }
+    /* the cloud block of the configuration, if any, is replaced by this workspace */
+    const char *override = arena_printf(
+        c->a,
+        "terraform {\n  cloud {\n    hostname     = \"%s\"\n    organization = \"%s\"\n"
+        "    workspaces {\n      name = \"%s\"\n    }\n  }\n}\n",
+        c->app->hostname, job->organization, job->workspace_name);
+    if ((rc = write_file(arena_printf(c->a, "%s/zzz_strata_override.tf", wd->dir), override)))
+        return rc;
+    const char *rcfile = arena_printf(c->a, "%s/cli.tfrc", wd->root);
+    if ((rc = write_file(rcfile, arena_printf(c->a, "credentials \"%s\" {\n  token = \"%s\"\n}\n",
+                                              c->app->hostname, job->run_token))))
+        return rc;
+    const char *ca = ca_bundle(c, wd->root);
+    if (!ca) return ERR_IO;
+
+    struct variable *vars;
+    size_t nvars = 0;
+    if ((rc = variable_values_for_run(c, job->workspace_id, &vars, &nvars))) return rc;
+    const char *path = getenv("PATH");
+    /* what the run needs first; a workspace env variable cannot replace these */
+    const char *fixed[] = {
+        arena_printf(c->a, "PATH=%s", path ? path : "/usr/local/bin:/usr/bin:/bin"),
+        arena_printf(c->a, "HOME=%s", home),
+        "TF_IN_AUTOMATION=1",
+        "TF_INPUT=0",
+        "TF_FORCE_LOCAL_BACKEND=1",
+        "CHECKPOINT_DISABLE=1",
+        arena_printf(c->a, "TFE_RUN_ID=%s", job->run_id),
+        arena_printf(c->a, "TF_CLI_CONFIG_FILE=%s", rcfile),
+        arena_printf(c->a, "SSL_CERT_FILE=%s", ca),
+        0};
+    wd->env = arena_alloc(c->a, (nvars + 16) * sizeof *wd->env);
+    wd->secrets = arena_alloc(c->a, (nvars + 1) * sizeof *wd->secrets);
+    size_t ne = 0;
+    for (int i = 0; fixed[i]; i++)
+        wd->env[ne++] = fixed[i];
+    char *tfvars = arena_strdup(c->a, "");
+    for (size_t i = 0; i < nvars; i++) {
+        const struct variable *v = &vars[i];
+        if (v->sensitive && strlen(v->value) >= 4) wd->secrets[wd->nsecrets++] = v->value;
+        if (strcmp(v->category, "terraform") == 0) {
+            tfvars = arena_printf(c->a, "%s%s = %s\n", tfvars, v->key,
+                                  v->hcl ? v->value : hcl_string(c->a, v->value));
+            continue;
+        }
+        bool reserved = false;
+        for (int k = 0; fixed[k]; k++) {
+            size_t kl = strcspn(fixed[k], "=");
+            reserved |= strlen(v->key) == kl && strncmp(fixed[k], v->key, kl) == 0;
+        }
+        if (reserved)
+            say(log,
+                "Warning: environment variable %s is set by Strata for every run; the "
+                "workspace's value is ignored\n",
+                v->key);
+        else
+            wd->env[ne++] = arena_printf(c->a, "%s=%s", v->key, v->value);
+    }
+    wd->env[ne] = 0;
+    for (size_t i = 0; i < job->nvars; i++) /* -var from the CLI: already HCL */
+        tfvars = arena_printf(c->a, "%s%s = %s\n", tfvars, job->var_keys[i], job->var_values[i]);
+    if ((rc = write_file(arena_printf(c->a, "%s/zzz_strata.auto.tfvars", wd->dir), tfvars)))
+        return rc;
+    return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+void workdir_remove(const struct workdir *wd)
+{
+    if (wd->root) nftw(wd->root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}

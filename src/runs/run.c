@@ -1,0 +1,294 @@
+/* run.c — run rules: creation, the actions a user takes (apply, discard, cancel) and the
+ * scheduling that keeps one active run per workspace. */
+#include "runs/run_int.h"
+#include "base/codec.h"
+#include "base/log.h"
+#include "bus/bus.h"
+#include "configversions/configversion.h"
+#include "keyring/keyring.h"
+#include "tokens/token.h"
+#include "workspaces/workspace.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static struct bus *run_bus;
+
+void run_set_bus(struct bus *b)
+{
+    run_bus = b;
+}
+
+bool run_status_final(const char *s)
+{
+    static const char *final[] = {
+        "applied",  "planned_and_finished", "planned_and_saved", "discarded",
+        "canceled", "force_canceled",       "errored",           0};
+    for (int i = 0; final[i]; i++)
+        if (strcmp(s, final[i]) == 0) return true;
+    return false;
+}
+
+int run_get(struct ctx *c, const char *id, struct run *out)
+{
+    struct workspace w;
+    int rc = run_db_get(c, "id = $1", S_ARGS(S_TEXT(id)), out);
+    if (!rc) rc = workspace_get(c, out->workspace_id, &w);
+    if (rc == ERR_NOT_FOUND) return ctx_fail(c, rc, "run not found");
+    return rc;
+}
+
+int run_enqueue(struct ctx *c, const char *run_id, enum run_phase phase)
+{
+    (void)c;
+    char job[128];
+    snprintf(job, sizeof job, "%s:%s", run_id, phase == RUN_PLAN ? "plan" : "apply");
+    return bus_enqueue(run_bus, RUN_QUEUE, job);
+}
+
+/* Starts a run: plan_queued and on the bus. A non-speculative run takes the lock first. */
+static int start(struct ctx *c, const struct run *r, bool *started)
+{
+    *started = false;
+    int rc = 0;
+    if (!r->speculative) {
+        bool taken = false;
+        rc = workspace_lock_for_run(c, r->workspace_id, r->id, &taken);
+        if (rc || !taken) return rc; /* a user holds the workspace: the run waits */
+        rc = workspace_set_current_run(c, r->workspace_id, r->id);
+    }
+    bool changed = false;
+    if (!rc) rc = run_db_transition(c, r->id, "pending", "plan_queued", &changed);
+    if (!rc) rc = run_db_set_phase(c, r->id, RUN_PLAN, "queued", 0);
+    if (!rc && changed) rc = run_enqueue(c, r->id, RUN_PLAN);
+    *started = changed;
+    return rc;
+}
+
+int run_schedule(struct ctx *c, const char *workspace_id)
+{
+    int rc = store_begin(c->app->store);
+    if (rc) return rc;
+    struct store_result busy;
+    rc = store_query(c->app->store, c->a,
+                     "SELECT COUNT(*) FROM runs WHERE workspace_id = $1 AND speculative = $2 AND "
+                     "status IN ('plan_queued', 'planning', 'planned', 'confirmed', "
+                     "'apply_queued', 'applying')",
+                     S_ARGS(S_TEXT(workspace_id), S_BOOL(false)), &busy);
+    struct run next;
+    bool started = false;
+    if (!rc && store_cell_int(&busy, 0, 0) == 0) {
+        rc = run_db_get(c,
+                        "workspace_id = $1 AND status = 'pending' AND speculative = $2 "
+                        "ORDER BY created_at, id LIMIT 1",
+                        S_ARGS(S_TEXT(workspace_id), S_BOOL(false)), &next);
+        if (rc == ERR_NOT_FOUND)
+            rc = 0;
+        else if (!rc)
+            rc = start(c, &next, &started);
+    }
+    if (rc) {
+        store_rollback(c->app->store);
+        return rc;
+    }
+    return store_commit(c->app->store);
+}
+
+int run_end(struct ctx *c, const struct run *r, const char *status)
+{
+    bool changed;
+    int rc = run_db_transition(c, r->id, 0, status, &changed);
+    if (!rc && !r->speculative) rc = workspace_unlock_for_run(c, r->workspace_id, r->id);
+    if (!rc) token_revoke_run(c, r->id);
+    if (!rc && !r->speculative) rc = run_schedule(c, r->workspace_id);
+    return rc;
+}
+
+/* Reads a JSON list of strings into compact JSON text (target-addrs, replace-addrs). */
+static int addr_list(struct ctx *c, json_t *v, const char *name, const char **out)
+{
+    *out = "[]";
+    if (!v || json_is_null(v)) return 0;
+    size_t i;
+    json_t *e;
+    if (!json_is_array(v)) goto bad;
+    json_array_foreach(v, i, e) if (!json_is_string(e)) goto bad;
+    char *text = json_dumps(v, JSON_COMPACT);
+    *out = arena_strdup(c->a, text);
+    free(text);
+    return 0;
+bad:
+    return ctx_fail_at(c, ERR_INVALID, arena_printf(c->a, "/data/attributes/%s", name),
+                       "%s must be a list of resource addresses", name);
+}
+
+/* Run variables: [{"key","value"}], values HCL-encoded; sealed, as they may be secrets. */
+static int seal_variables(struct ctx *c, json_t *v, const char **out)
+{
+    size_t i;
+    json_t *e;
+    if (v && !json_is_null(v)) {
+        if (!json_is_array(v)) goto bad;
+        json_array_foreach(v, i, e)
+        {
+            const char *k = json_string_value(json_object_get(e, "key"));
+            if (!k || !*k || !json_is_string(json_object_get(e, "value"))) goto bad;
+        }
+    }
+    char *text = v && !json_is_null(v) ? json_dumps(v, JSON_COMPACT) : strdup("[]");
+    *out = keyring_seal(c->app->keyring, c->a, text, strlen(text));
+    free(text);
+    return 0;
+bad:
+    return ctx_fail_at(c, ERR_INVALID, "/data/attributes/variables",
+                       "variables must be a list of {\"key\", \"value\"} strings");
+}
+
+int run_create(struct ctx *c, struct run *r, json_t *attrs)
+{
+    struct workspace w;
+    struct configversion cv;
+    int rc = workspace_get(c, r->workspace_id, &w);
+    if (rc) return rc;
+    if (strcmp(w.execution_mode, "remote") != 0)
+        return ctx_fail(c, ERR_INVALID,
+                        "workspace \"%s\" uses %s execution: its runs happen "
+                        "where terraform is invoked",
+                        w.name, w.execution_mode);
+    if (!r->configuration_version_id) {
+        struct store_result latest;
+        rc = store_query(c->app->store, c->a,
+                         "SELECT id FROM configuration_versions WHERE workspace_id = $1 AND "
+                         "status = 'uploaded' ORDER BY created_at DESC LIMIT 1",
+                         S_ARGS(S_TEXT(w.id)), &latest);
+        if (rc) return rc;
+        if (!latest.nrows)
+            return ctx_fail(c, ERR_INVALID, "the workspace has no uploaded configuration");
+        r->configuration_version_id = store_cell(&latest, 0, 0);
+    }
+    rc = configversion_get(c, r->configuration_version_id, &cv);
+    if (rc || strcmp(cv.workspace_id, w.id) != 0)
+        return ctx_fail_at(c, rc == ERR_NOT_FOUND || !rc ? ERR_INVALID : rc,
+                           "/data/relationships/configuration-version/data/id",
+                           "configuration version not found in this workspace");
+    if (strcmp(cv.status, "uploaded") != 0)
+        return ctx_fail(c, ERR_INVALID, "configuration version %s is %s, not uploaded", cv.id,
+                        cv.status);
+    if ((rc = addr_list(c, json_object_get(attrs, "target-addrs"), "target-addrs",
+                        &r->target_addrs)) ||
+        (rc = addr_list(c, json_object_get(attrs, "replace-addrs"), "replace-addrs",
+                        &r->replace_addrs)) ||
+        (rc = seal_variables(c, json_object_get(attrs, "variables"), &r->sealed_variables)))
+        return rc;
+    if (r->refresh_only && r->is_destroy)
+        return ctx_fail(c, ERR_INVALID, "refresh-only and is-destroy cannot both be set");
+    r->speculative = r->plan_only || cv.speculative;
+    r->id = codec_new_id(c->a, "run");
+    r->plan_id = codec_new_id(c->a, "plan");
+    r->apply_id = codec_new_id(c->a, "apply");
+    r->status = "pending";
+    r->plan_status = r->apply_status = "pending";
+    r->created_at = codec_now_iso(c->a);
+    r->created_by = c->who.user_id;
+    if (!r->message) r->message = "Triggered via API";
+    if ((rc = run_db_insert(c, r))) return rc;
+    bool started;
+    if (r->speculative) {
+        /* speculative plans neither wait for nor lock the workspace */
+        if ((rc = store_begin(c->app->store))) return rc;
+        rc = start(c, r, &started);
+        if (rc)
+            store_rollback(c->app->store);
+        else
+            rc = store_commit(c->app->store);
+    } else {
+        rc = run_schedule(c, w.id);
+    }
+    if (rc) return rc;
+    return run_db_get(c, "id = $1", S_ARGS(S_TEXT(r->id)), r);
+}
+
+int run_on_configversion_uploaded(struct ctx *c, const struct configversion *cv)
+{
+    struct run r = {.workspace_id = cv->workspace_id,
+                    .configuration_version_id = cv->id,
+                    .refresh = true,
+                    .source = "tfe-configuration-version",
+                    .message = "Queued automatically by a configuration upload"};
+    struct workspace w;
+    /* an upload URL is its own credential: the run is made on the workspace's behalf */
+    struct principal saved = c->who;
+    int rc = workspace_get(c, cv->workspace_id, &w);
+    if (rc == ERR_NOT_FOUND) {
+        struct store_result org;
+        rc = store_query(c->app->store, c->a, "SELECT organization FROM workspaces WHERE id = $1",
+                         S_ARGS(S_TEXT(cv->workspace_id)), &org);
+        if (!rc && org.nrows) {
+            c->who = (struct principal){.kind = PRINCIPAL_ORG, .org = store_cell(&org, 0, 0)};
+            rc = workspace_get(c, cv->workspace_id, &w);
+        }
+    }
+    r.auto_apply = !rc && w.auto_apply;
+    json_t *none = json_object();
+    if (!rc) rc = run_create(c, &r, none);
+    json_decref(none);
+    c->who = saved;
+    if (rc == ERR_INVALID) return 0; /* a local-execution workspace: nothing to queue */
+    return rc;
+}
+
+int run_on_workspace_unlocked(struct ctx *c, const char *workspace_id)
+{
+    return run_schedule(c, workspace_id);
+}
+
+int run_apply(struct ctx *c, struct run *r)
+{
+    if (strcmp(r->status, "planned") != 0)
+        return ctx_fail(c, ERR_CONFLICT, "the run is %s; only a planned run can be applied",
+                        r->status);
+    bool changed;
+    int rc = run_db_transition(c, r->id, "planned", "confirmed", &changed);
+    if (!rc && changed) rc = run_db_transition(c, r->id, "confirmed", "apply_queued", &changed);
+    if (!rc && changed) rc = run_db_set_phase(c, r->id, RUN_APPLY, "queued", 0);
+    if (!rc && changed) rc = run_enqueue(c, r->id, RUN_APPLY);
+    if (!rc && !changed) rc = ctx_fail(c, ERR_CONFLICT, "the run changed meanwhile");
+    return rc;
+}
+
+int run_discard(struct ctx *c, struct run *r)
+{
+    if (strcmp(r->status, "planned") != 0)
+        return ctx_fail(c, ERR_CONFLICT, "the run is %s; only a planned run can be discarded",
+                        r->status);
+    int rc = run_db_set_phase(c, r->id, RUN_APPLY, "unreachable", 0);
+    return rc ? rc : run_end(c, r, "discarded");
+}
+
+int run_cancel(struct ctx *c, struct run *r, bool force)
+{
+    if (run_status_final(r->status))
+        return ctx_fail(c, ERR_CONFLICT, "the run is %s and cannot be canceled", r->status);
+    if (force && r->cancel_requested == 0)
+        return ctx_fail(c, ERR_CONFLICT, "force-cancel follows a cancel that did not finish");
+    int rc = run_db_set_cancel(c, r->id, force ? 2 : 1);
+    if (rc) return rc;
+    /* not started yet: it ends here; running: the runner signals terraform and ends it */
+    if (strcmp(r->status, "pending") == 0 || strcmp(r->status, "plan_queued") == 0 ||
+        strcmp(r->status, "apply_queued") == 0 || strcmp(r->status, "planned") == 0) {
+        rc = run_db_set_phase(c, r->id, strcmp(r->status, "apply_queued") ? RUN_PLAN : RUN_APPLY,
+                              "canceled", 0);
+        if (!rc) rc = run_end(c, r, force ? "force_canceled" : "canceled");
+    } else if (force) {
+        log_info("run %s: force-cancel asked", r->id);
+    }
+    return rc;
+}
+
+int run_cancel_requested(struct ctx *c, const char *run_id)
+{
+    struct store_result r;
+    int rc = store_query(c->app->store, c->a, "SELECT cancel_requested FROM runs WHERE id = $1",
+                         S_ARGS(S_TEXT(run_id)), &r);
+    return rc || !r.nrows ? 0 : (int)store_cell_int(&r, 0, 0);
+}

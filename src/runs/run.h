@@ -1,0 +1,82 @@
+/* run.h — runs: a plan, and maybe an apply, of a configuration version in a workspace.
+ * TFE's state machine (docs/ALGORITHMS.md): pending → plan_queued → planning → planned
+ * (waits for confirmation) | planned_and_finished (no changes, or speculative) → confirmed →
+ * apply_queued → applying → applied; any live state → canceled | force_canceled | errored;
+ * planned → discarded. One non-speculative run per workspace is active at a time and holds
+ * the workspace lock; later runs wait as pending. Speculative runs neither wait nor lock.
+ * The runner drives a run through run_job_begin / run_job_finish. */
+#ifndef STRATA_RUN_H
+#define STRATA_RUN_H
+
+#include "http/http.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ctx;
+struct app;
+struct bus;
+struct configversion;
+
+/* The queue the runner claims jobs from; a job is "<run-id>:plan" or "<run-id>:apply". */
+#define RUN_QUEUE "runs"
+
+enum run_phase { RUN_PLAN, RUN_APPLY };
+
+/* What the runner needs to execute one phase of a run. Arena memory. */
+struct run_job {
+    const char *run_id, *phase_id, *workspace_id, *organization, *workspace_name;
+    const char *working_directory, *terraform_version, *configuration_version_id;
+    const char *run_token; /* short-lived API token acting for the run */
+    bool is_destroy, refresh, refresh_only, speculative;
+    const char **target_addrs, **replace_addrs;
+    size_t ntargets, nreplaces;
+    const char **var_keys, **var_values; /* run variables (-var), HCL-encoded values */
+    size_t nvars;
+};
+
+struct run_result {
+    bool ok, canceled, has_changes;
+    int64_t add, change, destroy;
+};
+
+/* The bus runs are queued on; set once at start, before any request. */
+void run_set_bus(struct bus *b);
+
+/* Marks the phase started (planning/applying) and fills job; ERR_CONFLICT when the run is no
+ * longer queued for it (canceled meanwhile): the runner drops the job. */
+int run_job_begin(struct ctx *c, const char *run_id, enum run_phase phase, struct run_job *job);
+/* Records the outcome, moves the run on (queues the apply, releases the workspace, starts the
+ * next pending run) and revokes the run token. */
+int run_job_finish(struct ctx *c, const struct run_job *job, enum run_phase phase,
+                   const struct run_result *res);
+/* Whether cancellation was asked for the run: 0 no, 1 cancel, 2 force-cancel. */
+int run_cancel_requested(struct ctx *c, const char *run_id);
+
+/* At start: queues again what was queued, re-plans what was planning and errors what was
+ * applying when a node stopped (the embedded node is the only one that could run them). */
+int run_recover(struct app *app);
+
+/* The saved plan of a run, kept between its plan and apply phases (a sealed blob). */
+int run_plan_file_put(struct ctx *c, const char *run_id, const char *path);
+int run_plan_file_get(struct ctx *c, const char *run_id, const char *path);
+
+/* The configuration-versions hook: queues a run for a configuration uploaded with
+ * auto-queue-runs. */
+int run_on_configversion_uploaded(struct ctx *c, const struct configversion *cv);
+/* The workspaces unlock hook: a workspace unlocked by a user lets its pending runs start. */
+int run_on_workspace_unlocked(struct ctx *c, const char *workspace_id);
+
+/* Log of a plan or apply: the runner appends while the phase runs; readers (the log-read URL)
+ * see it grow; at the end it is framed, sealed into the blob store and the local file removed. */
+struct run_log;
+int run_log_open(struct app *app, const char *phase_id, struct run_log **out);
+int run_log_write(struct run_log *l, const void *p, size_t n);
+/* Appends ETX, stores the log as a blob and frees l. */
+int run_log_close(struct run_log *l);
+
+extern const struct http_route run_routes[];
+extern const struct http_route run_log_routes[];
+
+#endif

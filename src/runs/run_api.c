@@ -1,0 +1,295 @@
+/* run_api.c — TFE API: Runs, Plans, Applies, and the run queue the CLI reads
+ * (developer.hashicorp.com/terraform/enterprise/api-docs/run, .../plans, .../applies). */
+#include "runs/run_int.h"
+#include "http/http.h"
+#include "jsonapi/jsonapi.h"
+#include "workspaces/workspace.h"
+
+#include <stdlib.h>
+
+static json_t *json_text(const char *text, const char *fallback)
+{
+    json_error_t je;
+    json_t *v = json_loads(text ? text : fallback, JSON_DECODE_ANY, &je);
+    return v ? v : json_loads(fallback, JSON_DECODE_ANY, &je);
+}
+
+static json_t *encode(struct ctx *c, const struct run *r)
+{
+    bool final = run_status_final(r->status), planned = strcmp(r->status, "planned") == 0;
+    json_t *actions = json_pack("{s:b, s:b, s:b, s:b}", "is-cancelable", !final && !planned,
+                                "is-confirmable", planned, "is-discardable", planned,
+                                "is-force-cancelable", !final && r->cancel_requested > 0);
+    json_t *perms =
+        json_pack("{s:b, s:b, s:b, s:b, s:b, s:b}", "can-apply", 1, "can-cancel", 1, "can-discard",
+                  1, "can-force-execute", 1, "can-force-cancel", 1, "can-override-policy-check", 0);
+    json_t *attrs = json_pack(
+        "{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:s, s:o, s:i, s:o, s:o, s:o, "
+        "s:o, s:s, s:o}",
+        "status", r->status, "message", r->message, "source", r->source, "is-destroy",
+        r->is_destroy, "refresh", r->refresh, "refresh-only", r->refresh_only, "plan-only",
+        r->plan_only, "auto-apply", r->auto_apply, "allow-empty-apply", r->allow_empty_apply,
+        "save-plan", r->save_plan, "has-changes", r->has_changes, "created-at", r->created_at,
+        "status-timestamps", json_text(r->status_timestamps, "{}"), "position-in-queue", 0,
+        "target-addrs", json_text(r->target_addrs, "[]"), "replace-addrs",
+        json_text(r->replace_addrs, "[]"), "actions", actions, "permissions", perms,
+        "trigger-reason", "manual", "variables", json_array());
+    json_t *rels = json_pack(
+        "{s:o, s:o, s:o, s:o, s:o, s:o, s:{s:[]}, s:{s:[]}, s:{s:[]}}", "workspace",
+        jsonapi_rel_new("workspaces", r->workspace_id), "configuration-version",
+        jsonapi_rel_new("configuration-versions", r->configuration_version_id), "plan",
+        jsonapi_rel_new("plans", r->plan_id), "apply", jsonapi_rel_new("applies", r->apply_id),
+        "created-by", jsonapi_rel_new("users", r->created_by), "cost-estimate",
+        jsonapi_rel_new("cost-estimates", 0), "policy-checks", "data", "task-stages", "data",
+        "run-events", "data");
+    return jsonapi_resource_new("runs", r->id, attrs, rels,
+                                arena_printf(c->a, "/api/v2/runs/%s", r->id));
+}
+
+/* A plan or an apply: the run's phase as its own resource. */
+static json_t *encode_phase(struct ctx *c, const struct run *r, enum run_phase phase)
+{
+    bool plan = phase == RUN_PLAN;
+    const char *id = plan ? r->plan_id : r->apply_id;
+    const char *status = plan ? r->plan_status : r->apply_status;
+    json_t *attrs = json_pack(
+        "{s:s, s:s, s:I, s:I, s:I, s:i, s:b, s:{}, s:{s:s}}", "status", status, "log-read-url",
+        run_log_url(c, id), "resource-additions", (json_int_t)(plan ? r->plan_add : r->apply_add),
+        "resource-changes", (json_int_t)(plan ? r->plan_change : r->apply_change),
+        "resource-destructions", (json_int_t)(plan ? r->plan_destroy : r->apply_destroy),
+        "resource-imports", 0, "has-changes", r->has_changes, "status-timestamps",
+        "execution-details", "mode", "remote");
+    json_t *rels = json_pack("{s:o}", "run", jsonapi_rel_new("runs", r->id));
+    const char *type = plan ? "plans" : "applies";
+    return jsonapi_resource_new(type, id, attrs, rels,
+                                arena_printf(c->a, "/api/v2/%s/%s", type, id));
+}
+
+/* ?include=workspace,plan,apply: the related resources in "included". */
+static void add_included(struct ctx *c, json_t *doc, const struct run *r)
+{
+    const char *inc = http_req_query(c->req, "include");
+    if (!inc) return;
+    json_t *included = json_array();
+    if (strstr(inc, "workspace")) {
+        struct workspace w;
+        if (workspace_get(c, r->workspace_id, &w) == 0)
+            json_array_append_new(included, workspace_encode(c, &w));
+    }
+    if (strstr(inc, "plan")) json_array_append_new(included, encode_phase(c, r, RUN_PLAN));
+    if (strstr(inc, "apply")) json_array_append_new(included, encode_phase(c, r, RUN_APPLY));
+    json_object_set_new(doc, "included", included);
+}
+
+static void respond(struct ctx *c, int status, const struct run *r)
+{
+    json_t *doc = jsonapi_doc_new(encode(c, r));
+    add_included(c, doc, r);
+    jsonapi_respond(c->req, status, doc);
+}
+
+static void create(struct http_request *req, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, req, app)) return;
+    struct jsonapi_body b;
+    struct run r = {.refresh = true, .source = "tfe-api"};
+    bool auto_apply_given = false;
+    int rc = jsonapi_parse(req, "runs", false, &b);
+    if (!rc) rc = jsonapi_attr_string(&b, "message", &r.message, 0);
+    if (!rc) rc = jsonapi_attr_bool(&b, "is-destroy", &r.is_destroy, 0);
+    if (!rc) rc = jsonapi_attr_bool(&b, "refresh", &r.refresh, 0);
+    if (!rc) rc = jsonapi_attr_bool(&b, "refresh-only", &r.refresh_only, 0);
+    if (!rc) rc = jsonapi_attr_bool(&b, "plan-only", &r.plan_only, 0);
+    if (!rc) rc = jsonapi_attr_bool(&b, "auto-apply", &r.auto_apply, &auto_apply_given);
+    if (!rc) rc = jsonapi_attr_bool(&b, "allow-empty-apply", &r.allow_empty_apply, 0);
+    if (!rc) rc = jsonapi_attr_bool(&b, "save-plan", &r.save_plan, 0);
+    if (rc) return api_fail(&c, ctx_fail_body(&c, rc, &b));
+    r.workspace_id = jsonapi_rel_id(&b, "workspace");
+    r.configuration_version_id = jsonapi_rel_id(&b, "configuration-version");
+    if (!r.workspace_id)
+        return api_fail(&c, ctx_fail_at(&c, ERR_INVALID, "/data/relationships/workspace",
+                                        "the workspace relationship is required"));
+    if (!auto_apply_given) {
+        struct workspace w;
+        if ((rc = workspace_get(&c, r.workspace_id, &w))) return api_fail(&c, rc);
+        r.auto_apply = w.auto_apply;
+    }
+    if (r.save_plan) r.plan_only = true; /* a saved plan is kept, never applied by this run */
+    rc = run_create(&c, &r, b.attrs);
+    if (rc) return api_fail(&c, rc);
+    respond(&c, 201, &r);
+}
+
+static void show(struct http_request *req, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, req, app)) return;
+    struct run r;
+    int rc = run_get(&c, http_req_param(req, "id"), &r);
+    if (rc) return api_fail(&c, rc);
+    respond(&c, 200, &r);
+}
+
+static void list_where(struct ctx *c, const char *where, const struct store_arg *args, size_t n,
+                       const char *path)
+{
+    struct page p;
+    struct run *runs;
+    size_t count;
+    int64_t total;
+    int rc = page_parse(c, &p);
+    if (!rc) rc = run_db_list(c, where, args, n, &p, &runs, &count, &total);
+    if (rc) return api_fail(c, rc);
+    json_t *data = json_array();
+    for (size_t i = 0; i < count; i++)
+        json_array_append_new(data, encode(c, &runs[i]));
+    json_t *doc = jsonapi_doc_new(data);
+    page_annotate(c, doc, path, &p, total);
+    jsonapi_respond(c->req, 200, doc);
+}
+
+static void list(struct http_request *req, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, req, app)) return;
+    struct workspace w;
+    int rc = workspace_get(&c, http_req_param(req, "id"), &w);
+    if (rc) return api_fail(&c, rc);
+    list_where(&c, "workspace_id = $1", S_ARGS(S_TEXT(w.id)),
+               arena_printf(c.a, "/api/v2/workspaces/%s/runs", w.id));
+}
+
+static const char *QUEUED = "status IN ('plan_queued', 'planning', 'apply_queued', 'applying')";
+
+static void org_queue(struct http_request *req, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, req, app)) return;
+    const char *org = http_req_param(req, "org");
+    int rc = authz_org(&c, org);
+    if (rc) return api_fail(&c, ctx_fail(&c, rc, "organization not found"));
+    list_where(&c,
+               arena_printf(c.a,
+                            "%s AND workspace_id IN (SELECT id FROM workspaces WHERE "
+                            "organization = $1)",
+                            QUEUED),
+               S_ARGS(S_TEXT(org)), arena_printf(c.a, "/api/v2/organizations/%s/runs/queue", org));
+}
+
+static void org_capacity(struct http_request *req, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, req, app)) return;
+    const char *org = http_req_param(req, "org");
+    struct store_result res;
+    int rc = authz_org(&c, org);
+    if (rc) return api_fail(&c, ctx_fail(&c, rc, "organization not found"));
+    rc = store_query(c.app->store, c.a,
+                     "SELECT COALESCE(SUM(CASE WHEN status IN ('plan_queued', 'apply_queued') "
+                     "THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN status IN ('planning', "
+                     "'applying') THEN 1 ELSE 0 END), 0) FROM runs WHERE workspace_id IN "
+                     "(SELECT id FROM workspaces WHERE organization = $1)",
+                     S_ARGS(S_TEXT(org)), &res);
+    if (rc) return api_fail(&c, rc);
+    json_t *attrs = json_pack("{s:I, s:I}", "pending", (json_int_t)store_cell_int(&res, 0, 0),
+                              "running", (json_int_t)store_cell_int(&res, 0, 1));
+    jsonapi_respond(
+        req, 200, jsonapi_doc_new(jsonapi_resource_new("organization-capacity", org, attrs, 0, 0)));
+}
+
+static void action(struct http_request *req, void *app, int (*fn)(struct ctx *, struct run *))
+{
+    struct ctx c;
+    if (api_begin(&c, req, app)) return;
+    struct run r;
+    int rc = run_get(&c, http_req_param(req, "id"), &r);
+    if (!rc) rc = fn(&c, &r);
+    if (rc) return api_fail(&c, rc);
+    http_respond(req, 202, 0, 0, 0);
+}
+
+static int do_cancel(struct ctx *c, struct run *r)
+{
+    return run_cancel(c, r, false);
+}
+
+static int do_force_cancel(struct ctx *c, struct run *r)
+{
+    return run_cancel(c, r, true);
+}
+
+static void apply(struct http_request *req, void *app)
+{
+    action(req, app, run_apply);
+}
+
+static void discard(struct http_request *req, void *app)
+{
+    action(req, app, run_discard);
+}
+
+static void cancel(struct http_request *req, void *app)
+{
+    action(req, app, do_cancel);
+}
+
+static void force_cancel(struct http_request *req, void *app)
+{
+    action(req, app, do_force_cancel);
+}
+
+/* Run events, task stages and policy checks: none exist in this installation. */
+static void empty_list(struct http_request *req, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, req, app)) return;
+    struct run r;
+    int rc = run_get(&c, http_req_param(req, "id"), &r);
+    if (rc) return api_fail(&c, rc);
+    jsonapi_respond(req, 200, jsonapi_doc_new(json_array()));
+}
+
+static void phase(struct http_request *req, void *app, enum run_phase ph)
+{
+    struct ctx c;
+    if (api_begin(&c, req, app)) return;
+    struct run r;
+    struct workspace w;
+    const char *id = http_req_param(req, "id");
+    int rc =
+        run_db_get(&c, ph == RUN_PLAN ? "plan_id = $1" : "apply_id = $1", S_ARGS(S_TEXT(id)), &r);
+    if (!rc) rc = workspace_get(&c, r.workspace_id, &w);
+    if (rc == ERR_NOT_FOUND)
+        rc = ctx_fail(&c, rc, "%s not found", ph == RUN_PLAN ? "plan" : "apply");
+    if (rc) return api_fail(&c, rc);
+    jsonapi_respond(req, 200, jsonapi_doc_new(encode_phase(&c, &r, ph)));
+}
+
+static void plan_show(struct http_request *req, void *app)
+{
+    phase(req, app, RUN_PLAN);
+}
+
+static void apply_show(struct http_request *req, void *app)
+{
+    phase(req, app, RUN_APPLY);
+}
+
+const struct http_route run_routes[] = {
+    {HTTP_M_POST, "/api/v2/runs", create, 0, 0},
+    {HTTP_M_GET, "/api/v2/runs/:id", show, 0, 0},
+    {HTTP_M_GET, "/api/v2/workspaces/:id/runs", list, 0, 0},
+    {HTTP_M_POST, "/api/v2/runs/:id/actions/apply", apply, 0, 0},
+    {HTTP_M_POST, "/api/v2/runs/:id/actions/discard", discard, 0, 0},
+    {HTTP_M_POST, "/api/v2/runs/:id/actions/cancel", cancel, 0, 0},
+    {HTTP_M_POST, "/api/v2/runs/:id/actions/force-cancel", force_cancel, 0, 0},
+    {HTTP_M_GET, "/api/v2/runs/:id/run-events", empty_list, 0, 0},
+    {HTTP_M_GET, "/api/v2/runs/:id/task-stages", empty_list, 0, 0},
+    {HTTP_M_GET, "/api/v2/runs/:id/policy-checks", empty_list, 0, 0},
+    {HTTP_M_GET, "/api/v2/plans/:id", plan_show, 0, 0},
+    {HTTP_M_GET, "/api/v2/applies/:id", apply_show, 0, 0},
+    {HTTP_M_GET, "/api/v2/organizations/:org/runs/queue", org_queue, 0, 0},
+    {HTTP_M_GET, "/api/v2/organizations/:org/capacity", org_capacity, 0, 0},
+    {0, 0, 0, 0, 0},
+};

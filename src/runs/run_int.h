@@ -1,0 +1,58 @@
+/* run_int.h — private to runs/. */
+#ifndef STRATA_RUN_INT_H
+#define STRATA_RUN_INT_H
+
+#include "app/api.h"
+#include "app/pagination.h"
+#include "base/arena.h"
+#include "base/err.h"
+#include "runs/run.h"
+#include "store/store.h"
+
+#include <jansson.h>
+#include <string.h>
+
+struct run {
+    const char *id, *workspace_id, *configuration_version_id, *plan_id, *apply_id, *status;
+    const char *message, *source, *target_addrs, *replace_addrs, *sealed_variables;
+    const char *status_timestamps, *plan_status, *apply_status, *created_by, *created_at;
+    bool is_destroy, refresh, refresh_only, plan_only, speculative, auto_apply;
+    bool allow_empty_apply, save_plan, has_changes;
+    int64_t cancel_requested, plan_add, plan_change, plan_destroy;
+    int64_t apply_add, apply_change, apply_destroy;
+};
+
+int run_db_get(struct ctx *c, const char *where, const struct store_arg *args, size_t nargs,
+               struct run *out);
+int run_db_insert(struct ctx *c, const struct run *r);
+/* Moves the run from one status to another (with a timestamp); *changed is false when the run
+ * was not in from (a concurrent change won). from may be NULL for any. */
+int run_db_transition(struct ctx *c, const char *id, const char *from, const char *to,
+                      bool *changed);
+int run_db_set_phase(struct ctx *c, const char *id, enum run_phase phase, const char *status,
+                     const struct run_result *res);
+int run_db_set_cancel(struct ctx *c, const char *id, int64_t level);
+int run_db_list(struct ctx *c, const char *where, const struct store_arg *args, size_t nargs,
+                const struct page *p, struct run **out, size_t *n, int64_t *total);
+
+/* Status sets. */
+bool run_status_final(const char *status);
+/* Starts the oldest pending run of the workspace when nothing else holds it. */
+int run_schedule(struct ctx *c, const char *workspace_id);
+/* Queues a phase of a run on the bus. */
+int run_enqueue(struct ctx *c, const char *run_id, enum run_phase phase);
+/* Ends a run that will not go on: final status, lock released, next run started. */
+int run_end(struct ctx *c, const struct run *r, const char *status);
+
+/* Signed URL of a phase's log. */
+const char *run_log_url(struct ctx *c, const char *phase_id);
+
+/* Actions. */
+int run_create(struct ctx *c, struct run *r, json_t *variables);
+int run_apply(struct ctx *c, struct run *r);
+int run_discard(struct ctx *c, struct run *r);
+int run_cancel(struct ctx *c, struct run *r, bool force);
+/* A run the caller may see. */
+int run_get(struct ctx *c, const char *id, struct run *out);
+
+#endif

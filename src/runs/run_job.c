@@ -1,0 +1,185 @@
+/* run_job.c — the runner's side of a run: begin a phase, finish it, keep the saved plan
+ * between the phases, and recover queued work after a restart. */
+#include "runs/run_int.h"
+#include "base/codec.h"
+#include "base/log.h"
+#include "blob/blob.h"
+#include "keyring/keyring.h"
+#include "tokens/token.h"
+#include "workspaces/workspace.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+enum { RUN_TOKEN_TTL = 6 * 3600 };
+
+/* A JSON list of strings (stored text) into an arena array. */
+static const char **string_list(struct ctx *c, const char *text, size_t *n)
+{
+    json_error_t je;
+    json_t *a = json_loads(text ? text : "[]", 0, &je);
+    *n = json_is_array(a) ? json_array_size(a) : 0;
+    const char **out = arena_alloc(c->a, (*n + 1) * sizeof *out);
+    for (size_t i = 0; i < *n; i++)
+        out[i] = arena_strdup(c->a, json_string_value(json_array_get(a, i)));
+    json_decref(a);
+    return out;
+}
+
+static int open_variables(struct ctx *c, const struct run *r, struct run_job *job)
+{
+    unsigned char *plain;
+    size_t len;
+    int rc = keyring_unseal(c->app->keyring, c->a, r->sealed_variables, &plain, &len);
+    if (rc) return rc;
+    json_error_t je;
+    json_t *a = json_loadb((const char *)plain, len, 0, &je);
+    job->nvars = json_is_array(a) ? json_array_size(a) : 0;
+    job->var_keys = arena_alloc(c->a, (job->nvars + 1) * sizeof *job->var_keys);
+    job->var_values = arena_alloc(c->a, (job->nvars + 1) * sizeof *job->var_values);
+    for (size_t i = 0; i < job->nvars; i++) {
+        json_t *e = json_array_get(a, i);
+        job->var_keys[i] = arena_strdup(c->a, json_string_value(json_object_get(e, "key")));
+        job->var_values[i] = arena_strdup(c->a, json_string_value(json_object_get(e, "value")));
+    }
+    json_decref(a);
+    return 0;
+}
+
+int run_job_begin(struct ctx *c, const char *run_id, enum run_phase phase, struct run_job *job)
+{
+    struct run r;
+    struct workspace w;
+    bool changed = false;
+    const char *from = phase == RUN_PLAN ? "plan_queued" : "apply_queued";
+    const char *to = phase == RUN_PLAN ? "planning" : "applying";
+    int rc = run_db_transition(c, run_id, from, to, &changed);
+    if (!rc && !changed) return ERR_CONFLICT;
+    if (!rc) rc = run_db_set_phase(c, run_id, phase, "running", 0);
+    if (!rc) rc = run_db_get(c, "id = $1", S_ARGS(S_TEXT(run_id)), &r);
+    if (!rc) rc = workspace_get_unchecked(c, r.workspace_id, &w);
+    if (rc) return rc;
+    memset(job, 0, sizeof *job);
+    job->run_id = r.id;
+    job->phase_id = phase == RUN_PLAN ? r.plan_id : r.apply_id;
+    job->workspace_id = w.id;
+    job->organization = w.organization;
+    job->workspace_name = w.name;
+    job->working_directory = w.working_directory;
+    job->terraform_version = w.terraform_version;
+    job->configuration_version_id = r.configuration_version_id;
+    job->is_destroy = r.is_destroy;
+    job->refresh = r.refresh;
+    job->refresh_only = r.refresh_only;
+    job->speculative = r.speculative;
+    job->target_addrs = string_list(c, r.target_addrs, &job->ntargets);
+    job->replace_addrs = string_list(c, r.replace_addrs, &job->nreplaces);
+    if ((rc = open_variables(c, &r, job))) return rc;
+    return token_issue_run(c, r.id, w.organization, w.id, RUN_TOKEN_TTL, &job->run_token);
+}
+
+int run_job_finish(struct ctx *c, const struct run_job *job, enum run_phase phase,
+                   const struct run_result *res)
+{
+    struct run r;
+    int rc = run_db_get(c, "id = $1", S_ARGS(S_TEXT(job->run_id)), &r);
+    if (rc) return rc;
+    const char *phase_status = res->ok ? "finished" : res->canceled ? "canceled" : "errored";
+    if ((rc = run_db_set_phase(c, r.id, phase, phase_status, res))) return rc;
+    token_revoke_run(c, r.id);
+    if (!res->ok) {
+        if (phase == RUN_PLAN) run_db_set_phase(c, r.id, RUN_APPLY, "unreachable", 0);
+        return run_end(c, &r,
+                       !res->canceled            ? "errored"
+                       : r.cancel_requested == 2 ? "force_canceled"
+                                                 : "canceled");
+    }
+    if (phase == RUN_APPLY) return run_end(c, &r, "applied");
+    bool changed;
+    if (r.speculative || (!res->has_changes && !r.allow_empty_apply)) {
+        run_db_set_phase(c, r.id, RUN_APPLY, "unreachable", 0);
+        return run_end(c, &r, r.save_plan ? "planned_and_saved" : "planned_and_finished");
+    }
+    if ((rc = run_db_transition(c, r.id, "planning", "planned", &changed))) return rc;
+    if (!changed) return 0;      /* canceled at the last moment: run_cancel ended it */
+    if (!r.auto_apply) return 0; /* waits for confirmation */
+    r.status = "planned";
+    return run_apply(c, &r);
+}
+
+int run_recover(struct app *app)
+{
+    struct ctx c = {.a = arena_new(), .app = app};
+    struct store_result res;
+    int rc = store_query(app->store, c.a,
+                         "SELECT id, status FROM runs WHERE status IN ('plan_queued', "
+                         "'planning', 'apply_queued', 'applying') ORDER BY created_at",
+                         0, 0, &res);
+    for (size_t i = 0; !rc && i < res.nrows; i++) {
+        const char *id = store_cell(&res, i, 0), *status = store_cell(&res, i, 1);
+        bool changed;
+        if (strcmp(status, "planning") == 0) {
+            rc = run_db_transition(&c, id, "planning", "plan_queued", &changed);
+            status = "plan_queued";
+        }
+        if (!rc && strcmp(status, "applying") == 0) {
+            /* an apply cut short may have changed real infrastructure: never re-run it */
+            struct run r;
+            log_warn("run %s: was applying when the node stopped; errored", id);
+            rc = run_db_get(&c, "id = $1", S_ARGS(S_TEXT(id)), &r);
+            if (!rc) rc = run_db_set_phase(&c, id, RUN_APPLY, "errored", 0);
+            if (!rc) rc = run_end(&c, &r, "errored");
+            continue;
+        }
+        if (!rc)
+            rc = run_enqueue(&c, id, strcmp(status, "plan_queued") == 0 ? RUN_PLAN : RUN_APPLY);
+    }
+    arena_free(c.a);
+    return rc;
+}
+
+static const char *plan_key(struct ctx *c, const char *run_id)
+{
+    return arena_printf(c->a, "runs/%s/plan", run_id);
+}
+
+int run_plan_file_put(struct ctx *c, const char *run_id, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return ERR_IO;
+    struct blob_writer *w;
+    int rc = blob_writer_open(c->app->blobs, plan_key(c, run_id), &w);
+    if (rc) {
+        fclose(f);
+        return rc;
+    }
+    char buf[65536];
+    size_t n;
+    while (!rc && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        rc = blob_writer_write(w, buf, n);
+    fclose(f);
+    if (rc) {
+        blob_writer_abort(w);
+        return rc;
+    }
+    return blob_writer_commit(w);
+}
+
+int run_plan_file_get(struct ctx *c, const char *run_id, const char *path)
+{
+    struct blob_reader *r;
+    int rc = blob_reader_open(c->app->blobs, plan_key(c, run_id), &r);
+    if (rc) return rc;
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        blob_reader_close(r);
+        return ERR_IO;
+    }
+    char buf[65536];
+    size_t n = 0;
+    while (!(rc = blob_reader_read(r, buf, sizeof buf, &n)) && n)
+        if (fwrite(buf, 1, n, f) != n) rc = ERR_IO;
+    blob_reader_close(r);
+    if (fclose(f) != 0 && !rc) rc = ERR_IO;
+    return rc;
+}

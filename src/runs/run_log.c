@@ -1,0 +1,155 @@
+/* run_log.c — plan and apply logs. While a phase runs its log is a local file that grows (the
+ * log-read URL serves it as it is); when the phase ends the log is framed with ETX, sealed into
+ * the blob store and the file removed. Reads take ?offset=&limit= as the CLI sends them.
+ * (With several nodes the growing log is published on the bus; that comes with Redis.) */
+#include "runs/run_int.h"
+#include "app/settings.h"
+#include "app/signed_url.h"
+#include "base/log.h"
+#include "blob/blob.h"
+#include "http/http.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum { LOG_URL_TTL = 24 * 3600, READ_MAX = 1024 * 1024 };
+
+struct run_log {
+    struct app *app;
+    char phase_id[64];
+    char path[4200];
+    int fd;
+};
+
+static void log_path(const struct app *app, const char *phase_id, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/logs/%s.log", settings_str(app->settings, SETTING_DISK_PATH), phase_id);
+}
+
+const char *run_log_url(struct ctx *c, const char *phase_id)
+{
+    return signed_url_make(c, "/_archivist/logs", "log-get", phase_id, LOG_URL_TTL);
+}
+
+int run_log_open(struct app *app, const char *phase_id, struct run_log **out)
+{
+    struct run_log *l = calloc(1, sizeof *l);
+    if (!l) abort();
+    l->app = app;
+    snprintf(l->phase_id, sizeof l->phase_id, "%s", phase_id);
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/logs", settings_str(app->settings, SETTING_DISK_PATH));
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        free(l);
+        return ERR_IO;
+    }
+    log_path(app, phase_id, l->path, sizeof l->path);
+    l->fd = open(l->path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+    if (l->fd < 0) {
+        free(l);
+        return ERR_IO;
+    }
+    *out = l;
+    return run_log_write(l, "\x02", 1);
+}
+
+int run_log_write(struct run_log *l, const void *p, size_t n)
+{
+    const char *s = p;
+    while (n) {
+        ssize_t w = write(l->fd, s, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) return ERR_IO;
+        s += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int run_log_close(struct run_log *l)
+{
+    int rc = run_log_write(l, "\x03", 1);
+    close(l->fd);
+    char key[128];
+    snprintf(key, sizeof key, "logs/%s", l->phase_id);
+    struct blob_writer *w = 0;
+    FILE *f = rc ? 0 : fopen(l->path, "rb");
+    if (!rc && !f) rc = ERR_IO;
+    if (!rc) rc = blob_writer_open(l->app->blobs, key, &w);
+    char buf[65536];
+    size_t n;
+    while (!rc && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        rc = blob_writer_write(w, buf, n);
+    if (f) fclose(f);
+    if (w) rc = rc ? (blob_writer_abort(w), rc) : blob_writer_commit(w);
+    if (!rc)
+        unlink(l->path);
+    else
+        log_error("log %s: kept at %s, not stored: %s", l->phase_id, l->path, err_name(rc));
+    free(l);
+    return rc;
+}
+
+/* Reads up to limit bytes from offset of the phase's log into out. */
+static int read_log(struct ctx *c, const char *phase_id, int64_t offset, size_t limit, char *out,
+                    size_t *got)
+{
+    char path[4200];
+    log_path(c->app, phase_id, path, sizeof path);
+    *got = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = pread(fd, out, limit, offset);
+        close(fd);
+        if (n < 0) return ERR_IO;
+        *got = (size_t)n;
+        return 0;
+    }
+    struct blob_reader *r;
+    char key[128];
+    snprintf(key, sizeof key, "logs/%s", phase_id);
+    int rc = blob_reader_open(c->app->blobs, key, &r);
+    if (rc == ERR_NOT_FOUND) return 0; /* not started yet: an empty log */
+    if (rc) return rc;
+    char skip[65536];
+    int64_t left = offset;
+    size_t n = 0;
+    while (!rc && left > 0) {
+        rc =
+            blob_reader_read(r, skip, left < (int64_t)sizeof skip ? (size_t)left : sizeof skip, &n);
+        if (!n) break;
+        left -= (int64_t)n;
+    }
+    while (!rc && *got < limit && !(rc = blob_reader_read(r, out + *got, limit - *got, &n)) && n)
+        *got += n;
+    blob_reader_close(r);
+    return rc;
+}
+
+static void serve(struct http_request *r, void *app)
+{
+    struct ctx c;
+    api_begin_anonymous(&c, r, app);
+    const char *phase_id;
+    int rc = signed_url_check(&c, "log-get", http_req_param(r, "token"), &phase_id);
+    if (rc) return api_fail(&c, rc);
+    const char *o = http_req_query(r, "offset"), *l = http_req_query(r, "limit");
+    int64_t offset = o ? strtoll(o, 0, 10) : 0;
+    int64_t limit = l ? strtoll(l, 0, 10) : READ_MAX;
+    if (offset < 0) offset = 0;
+    if (limit <= 0 || limit > READ_MAX) limit = READ_MAX;
+    char *buf = arena_alloc(c.a, (size_t)limit);
+    size_t got = 0;
+    rc = read_log(&c, phase_id, offset, (size_t)limit, buf, &got);
+    if (rc) return api_fail(&c, rc);
+    http_respond(r, 200, "text/plain", buf, got);
+}
+
+const struct http_route run_log_routes[] = {
+    {HTTP_M_GET, "/_archivist/logs/:token", serve, 0, 0},
+    {0, 0, 0, 0, 0},
+};
