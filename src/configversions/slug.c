@@ -71,12 +71,15 @@ static int check_entry(struct archive_entry *e, char *err, size_t errlen)
     if (!path || !*path) return fail(err, errlen, "an entry has no name%s", "");
     if (path[0] == '/') return fail(err, errlen, "absolute path \"%s\" refused", path);
     if (has_dotdot(path)) return fail(err, errlen, "path \"%s\" leaves the tree", path);
+    const char *hard = archive_entry_hardlink(e);
+    if (hard) {
+        if (hard[0] == '/' || has_dotdot(hard))
+            return fail(err, errlen, "hard link \"%s\" points out of the tree", path);
+        return 0;
+    }
     mode_t type = archive_entry_filetype(e);
     if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK)
         return fail(err, errlen, "\"%s\" is not a file, folder or link", path);
-    const char *hard = archive_entry_hardlink(e);
-    if (hard && (hard[0] == '/' || has_dotdot(hard)))
-        return fail(err, errlen, "hard link \"%s\" points out of the tree", path);
     if (type == AE_IFLNK) {
         const char *target = archive_entry_symlink(e);
         if (!target || target[0] == '/')

@@ -16,7 +16,11 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+/* Seconds terraform gets to stop after SIGINT before it is killed. */
+enum { CANCEL_GRACE = 10 };
 
 /* Writes complete lines with every secret replaced; keeps a partial line for later. */
 struct masker {
@@ -99,6 +103,7 @@ int process_run(struct ctx *c, const char *run_id, const struct workdir *wd,
         return ERR_IO;
     }
     int signaled = 0, rc = 0;
+    struct timespec sigint_at = {0};
     char buf[16384];
     for (;;) {
         struct pollfd p = {fds[0], POLLIN, 0};
@@ -116,6 +121,10 @@ int process_run(struct ctx *c, const char *run_id, const struct workdir *wd,
             continue;
         }
         int want = signaled == 3 ? 0 : run_cancel_requested(c, run_id);
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (signaled == 1 && now.tv_sec - sigint_at.tv_sec >= CANCEL_GRACE) want = 2;
+        if (want == 1 && signaled == 0) sigint_at = now;
         if (want > signaled) {
             kill(-pid, want == 2 ? SIGKILL : SIGINT);
             log_info("run %s: sent %s to terraform", run_id, want == 2 ? "SIGKILL" : "SIGINT");

@@ -158,7 +158,11 @@ int workdir_prepare(struct ctx *c, const struct run_job *job, struct run_log *lo
     for (size_t i = 0; i < nvars; i++) {
         const struct variable *v = &vars[i];
         if (v->sensitive && strlen(v->value) >= 4) wd->secrets[wd->nsecrets++] = v->value;
+        bool overridden = false; /* -var on the CLI wins over the workspace's value */
+        for (size_t k = 0; k < job->nvars; k++)
+            overridden |= strcmp(job->var_keys[k], v->key) == 0;
         if (strcmp(v->category, "terraform") == 0) {
+            if (overridden) continue;
             tfvars = arena_printf(c->a, "%s%s = %s\n", tfvars, v->key,
                                   v->hcl ? v->value : hcl_string(c->a, v->value));
             continue;

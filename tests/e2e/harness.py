@@ -111,6 +111,8 @@ class Node:
             "production_type": "disk",
             "disk_path": os.path.join(self.folder, "data"),
             "enc_password": "test enc password 0123456789",
+            # runs call back into the node, whose certificate this CA signed
+            "ca_certs": open(sandbox.ca.cert).read(),
         }
         self.settings.update(settings or {})
         self.config = os.path.join(self.folder, "settings.json")
