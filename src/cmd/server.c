@@ -18,6 +18,7 @@
 #include "keyring/keyring.h"
 #include "store/store.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <signal.h>
@@ -149,6 +150,7 @@ int cmd_server(int argc, char **argv)
         fprintf(stderr, "usage: strata server --config FILE\n");
         return 2;
     }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
     if (sodium_init() < 0) {
         fprintf(stderr, "strata: libsodium failed to initialise\n");
         return 1;
@@ -165,5 +167,6 @@ int cmd_server(int argc, char **argv)
     }
     int rc = serve(&s);
     settings_free(&s);
+    curl_global_cleanup();
     return rc;
 }

@@ -2,6 +2,7 @@
  * lower domain call a higher one. Adding a domain means adding its table here. */
 #include "cmd/wiring.h"
 #include "admin/iact.h"
+#include "admin/terraform_versions.h"
 #include "app/app.h"
 #include "http/http.h"
 #include "configversions/configversion.h"
@@ -41,4 +42,5 @@ void wiring_routes(struct http_server *s)
     http_server_routes(s, configversion_upload_routes);
     http_server_routes(s, run_routes);
     http_server_routes(s, run_log_routes);
+    http_server_routes(s, terraform_version_routes);
 }

@@ -30,6 +30,9 @@ void workdir_remove(const struct workdir *wd);
  * arena, or ERR_NOT_FOUND with the reason in why. */
 int terraform_resolve(struct ctx *c, const char *version, const char **path, char *why,
                       size_t whylen);
+/* Downloads (once) a registered version; 0 with *path, or ERR_NOT_FOUND with why. */
+int terraform_download(struct ctx *c, const char *version, const char *url, const char *sha,
+                       const char **path, char *why, size_t whylen);
 /* Records the PATH terraform and its version; called once at start. */
 int terraform_detect(char *err, size_t errlen);
 

@@ -57,10 +57,13 @@ int terraform_resolve(struct ctx *c, const char *version, const char **path, cha
     if (!any) {
         struct store_result r;
         int rc = store_query(c->app->store, c->a,
-                             "SELECT path FROM terraform_versions WHERE version = $1 AND "
-                             "enabled = $2",
+                             "SELECT path, url, sha256 FROM terraform_versions WHERE "
+                             "version = $1 AND enabled = $2",
                              S_ARGS(S_TEXT(version), S_BOOL(true)), &r);
         if (rc) return rc;
+        if (r.nrows && store_cell(&r, 0, 1))
+            return terraform_download(c, version, store_cell(&r, 0, 1), store_cell(&r, 0, 2), path,
+                                      why, whylen);
         if (r.nrows && store_cell(&r, 0, 0)) {
             *path = store_cell(&r, 0, 0);
             if (access(*path, X_OK) == 0) return 0;

@@ -66,6 +66,10 @@ class CA:
              "-nodes", "-keyout", key, "-out", self.cert, "-days", "2", "-subj", "/CN=Strata Test CA"])
         self.key = key
 
+    def pem(self):
+        with open(self.cert) as f:
+            return f.read()
+
     def server_cert(self, name="localhost"):
         """Returns (cert, key) paths of a certificate signed by this CA."""
         cert = os.path.join(self.folder, name + ".pem")
@@ -112,7 +116,7 @@ class Node:
             "disk_path": os.path.join(self.folder, "data"),
             "enc_password": "test enc password 0123456789",
             # runs call back into the node, whose certificate this CA signed
-            "ca_certs": open(sandbox.ca.cert).read(),
+            "ca_certs": sandbox.ca.pem(),
         }
         self.settings.update(settings or {})
         self.config = os.path.join(self.folder, "settings.json")

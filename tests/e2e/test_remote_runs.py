@@ -230,6 +230,72 @@ data "terraform_remote_state" "slow" {{
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("terraform 0.12.31 is not installed", p.stdout + p.stderr)
 
+    def test_registered_terraform_versions(self):
+        import hashlib
+        import shutil
+        import zipfile
+        from harness import TERRAFORM
+        admin_api = "/api/v2/admin/terraform-versions"
+        def register(**attrs):
+            return self.node.request("POST", admin_api, {"data": {
+                "type": "terraform-versions", "attributes": attrs}})
+        # only site admins see the admin API
+        org_tok = self.node.api("POST", "/api/v2/organizations/acme/authentication-token",
+                                {"data": {"type": "authentication-tokens"}})["data"]
+        status, _, _ = self.node.request("GET", admin_api, token=org_tok["attributes"]["token"])
+        self.assertEqual(status, 404)
+        self.assertEqual(register(version="1.99.0", path="relative/terraform")[0], 422)
+        self.assertEqual(register(version="1.99.0", url="https://example.test/tf.zip")[0], 422)
+        self.assertEqual(register(version="1.99.0", path=TERRAFORM)[0], 201)
+        zpath = os.path.join(self.sandbox.root, "terraform_1.98.0_linux_amd64.zip")
+        with zipfile.ZipFile(zpath, "w", zipfile.ZIP_STORED) as z:
+            z.write(TERRAFORM, "terraform")
+        with open(zpath, "rb") as f:
+            sha = hashlib.sha256(f.read()).hexdigest()
+        self.assertEqual(register(version="1.98.0", url="file://" + zpath, sha=sha)[0], 201)
+        self.assertEqual(register(version="1.97.0", url="file://" + zpath, sha="0" * 64)[0], 201)
+        listed = self.node.api("GET", admin_api)["data"]
+        self.assertEqual(len(listed), 3)
+        for version, ok in (("1.99.0", True), ("1.98.0", True), ("1.97.0", False)):
+            name = "pinned-" + version.replace(".", "-")
+            tf = self.tf(name)
+            ws = self.node.api("GET", f"/api/v2/organizations/acme/workspaces/{name}")["data"]
+            self.node.api("PATCH", f"/api/v2/workspaces/{ws['id']}", {"data": {
+                "type": "workspaces", "attributes": {"terraform-version": version}}})
+            p = tf.run("plan", "-input=false", check=ok)
+            if ok:
+                self.assertIn("Plan: 1 to add", p.stdout)
+            else:
+                self.assertIn("SHA-256", p.stdout + p.stderr)
+        cached = os.path.join(self.node.settings["disk_path"], "tools", "terraform", "1.98.0",
+                              "terraform")
+        self.assertTrue(os.access(cached, os.X_OK))
+
+    def test_cancel_and_force_cancel_through_the_api(self):
+        tf = self.tf("apicancel", SLOW_APPLY.replace("sleep 3", "sleep 60"))
+        ws = self.node.api("GET", "/api/v2/organizations/acme/workspaces/apicancel")["data"]
+        p = tf.popen("apply", "-auto-approve", "-input=false")
+        run = None
+        for _ in range(300):
+            runs, _ = self.runs("apicancel")
+            if runs and runs[0]["attributes"]["status"] == "applying":
+                run = runs[0]
+                break
+            time.sleep(0.1)
+        self.assertIsNotNone(run)
+        status, _, _ = self.node.request("POST", f"/api/v2/runs/{run['id']}/actions/force-cancel")
+        self.assertEqual(status, 409)  # force-cancel follows a cancel
+        self.node.api("POST", f"/api/v2/runs/{run['id']}/actions/cancel")
+        self.node.api("POST", f"/api/v2/runs/{run['id']}/actions/force-cancel")
+        done = self.wait_status(run["id"], ("force_canceled", "canceled", "errored"), timeout=30)
+        self.assertEqual(done["attributes"]["status"], "force_canceled")
+        p.kill()
+        p.communicate()
+        w = self.node.api("GET", f"/api/v2/workspaces/{ws['id']}")["data"]
+        self.assertFalse(w["attributes"]["locked"])
+        status, _, _ = self.node.request("POST", f"/api/v2/runs/{run['id']}/actions/apply")
+        self.assertEqual(status, 409)
+
     def test_malicious_archives_are_refused(self):
         ws = self.node.create_workspace("acme", "tarballs")
         def upload(entries):
