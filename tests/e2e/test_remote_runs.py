@@ -212,6 +212,7 @@ data "terraform_remote_state" "slow" {{
         out_a, _ = first.communicate(timeout=120)
         self.assertEqual(first.returncode, 0, out_a)
         self.assertIn("Apply complete!", second.stdout)
+        self.assertIn("Waiting for 1 run(s) to finish before being queued", second.stdout)
         runs, ws = self.runs("queue")
         self.assertEqual([r["attributes"]["status"] for r in runs[:2]], ["applied", "applied"])
         first_done = runs[1]["attributes"]["status-timestamps"]["applied-at"]
