@@ -63,7 +63,7 @@ static int unzip_binary(const char *src, const char *dst, char *why, size_t whyl
             la_int64_t off;
             rc = out ? 0 : ERR_IO;
             while (!rc && archive_read_data_block(a, &buf, &n, &off) == ARCHIVE_OK)
-                if (fwrite(buf, 1, n, out) != n) rc = ERR_IO;
+                if (n && fwrite(buf, 1, n, out) != n) rc = ERR_IO;
             if (out && fclose(out) != 0) rc = ERR_IO;
             break;
         }

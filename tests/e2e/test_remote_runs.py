@@ -183,18 +183,24 @@ data "terraform_remote_state" "slow" {{
             p = subprocess.Popen([tf_bin(), "apply"], cwd=tf.dir, env=tf.env,
                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                  stderr=subprocess.STDOUT, text=True)
-            run = None
-            for _ in range(200):
-                runs, _ = self.runs("cancel")
-                if runs and runs[0]["attributes"]["status"] == "planning":
-                    run = runs[0]
-                    break
+            # Ctrl-C once the CLI streams the plan log (before that it has no run to cancel)
+            seen = []
+            reader = threading.Thread(target=lambda: seen.extend(iter(p.stdout.readline, "")),
+                                      daemon=True)
+            reader.start()
+            deadline = time.time() + 60
+            while not any("slow: Reading..." in l for l in seen) and time.time() < deadline:
                 time.sleep(0.1)
-            self.assertIsNotNone(run, "the plan never started")
-            time.sleep(1)
+            runs, _ = self.runs("cancel")
+            run = runs[0]
+            self.assertEqual(run["attributes"]["status"], "planning", "".join(seen))
             p.send_signal(signal.SIGINT)
             time.sleep(0.5)
-            out, _ = p.communicate("yes\n", timeout=60)
+            p.stdin.write("yes\n")
+            p.stdin.close()
+            p.wait(60)
+            reader.join(10)
+            out = "".join(seen)
             self.assertIn("successfully cancelled", out)
             done = self.wait_status(run["id"], ("canceled", "force_canceled"), timeout=60)
             self.assertEqual(done["attributes"]["status"], "canceled")
