@@ -264,6 +264,11 @@ static void conn_process(struct conn *c)
 
 static void conn_free(struct conn *c)
 {
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        c->srv->conns = c->next;
+    if (c->next) c->next->prev = c->prev;
     if (c->streaming) c->src.close(c->src.arg);
     req_free(c->req);
     buf_release(&c->hfield);
@@ -348,6 +353,9 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     if (!c) abort();
     c->srv = s;
     c->bev = bev;
+    c->next = s->conns;
+    if (s->conns) s->conns->prev = c;
+    s->conns = c;
     buf_init(&c->hfield, 1024);
     buf_init(&c->hvalue, 16 * 1024);
     if (sa->sa_family == AF_INET6)
@@ -436,6 +444,8 @@ void http_server_routes(struct http_server *s, const struct http_route *table)
 void http_server_free(struct http_server *s)
 {
     if (!s) return;
+    while (s->conns)
+        conn_free(s->conns);
     evconnlistener_free(s->listener);
     SSL_CTX_free(s->ssl);
     while (s->tables) {

@@ -25,6 +25,7 @@ struct route_table {
 };
 
 struct http_server {
+    struct conn *conns; /* open connections, freed with the server */
     struct event_base *base;
     struct evconnlistener *listener;
     SSL_CTX *ssl;
@@ -67,6 +68,7 @@ struct http_request {
 };
 
 struct conn {
+    struct conn *prev, *next;
     struct http_server *srv;
     struct bufferevent *bev;
     http_parser parser;
