@@ -6,26 +6,15 @@ start of planning), how long each took, and runs per minute at the node's capaci
 usage: python3 bench/run_queue.py [--runs 50] [--concurrency 10] [--bin build/strata]"""
 import argparse
 import datetime
-import io
 import os
 import statistics
 import sys
-import tarfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "e2e"))
 import harness  # noqa: E402
 
 CONFIG = b'resource "terraform_data" "r" {\n  input = "x"\n}\n'
-
-
-def slug():
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as t:
-        info = tarfile.TarInfo("main.tf")
-        info.size = len(CONFIG)
-        t.addfile(info, io.BytesIO(CONFIG))
-    return buf.getvalue()
 
 
 def ts(s):
@@ -48,7 +37,7 @@ def main():
     try:
         node = sb.node(settings={"capacity_concurrency": str(args.concurrency)})
         node.create_org("bench")
-        body = slug()
+        body = harness.make_slug({"main.tf": CONFIG})
         uploads = []
         for i in range(args.runs):
             ws = node.create_workspace("bench", f"w{i}", **{"auto-apply": True})

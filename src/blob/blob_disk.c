@@ -2,6 +2,7 @@
  * renamed into place on commit, so readers never see half a blob. */
 #include "blob/blob_int.h"
 #include "base/err.h"
+#include "base/fs.h"
 #include "base/log.h"
 
 #include <errno.h>
@@ -25,20 +26,6 @@ struct disk_get {
     int fd;
 };
 
-static int mkdirs(const char *path)
-{
-    char p[4200];
-    snprintf(p, sizeof p, "%s", path);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/') continue;
-        *s = 0;
-        if (mkdir(p, 0700) != 0 && errno != EEXIST) return ERR_IO;
-        *s = '/';
-    }
-    if (mkdir(p, 0700) != 0 && errno != EEXIST) return ERR_IO;
-    return 0;
-}
-
 static int disk_put_open(void *impl, const char *key, void **handle)
 {
     struct disk *d = impl;
@@ -48,7 +35,7 @@ static int disk_put_open(void *impl, const char *key, void **handle)
     char dir[4200];
     snprintf(dir, sizeof dir, "%s", h->final);
     *strrchr(dir, '/') = 0;
-    if (mkdirs(dir)) {
+    if (fs_mkdirs(dir)) {
         log_error("blob disk: cannot create %s: %s", dir, strerror(errno));
         free(h);
         return ERR_IO;
@@ -167,7 +154,7 @@ const struct blob_backend blob_disk_backend = {
 
 int blob_open_disk(const char *root, const struct keyring *k, struct blob_store **out)
 {
-    if (mkdirs(root)) {
+    if (fs_mkdirs(root)) {
         log_error("blob disk: cannot create %s: %s", root, strerror(errno));
         return ERR_IO;
     }

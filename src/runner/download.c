@@ -6,6 +6,7 @@
 #include "base/arena.h"
 #include "base/codec.h"
 #include "base/err.h"
+#include "base/fs.h"
 #include "base/log.h"
 
 #include <archive.h>
@@ -32,19 +33,6 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
     struct sink *s = arg;
     EVP_DigestUpdate(s->sha, p, size * n);
     return fwrite(p, size, n, s->f) * size;
-}
-
-static void mkdirs(const char *path)
-{
-    char p[4200];
-    snprintf(p, sizeof p, "%s", path);
-    for (char *s = p + 1; *s; s++)
-        if (*s == '/') {
-            *s = 0;
-            mkdir(p, 0700);
-            *s = '/';
-        }
-    mkdir(p, 0700);
 }
 
 /* Writes the "terraform" entry of the zip at src to dst. */
@@ -80,7 +68,7 @@ int terraform_download(struct ctx *c, const char *version, const char *url, cons
                                    settings_str(c->app->settings, SETTING_DISK_PATH), version);
     *path = arena_printf(c->a, "%s/terraform", dir);
     if (access(*path, X_OK) == 0) return 0;
-    mkdirs(dir);
+    fs_mkdirs(dir);
     char rnd[9];
     codec_random_base62(rnd, 8);
     const char *tmp = arena_printf(c->a, "%s/download-%s", dir, rnd);

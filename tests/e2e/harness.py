@@ -40,6 +40,19 @@ output "n" {
 '''
 
 
+def make_slug(files):
+    """A configuration's tar.gz from {name: bytes}."""
+    import io
+    import tarfile
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as t:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
 def strip_ansi(text):
     return re.sub(r"\x1b\[[0-9;]*m", "", text or "")
 

@@ -1,11 +1,9 @@
 """The runner's limits: capacity_concurrency runs at once across workspaces (the rest wait in
 the queue), capacity_memory per terraform process, and API-driven runs queued by an upload."""
-import io
-import tarfile
 import time
 import unittest
 
-from harness import Sandbox, main
+from harness import Sandbox, main, make_slug
 
 CONFIG = b'''
 resource "terraform_data" "slow" {
@@ -14,15 +12,6 @@ resource "terraform_data" "slow" {
   }
 }
 '''
-
-
-def slug(config):
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as t:
-        info = tarfile.TarInfo("main.tf")
-        info.size = len(config)
-        t.addfile(info, io.BytesIO(config))
-    return buf.getvalue()
 
 
 class RunnerCapacityTest(unittest.TestCase):
@@ -38,7 +27,7 @@ class RunnerCapacityTest(unittest.TestCase):
         cv = node.api("POST", f"/api/v2/workspaces/{ws['id']}/configuration-versions",
                       {"data": {"type": "configuration-versions"}})["data"]
         path = cv["attributes"]["upload-url"].split(node.settings["hostname"])[1]
-        status, doc, _ = node.request("PUT", path, body=slug(config), token=False)
+        status, doc, _ = node.request("PUT", path, body=make_slug({"main.tf": config}), token=False)
         self.assertEqual(status, 200, doc)
         return ws
 

@@ -1,0 +1,21 @@
+/* fs.c — mkdir -p, for data folders under disk_path. */
+#include "base/fs.h"
+#include "base/err.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+int fs_mkdirs(const char *path)
+{
+    char p[4200];
+    if (snprintf(p, sizeof p, "%s", path) >= (int)sizeof p) return ERR_IO;
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/') continue;
+        *s = 0;
+        if (mkdir(p, 0700) != 0 && errno != EEXIST) return ERR_IO;
+        *s = '/';
+    }
+    if (mkdir(p, 0700) != 0 && errno != EEXIST) return ERR_IO;
+    return 0;
+}

@@ -1,0 +1,8 @@
+/* fs.h — small file-system helpers the disk-backed parts share. */
+#ifndef STRATA_FS_H
+#define STRATA_FS_H
+
+/* Creates path and its missing parents (mode 0700). Returns 0 or ERR_IO (errno kept). */
+int fs_mkdirs(const char *path);
+
+#endif
