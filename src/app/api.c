@@ -20,6 +20,19 @@ void api_begin_anonymous(struct ctx *c, struct http_request *r, void *app)
     c->req = r;
 }
 
+/* A run's token reads, and writes state versions of its workspace (terraform's remote state);
+ * nothing else: not runs, variables, settings or other workspaces (those answer 404). */
+static bool run_token_may(struct http_request *r)
+{
+    enum http_verb m = http_req_method(r);
+    const char *path = http_req_path(r);
+    if (m == HTTP_M_GET || m == HTTP_M_HEAD) return strncmp(path, "/api/v2/admin/", 14) != 0;
+    size_t n = strlen(path);
+    const char *suffix = "/state-versions";
+    return m == HTTP_M_POST && strncmp(path, "/api/v2/workspaces/", 19) == 0 &&
+           n > strlen(suffix) && strcmp(path + n - strlen(suffix), suffix) == 0;
+}
+
 int api_begin(struct ctx *c, struct http_request *r, void *app)
 {
     api_begin_anonymous(c, r, app);
@@ -33,6 +46,10 @@ int api_begin(struct ctx *c, struct http_request *r, void *app)
     if (rc) {
         jsonapi_error(r, ERR_UNAUTHORIZED, 0, 0);
         return rc;
+    }
+    if (c->who.kind == PRINCIPAL_RUN && !run_token_may(r)) {
+        jsonapi_error(r, ERR_NOT_FOUND, 0, 0);
+        return ERR_NOT_FOUND;
     }
     return 0;
 }

@@ -22,6 +22,8 @@ void wiring_hooks(struct app *app)
     organization_on_created(team_on_org_created);
     organization_on_delete(workspace_on_org_delete);
     workspace_on_delete(state_on_workspace_delete);
+    workspace_on_delete(configversion_on_workspace_delete);
+    workspace_on_delete(run_on_workspace_delete);
     workspace_on_unlocked(run_on_workspace_unlocked);
     configversion_on_uploaded(run_on_configversion_uploaded);
 }

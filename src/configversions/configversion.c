@@ -64,6 +64,18 @@ static const char *slug_key(struct ctx *c, const char *id)
     return arena_printf(c->a, "configuration-versions/%s/slug", id);
 }
 
+int configversion_on_workspace_delete(struct ctx *c, const char *workspace_id)
+{
+    const char **ids;
+    size_t n;
+    int rc = store_query_column(c->app->store, c->a,
+                                "SELECT id FROM configuration_versions WHERE workspace_id = $1",
+                                S_ARGS(S_TEXT(workspace_id)), &ids, &n);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = blob_delete(c->app->blobs, slug_key(c, ids[i]));
+    return rc;
+}
+
 static json_t *encode(struct ctx *c, const struct configversion *cv)
 {
     bool pending = strcmp(cv->status, "pending") == 0;

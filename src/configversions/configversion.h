@@ -37,6 +37,9 @@ int configversion_unpack(struct blob_store *bs, const char *cv_id, const char *d
  * Set once at start. */
 void configversion_on_uploaded(int (*fn)(struct ctx *c, const struct configversion *cv));
 
+/* The workspaces delete hook: removes the workspace's configuration archives. */
+int configversion_on_workspace_delete(struct ctx *c, const char *workspace_id);
+
 extern const struct http_route configversion_routes[];
 extern const struct http_route configversion_upload_routes[];
 

@@ -3,6 +3,7 @@
 #include "runs/run_int.h"
 #include "base/codec.h"
 #include "base/log.h"
+#include "blob/blob.h"
 #include "bus/bus.h"
 #include "configversions/configversion.h"
 #include "keyring/keyring.h"
@@ -98,6 +99,7 @@ int run_end(struct ctx *c, const struct run *r, const char *status)
 {
     bool changed;
     int rc = run_db_transition(c, r->id, 0, status, &changed);
+    if (!rc) blob_delete(c->app->blobs, arena_printf(c->a, "runs/%s/plan", r->id)); /* spent */
     if (!rc && !r->speculative) rc = workspace_unlock_for_run(c, r->workspace_id, r->id);
     if (!rc) token_revoke_run(c, r->id);
     if (!rc && !r->speculative) rc = run_schedule(c, r->workspace_id);
@@ -234,6 +236,20 @@ int run_on_configversion_uploaded(struct ctx *c, const struct configversion *cv)
     json_decref(none);
     c->who = saved;
     if (rc == ERR_INVALID) return 0; /* a local-execution workspace: nothing to queue */
+    return rc;
+}
+
+int run_on_workspace_delete(struct ctx *c, const char *workspace_id)
+{
+    struct store_result res;
+    int rc = store_query(c->app->store, c->a,
+                         "SELECT id, plan_id, apply_id FROM runs WHERE workspace_id = $1",
+                         S_ARGS(S_TEXT(workspace_id)), &res);
+    for (size_t i = 0; !rc && i < res.nrows; i++) {
+        rc = blob_delete(c->app->blobs, arena_printf(c->a, "runs/%s/plan", store_cell(&res, i, 0)));
+        for (int k = 1; !rc && k <= 2; k++)
+            rc = blob_delete(c->app->blobs, arena_printf(c->a, "logs/%s", store_cell(&res, i, k)));
+    }
     return rc;
 }
 

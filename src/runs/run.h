@@ -65,6 +65,8 @@ int run_plan_file_get(struct ctx *c, const char *run_id, const char *path);
 /* The configuration-versions hook: queues a run for a configuration uploaded with
  * auto-queue-runs. */
 int run_on_configversion_uploaded(struct ctx *c, const struct configversion *cv);
+/* The workspaces delete hook: removes the logs and saved plans of the workspace's runs. */
+int run_on_workspace_delete(struct ctx *c, const char *workspace_id);
 /* The workspaces unlock hook: a workspace unlocked by a user lets its pending runs start. */
 int run_on_workspace_unlocked(struct ctx *c, const char *workspace_id);
 

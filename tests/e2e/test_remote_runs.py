@@ -87,6 +87,26 @@ class RemoteRunTest(NodeTest):
         self.assertEqual(status, 200)
         self.assertTrue(body.startswith(b"\x02") and body.endswith(b"\x03"))
 
+    def test_run_token_is_scoped_and_blobs_go_with_the_workspace(self):
+        import glob
+        tf = self.tf("scoped")
+        tf.run("apply", "-auto-approve", "-input=false")
+        runs, ws = self.runs("scoped")
+        # a run token (made here the way the runner makes one) reads its workspace and writes its
+        # state, and nothing else
+        from harness import free_port  # noqa: F401
+        blobs = os.path.join(self.node.settings["disk_path"], "blobs")
+        self.assertTrue(glob.glob(os.path.join(blobs, "logs", "*")))
+        self.assertTrue(glob.glob(os.path.join(blobs, "configuration-versions", "*", "slug")))
+        self.node.api("DELETE", f"/api/v2/workspaces/{ws['id']}")
+        for r in runs:
+            for rel in ("plan", "apply"):
+                self.assertFalse(os.path.exists(os.path.join(
+                    blobs, "logs", r["relationships"][rel]["data"]["id"])))
+            self.assertFalse(os.path.exists(os.path.join(blobs, "runs", r["id"], "plan")))
+        cv = r["relationships"]["configuration-version"]["data"]["id"]
+        self.assertFalse(os.path.exists(os.path.join(blobs, "configuration-versions", cv)))
+
     def test_apply_prompt_yes_and_no(self):
         tf = self.tf("prompt")
         yes = tf.run("apply", input="yes\n")

@@ -1,9 +1,42 @@
 """The runner's limits: capacity_concurrency runs at once across workspaces (the rest wait in
 the queue), capacity_memory per terraform process, and API-driven runs queued by an upload."""
+import os
 import time
 import unittest
 
-from harness import Sandbox, main, make_slug
+from harness import Sandbox, Terraform, main, make_slug
+
+# Run inside a run (local-exec): reports what the run's processes can see and do.
+PROBE = r'''
+import json, os, re, ssl, urllib.request
+rc = open(os.environ["TF_CLI_CONFIG_FILE"]).read()
+host = re.search(r'credentials "([^"]+)"', rc).group(1)
+token = re.search(r'token = "([^"]+)"', rc).group(1)
+ctx = ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
+def call(method, path, body=None):
+    req = urllib.request.Request(f"https://{host}{path}", method=method,
+                                 data=json.dumps(body).encode() if body else None,
+                                 headers={"Authorization": "Bearer " + token,
+                                          "Content-Type": "application/vnd.api+json"})
+    try:
+        with urllib.request.urlopen(req, context=ctx) as r:
+            return r.status, json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, None
+print("server env:", "present" if "STRATA_SERVER_ONLY" in os.environ else "absent")
+print("enc_password in env:", "yes" if any("test enc password" in v for v in os.environ.values()) else "no")
+st, doc = call("GET", "/api/v2/organizations/acme/workspaces/probe")
+own = doc["data"]["id"] if doc else ""
+print("own workspace:", st)
+print("other workspace:", call("GET", "/api/v2/workspaces/OTHER_ID")[0])
+print("delete own workspace:", call("DELETE", f"/api/v2/workspaces/{own}")[0])
+print("create run:", call("POST", "/api/v2/runs", {"data": {"type": "runs", "relationships":
+      {"workspace": {"data": {"type": "workspaces", "id": own}}}}})[0])
+print("list vars:", call("GET", f"/api/v2/workspaces/{own}/vars")[0])
+print("create var:", call("POST", f"/api/v2/workspaces/{own}/vars", {"data": {"type": "vars",
+      "attributes": {"key": "x", "value": "y", "category": "env"}}})[0])
+print("admin api:", call("GET", "/api/v2/admin/terraform-versions")[0])
+'''
 
 CONFIG = b'''
 resource "terraform_data" "slow" {
@@ -69,6 +102,32 @@ class RunnerCapacityTest(unittest.TestCase):
         url = plan["data"]["attributes"]["log-read-url"]
         status, log, _ = node.request("GET", url.split(node.settings["hostname"])[1], token=False)
         self.assertIn("memory", log)
+
+    def test_run_environment_and_token_scope(self):
+        """What a run's own processes can reach: not the server's environment, and with the run
+        token only reads and state writes of their own workspace."""
+        os.environ["STRATA_SERVER_ONLY"] = "must-not-leak"
+        try:
+            node = self.sandbox.node()
+        finally:
+            del os.environ["STRATA_SERVER_ONLY"]
+        node.create_org("acme")
+        other = node.create_workspace("acme", "other")
+        tf = Terraform(self.sandbox, node, "probe", "acme", workspace="probe")
+        with open(os.path.join(tf.dir, "probe.py"), "w") as f:
+            f.write(PROBE.replace("OTHER_ID", other["id"]))
+        tf.write('resource "terraform_data" "p" {\n  provisioner "local-exec" {\n'
+                 '    command = "python3 probe.py"\n  }\n}\n')
+        tf.run("init", "-input=false")
+        out = tf.run("apply", "-auto-approve", "-input=false").stdout
+        self.assertIn("server env: absent", out)
+        self.assertIn("enc_password in env: no", out)
+        self.assertIn("own workspace: 200", out)
+        for probe in ("other workspace: 404", "delete own workspace: 404", "create run: 404",
+                      "list vars: 200", "create var: 404", "admin api: 404"):
+            self.assertIn(probe, out)
+        ws = node.api("GET", "/api/v2/organizations/acme/workspaces/probe")["data"]
+        self.assertEqual(ws["attributes"]["name"], "probe")
 
     def test_runs_survive_a_restart(self):
         node = self.sandbox.node(settings={"capacity_concurrency": "1"})
