@@ -18,10 +18,10 @@ Test(route, matches_params_and_rejects_others)
     cr_assert_str_eq(names[0], "id");
     cr_assert_str_eq(values[0], "ws-123");
     cr_assert(http_route_match("/api/v2/ping", "/api/v2/ping/", a, names, values, &n));
-    cr_assert_not(http_route_match("/api/v2/workspaces/:id", "/api/v2/workspaces/", a, names,
-                                   values, &n));
-    cr_assert_not(http_route_match("/api/v2/workspaces/:id", "/api/v2/workspaces/a/b", a, names,
-                                   values, &n));
+    cr_assert_not(
+        http_route_match("/api/v2/workspaces/:id", "/api/v2/workspaces/", a, names, values, &n));
+    cr_assert_not(
+        http_route_match("/api/v2/workspaces/:id", "/api/v2/workspaces/a/b", a, names, values, &n));
     cr_assert_not(http_route_match("/api/v2/organizations/:org/workspaces",
                                    "/api/v2/organizations/acme/teams", a, names, values, &n));
     cr_assert(http_route_match("/a/:x/b/:y", "/a/1/b/2", a, names, values, &n));
@@ -32,10 +32,10 @@ Test(route, matches_params_and_rejects_others)
 
 Test(jsonapi, resources_and_relationships)
 {
-    json_t *o = jsonapi_resource_new("workspaces", "ws-1", json_pack("{s:s}", "name", "w"),
-                                     json_pack("{s:o}", "organization",
-                                               jsonapi_rel_new("organizations", "acme")),
-                                     "/api/v2/workspaces/ws-1");
+    json_t *o = jsonapi_resource_new(
+        "workspaces", "ws-1", json_pack("{s:s}", "name", "w"),
+        json_pack("{s:o}", "organization", jsonapi_rel_new("organizations", "acme")),
+        "/api/v2/workspaces/ws-1");
     char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
     cr_assert_str_eq(text, "{\"attributes\":{\"name\":\"w\"},\"id\":\"ws-1\",\"links\":{\"self\":"
                            "\"/api/v2/workspaces/ws-1\"},\"relationships\":{\"organization\":"

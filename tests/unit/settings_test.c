@@ -54,8 +54,7 @@ Test(settings, flag_must_be_one_or_zero)
 Test(settings, active_active_needs_external_services)
 {
     struct settings s;
-    cr_assert_eq(load("{" BASE ", \"enable_active_active\": {\"value\": \"1\"}}", &s),
-                 ERR_CONFIG);
+    cr_assert_eq(load("{" BASE ", \"enable_active_active\": {\"value\": \"1\"}}", &s), ERR_CONFIG);
     cr_assert(strstr(err, "production_type"), "%s", err);
 }
 
