@@ -102,13 +102,12 @@ static void create(struct http_request *r, void *app)
     struct configversion cv = {
         .status = "pending", .source = "tfe-api", .auto_queue_runs = true, .size = -1};
     int rc = workspace_get(&c, http_req_param(r, "id"), &w);
-    if (!rc && (rc = jsonapi_parse(r, "configuration-versions", true, &b)) == 0) {
-        rc = jsonapi_attr_bool(&b, "auto-queue-runs", &cv.auto_queue_runs, 0);
+    if (!rc) {
+        rc = jsonapi_parse(r, "configuration-versions", true, &b);
+        if (!rc) rc = jsonapi_attr_bool(&b, "auto-queue-runs", &cv.auto_queue_runs, 0);
         if (!rc) rc = jsonapi_attr_bool(&b, "speculative", &cv.speculative, 0);
         if (!rc) rc = jsonapi_attr_bool(&b, "provisional", &cv.provisional, 0);
         if (rc) rc = ctx_fail_body(&c, rc, &b);
-    } else if (rc && rc != ERR_NOT_FOUND) {
-        rc = ctx_fail_body(&c, rc, &b);
     }
     if (!rc) {
         cv.id = codec_new_id(c.a, "cv");

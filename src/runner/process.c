@@ -19,8 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Seconds terraform gets to stop after SIGINT before it is killed. */
-enum { CANCEL_GRACE = 10 };
+/* Seconds terraform gets to stop after SIGINT before it is killed, and the longest a phase may
+ * run (TFE's own plan and apply limit is two hours; a hung process never hangs its run). */
+enum { CANCEL_GRACE = 10, PHASE_LIMIT = 4 * 3600 };
 
 /* Writes complete lines with every secret replaced; keeps a partial line for later. */
 struct masker {
@@ -103,7 +104,8 @@ int process_run(struct ctx *c, const char *run_id, const struct workdir *wd,
         return ERR_IO;
     }
     int signaled = 0, rc = 0;
-    struct timespec sigint_at = {0};
+    struct timespec sigint_at = {0}, started;
+    clock_gettime(CLOCK_MONOTONIC, &started);
     char buf[16384];
     for (;;) {
         struct pollfd p = {fds[0], POLLIN, 0};
@@ -113,6 +115,16 @@ int process_run(struct ctx *c, const char *run_id, const struct workdir *wd,
             if (n == 0) break;
             if (n > 0 && !rc) rc = feed(m, buf, (size_t)n);
             if (n < 0 && errno != EINTR && errno != EAGAIN) break;
+            continue;
+        }
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if (t.tv_sec - started.tv_sec > PHASE_LIMIT && signaled < 3) {
+            static const char msg[] =
+                "\nError: the phase ran longer than 4 hours and was stopped\n";
+            run_log_write(log, msg, sizeof msg - 1);
+            kill(-pid, SIGKILL);
+            signaled = 3;
             continue;
         }
         if (runner_stopping() && signaled < 3) {
