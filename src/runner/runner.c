@@ -93,6 +93,10 @@ static int init(struct ctx *c, const struct run_job *job, const struct workdir *
     res->canceled = pr.canceled;
     if (!rc && pr.exit_code != 0) {
         copy_into_log(out, log);
+        char msg[160];
+        snprintf(msg, sizeof msg, "\nError: terraform init failed (%s %d) using %s\n",
+                 pr.exit_code < 0 ? "killed, status" : "exit code", pr.exit_code, wd->terraform);
+        run_log_write(log, msg, strlen(msg));
         rc = ERR_INVALID;
     }
     return rc;

@@ -281,9 +281,11 @@ data "terraform_remote_state" "slow" {{
             sha = hashlib.sha256(f.read()).hexdigest()
         self.assertEqual(register(version="1.98.0", url="file://" + zpath, sha=sha)[0], 201)
         self.assertEqual(register(version="1.97.0", url="file://" + zpath, sha="0" * 64)[0], 201)
+        self.assertEqual(register(version="1.96.0", path="/bin/false")[0], 201)
         listed = self.node.api("GET", admin_api)["data"]
-        self.assertEqual(len(listed), 3)
-        for version, ok in (("1.99.0", True), ("1.98.0", True), ("1.97.0", False)):
+        self.assertEqual(len(listed), 4)
+        for version, ok in (("1.99.0", True), ("1.98.0", True), ("1.97.0", False),
+                            ("1.96.0", False)):
             name = "pinned-" + version.replace(".", "-")
             tf = self.tf(name)
             ws = self.node.api("GET", f"/api/v2/organizations/acme/workspaces/{name}")["data"]
@@ -292,8 +294,11 @@ data "terraform_remote_state" "slow" {{
             p = tf.run("plan", "-input=false", check=ok)
             if ok:
                 self.assertIn("Plan: 1 to add", p.stdout)
-            else:
+            elif version == "1.97.0":
                 self.assertIn("SHA-256", p.stdout + p.stderr)
+            else:
+                self.assertIn("terraform init failed (exit code 1) using /bin/false",
+                              p.stdout + p.stderr)
         cached = os.path.join(self.node.settings["disk_path"], "tools", "terraform", "1.98.0",
                               "terraform")
         self.assertTrue(os.access(cached, os.X_OK))
