@@ -114,8 +114,10 @@ static int decode_json_attr(struct ctx *c, struct jsonapi_body *b, const char *n
     return 0;
 }
 
-/* The seed-era form: the whole state base64-encoded in "state"; stored at once. */
-static int store_inline_state(struct ctx *c, struct state_version *sv, const char *b64)
+/* The seed-era form: the whole state base64-encoded in "state"; stored at once. The decoded
+ * bytes are left in *raw (arena) for the outputs. */
+static int store_inline_state(struct ctx *c, struct state_version *sv, const char *b64,
+                              unsigned char **raw_out, size_t *n_out)
 {
     unsigned char *raw;
     size_t n;
@@ -139,6 +141,8 @@ static int store_inline_state(struct ctx *c, struct state_version *sv, const cha
     if ((rc = blob_writer_commit(w))) return rc;
     sv->status = "finalized";
     sv->state_size = (int64_t)n;
+    *raw_out = raw;
+    *n_out = n;
     return 0;
 }
 
@@ -198,18 +202,16 @@ static int create_version(struct ctx *c, struct workspace *w, struct state_versi
     sv->state_size = sv->json_size = -1;
     sv->created_at = codec_now_iso(c->a);
     sv->created_by = c->who.user_id;
-    if (inline_state && (rc = store_inline_state(c, sv, inline_state))) goto out;
+    unsigned char *raw = 0;
+    size_t raw_len = 0;
+    if (inline_state && (rc = store_inline_state(c, sv, inline_state, &raw, &raw_len))) goto out;
     if (inline_state && json_state && (rc = store_inline_json(c, sv, json_state))) goto out;
     if ((rc = store_begin(c->app->store))) goto out;
     rc = state_db_insert(c, sv);
     if (!rc && outputs) rc = state_save_outputs(c, sv->id, outputs);
-    if (!rc && !outputs && inline_state) {
-        size_t n;
-        const char *raw = 0;
-        unsigned char *bin;
-        if (codec_base64_decode(c->a, inline_state, false, &bin, &n) == 0) raw = (char *)bin;
+    if (!rc && !outputs && raw) {
         json_error_t je;
-        json_t *doc = raw ? json_loadb(raw, n, 0, &je) : 0;
+        json_t *doc = json_loadb((const char *)raw, raw_len, 0, &je);
         json_t *o = doc ? json_object_get(doc, "outputs") : 0;
         if (o) rc = state_save_outputs(c, sv->id, o);
         json_decref(doc);
