@@ -1,10 +1,11 @@
-/* fs.c — mkdir -p, for data folders under disk_path. */
+/* fs.c — mkdir -p and write-all, for the data folders under disk_path. */
 #include "base/fs.h"
 #include "base/err.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int fs_mkdirs(const char *path)
 {
@@ -17,5 +18,18 @@ int fs_mkdirs(const char *path)
         *s = '/';
     }
     if (mkdir(p, 0700) != 0 && errno != EEXIST) return ERR_IO;
+    return 0;
+}
+
+int fs_write_all(int fd, const void *p, size_t n)
+{
+    const char *s = p;
+    while (n) {
+        ssize_t w = write(fd, s, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) return ERR_IO;
+        s += w;
+        n -= (size_t)w;
+    }
     return 0;
 }

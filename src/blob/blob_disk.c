@@ -54,18 +54,9 @@ static int disk_put_open(void *impl, const char *key, void **handle)
 static int disk_put_write(void *handle, const void *p, size_t n)
 {
     struct disk_put *h = handle;
-    const char *s = p;
-    while (n) {
-        ssize_t w = write(h->fd, s, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) {
-            log_error("blob disk: write %s: %s", h->tmp, strerror(errno));
-            return ERR_IO;
-        }
-        s += w;
-        n -= (size_t)w;
-    }
-    return 0;
+    int rc = fs_write_all(h->fd, p, n);
+    if (rc) log_error("blob disk: write %s: %s", h->tmp, strerror(errno));
+    return rc;
 }
 
 static int disk_put_commit(void *handle)

@@ -5,6 +5,7 @@
 #include "runs/run_int.h"
 #include "app/settings.h"
 #include "app/signed_url.h"
+#include "base/fs.h"
 #include "base/log.h"
 #include "blob/blob.h"
 #include "http/http.h"
@@ -43,7 +44,7 @@ int run_log_open(struct app *app, const char *phase_id, struct run_log **out)
     snprintf(l->phase_id, sizeof l->phase_id, "%s", phase_id);
     char dir[4200];
     snprintf(dir, sizeof dir, "%s/logs", settings_str(app->settings, SETTING_DISK_PATH));
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+    if (fs_mkdirs(dir)) {
         free(l);
         return ERR_IO;
     }
@@ -59,15 +60,7 @@ int run_log_open(struct app *app, const char *phase_id, struct run_log **out)
 
 int run_log_write(struct run_log *l, const void *p, size_t n)
 {
-    const char *s = p;
-    while (n) {
-        ssize_t w = write(l->fd, s, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) return ERR_IO;
-        s += w;
-        n -= (size_t)w;
-    }
-    return 0;
+    return fs_write_all(l->fd, p, n);
 }
 
 int run_log_close(struct run_log *l)
