@@ -168,6 +168,11 @@ class TerraformStateTest(NodeTest):
         listed = tf.run("workspace", "list")
         self.assertIn("tagged-two", listed.stdout)
         self.assertNotIn("tagged-one", listed.stdout)
+        # a workspace made by the CLI carries the configuration's tags
+        del tf.env["TF_WORKSPACE"]
+        tf.run("workspace", "new", "tagged-three")
+        made = self.node.api("GET", "/api/v2/organizations/acme/workspaces/tagged-three")["data"]
+        self.assertEqual(made["attributes"]["tag-names"], ["team-x"])
 
 
 if __name__ == "__main__":
