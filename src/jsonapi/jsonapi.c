@@ -33,7 +33,8 @@ void jsonapi_error(struct http_request *r, int err, const char *detail, const ch
 json_t *jsonapi_resource_new(const char *type, const char *id, json_t *attrs, json_t *rels,
                              const char *self)
 {
-    json_t *o = json_pack("{s:s, s:s, s:o}", "id", id, "type", type, "attributes", attrs);
+    json_t *o = json_pack("{s:s, s:o}", "type", type, "attributes", attrs);
+    if (id) json_object_set_new(o, "id", json_string(id)); /* tag bindings have none */
     if (rels) json_object_set_new(o, "relationships", rels);
     if (self) json_object_set_new(o, "links", json_pack("{s:s}", "self", self));
     return o;

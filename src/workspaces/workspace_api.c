@@ -64,11 +64,33 @@ static void respond(struct ctx *c, int status, const struct workspace *w)
     jsonapi_respond(c->req, status, jsonapi_doc_new(workspace_encode(c, w)));
 }
 
-/* Tags from "tag-names" or from relationships.tags.data[].attributes.name (go-tfe's form). */
+/* Tags from "tag-names", from relationships.tags.data[].attributes.name (go-tfe's form), or
+ * from relationships.tag-bindings.data[].attributes {key, value} (kept as "key:value"). */
 static int read_tags(struct ctx *c, struct jsonapi_body *b, struct workspace *w, bool *given)
 {
     json_t *names = json_object_get(b->attrs, "tag-names");
     json_t *rel = b->rels ? json_object_get(json_object_get(b->rels, "tags"), "data") : 0;
+    json_t *bindings =
+        b->rels ? json_object_get(json_object_get(b->rels, "tag-bindings"), "data") : 0;
+    if (json_is_array(bindings) && !names && !rel) {
+        *given = true;
+        w->tags = arena_alloc(c->a, (json_array_size(bindings) + 1) * sizeof *w->tags);
+        w->ntags = 0;
+        size_t i;
+        json_t *v;
+        json_array_foreach(bindings, i, v)
+        {
+            json_t *a = json_object_get(v, "attributes");
+            const char *key = json_string_value(json_object_get(a, "key"));
+            const char *val = json_string_value(json_object_get(a, "value"));
+            if (!key)
+                return ctx_fail_at(c, ERR_INVALID, "/data/relationships/tag-bindings",
+                                   "each tag binding needs attributes.key");
+            w->tags[w->ntags++] =
+                val && *val ? arena_printf(c->a, "%s:%s", key, val) : arena_strdup(c->a, key);
+        }
+        return 0;
+    }
     *given = names || rel;
     if (!*given) return 0;
     json_t *list = names ? names : rel;
@@ -180,7 +202,18 @@ static void list(struct http_request *r, void *app)
     const char *org = http_req_param(r, "org");
     struct workspace_filter f = {.search_name = http_req_query(r, "search[name]")};
     const char *tags = http_req_query(r, "search[tags]");
-    if (tags && *tags) {
+    /* key/value tags (terraform >= 1.10: filter[tagged][i][key|value]) are kept as "key:value";
+     * the CLI then also sends search[tags] with the keys alone, which the pairs supersede */
+    const char *key0 = http_req_query(r, "filter[tagged][0][key]");
+    if (key0) {
+        f.tags = arena_alloc(c.a, 21 * sizeof *f.tags);
+        for (int i = 0; i < 20; i++) {
+            const char *k = http_req_query(r, arena_printf(c.a, "filter[tagged][%d][key]", i));
+            const char *v = http_req_query(r, arena_printf(c.a, "filter[tagged][%d][value]", i));
+            if (!k) break;
+            f.tags[f.ntags++] = v && *v ? arena_printf(c.a, "%s:%s", k, v) : k;
+        }
+    } else if (tags && *tags) {
         char *copy = arena_strdup(c.a, tags), *save = 0;
         f.tags = arena_alloc(c.a, (strlen(tags) / 2 + 2) * sizeof *f.tags);
         for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(0, ",", &save))
@@ -275,6 +308,25 @@ static void tags_list(struct http_request *r, void *app)
     jsonapi_respond(r, 200, jsonapi_doc_new(data));
 }
 
+/* Key/value tags as TFE's tag bindings: "key:value" tags split at the first colon. */
+static void tag_bindings(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    struct workspace w;
+    int rc = load(&c, &w);
+    if (rc) return api_fail(&c, rc);
+    json_t *data = json_array();
+    for (size_t i = 0; i < w.ntags; i++) {
+        const char *colon = strchr(w.tags[i], ':');
+        char *key = colon ? arena_strndup(c.a, w.tags[i], (size_t)(colon - w.tags[i]))
+                          : arena_strdup(c.a, w.tags[i]);
+        json_t *attrs = json_pack("{s:s, s:s}", "key", key, "value", colon ? colon + 1 : "");
+        json_array_append_new(data, jsonapi_resource_new("tag-bindings", 0, attrs, 0, 0));
+    }
+    jsonapi_respond(r, 200, jsonapi_doc_new(data));
+}
+
 /* POST adds the listed tags, DELETE removes them; both answer 204 as TFE does. */
 static void tags_change(struct http_request *r, void *app, bool add)
 {
@@ -341,6 +393,7 @@ const struct http_route workspace_routes[] = {
     {HTTP_M_POST, "/api/v2/workspaces/:id/actions/unlock", unlock, 0, 0},
     {HTTP_M_POST, "/api/v2/workspaces/:id/actions/force-unlock", force_unlock, 0, 0},
     {HTTP_M_GET, "/api/v2/workspaces/:id/relationships/tags", tags_list, 0, 0},
+    {HTTP_M_GET, "/api/v2/workspaces/:id/tag-bindings", tag_bindings, 0, 0},
     {HTTP_M_POST, "/api/v2/workspaces/:id/relationships/tags", tags_add, 0, 0},
     {HTTP_M_DELETE, "/api/v2/workspaces/:id/relationships/tags", tags_remove, 0, 0},
     {0, 0, 0, 0, 0},

@@ -175,5 +175,26 @@ class TerraformStateTest(NodeTest):
         self.assertEqual(made["attributes"]["tag-names"], ["team-x"])
 
 
+    def test_key_value_tags(self):
+        self.node.create_workspace("acme", "kv-env-only", **{"execution-mode": "local",
+                                                              "tag-names": ["env"]})
+        self.node.create_workspace("acme", "kv-prod", **{"execution-mode": "local",
+                                                         "tag-names": ["env:prod"]})
+        tf = Terraform(self.sandbox, self.node, "kvtags", "acme", tags=["x"])
+        tf.cloud = tf.cloud.replace('tags = ["x"]', 'tags = { env = "prod" }')
+        tf.write(CONFIG)
+        tf.env["TF_WORKSPACE"] = "kv-prod"
+        tf.run("init", "-input=false")
+        listed = tf.run("workspace", "list").stdout
+        self.assertIn("kv-prod", listed)
+        self.assertNotIn("kv-env-only", listed)
+        del tf.env["TF_WORKSPACE"]
+        tf.run("workspace", "new", "kv-new")
+        made = self.node.api("GET", "/api/v2/organizations/acme/workspaces/kv-new")["data"]
+        self.assertEqual(made["attributes"]["tag-names"], ["env:prod"])
+        bindings = self.node.api("GET", f"/api/v2/workspaces/{made['id']}/tag-bindings")["data"]
+        self.assertEqual(bindings[0]["attributes"], {"key": "env", "value": "prod"})
+
+
 if __name__ == "__main__":
     main()
