@@ -233,7 +233,12 @@ data "terraform_remote_state" "slow" {{
         b.write(SLOW_APPLY)
         b.run("init", "-input=false")
         first = a.popen("apply", "-auto-approve", "-input=false", "-var", "n=1")
-        time.sleep(1.5)
+        for _ in range(300):  # the second starts once the first holds the workspace
+            runs, _ = self.runs("queue")
+            if runs and runs[0]["attributes"]["status"] in ("planning", "planned", "apply_queued",
+                                                            "applying"):
+                break
+            time.sleep(0.1)
         second = b.run("apply", "-auto-approve", "-input=false", "-var", "n=2")
         out_a, _ = first.communicate(timeout=120)
         self.assertEqual(first.returncode, 0, out_a)
