@@ -99,7 +99,8 @@ int run_end(struct ctx *c, const struct run *r, const char *status)
 {
     bool changed;
     int rc = run_db_transition(c, r->id, 0, status, &changed);
-    if (!rc) blob_delete(c->app->blobs, arena_printf(c->a, "runs/%s/plan", r->id)); /* spent */
+    if (!rc && strcmp(status, "planned_and_saved") != 0) /* a spent plan file */
+        blob_delete(c->app->blobs, arena_printf(c->a, "runs/%s/plan", r->id));
     if (!rc && !r->speculative) rc = workspace_unlock_for_run(c, r->workspace_id, r->id);
     if (!rc) token_revoke_run(c, r->id);
     if (!rc && !r->speculative) rc = run_schedule(c, r->workspace_id);
@@ -258,8 +259,39 @@ int run_on_workspace_unlocked(struct ctx *c, const char *workspace_id)
     return run_schedule(c, workspace_id);
 }
 
+/* A saved plan is applied once the workspace is free again: the run takes the lock back. */
+static int apply_saved(struct ctx *c, struct run *r)
+{
+    int rc = store_begin(c->app->store);
+    if (rc) return rc;
+    struct store_result busy;
+    bool taken = false, changed = false;
+    rc = store_query(c->app->store, c->a,
+                     "SELECT COUNT(*) FROM runs WHERE workspace_id = $1 AND speculative = $2 AND "
+                     "status IN ('plan_queued', 'planning', 'planned', 'confirmed', "
+                     "'apply_queued', 'applying')",
+                     S_ARGS(S_TEXT(r->workspace_id), S_BOOL(false)), &busy);
+    if (!rc && store_cell_int(&busy, 0, 0) > 0)
+        rc = ctx_fail(c, ERR_CONFLICT,
+                      "another run is active in the workspace; apply the saved "
+                      "plan when it has finished");
+    if (!rc) rc = workspace_lock_for_run(c, r->workspace_id, r->id, &taken);
+    if (!rc && !taken) rc = ctx_fail(c, ERR_CONFLICT, "the workspace is locked");
+    if (!rc) rc = workspace_set_current_run(c, r->workspace_id, r->id);
+    if (!rc) rc = run_db_transition(c, r->id, "planned_and_saved", "apply_queued", &changed);
+    if (!rc && !changed) rc = ctx_fail(c, ERR_CONFLICT, "the run changed meanwhile");
+    if (!rc) rc = run_db_set_phase(c, r->id, RUN_APPLY, "queued", 0);
+    if (rc) {
+        store_rollback(c->app->store);
+        return rc;
+    }
+    if ((rc = store_commit(c->app->store))) return rc;
+    return run_enqueue(c, r->id, RUN_APPLY);
+}
+
 int run_apply(struct ctx *c, struct run *r)
 {
+    if (strcmp(r->status, "planned_and_saved") == 0) return apply_saved(c, r);
     if (strcmp(r->status, "planned") != 0)
         return ctx_fail(c, ERR_CONFLICT, "the run is %s; only a planned run can be applied",
                         r->status);
@@ -274,6 +306,13 @@ int run_apply(struct ctx *c, struct run *r)
 
 int run_discard(struct ctx *c, struct run *r)
 {
+    if (strcmp(r->status, "planned_and_saved") == 0) {
+        int rc = run_db_set_phase(c, r->id, RUN_APPLY, "unreachable", 0);
+        bool changed;
+        if (!rc) rc = run_db_transition(c, r->id, "planned_and_saved", "discarded", &changed);
+        if (!rc) blob_delete(c->app->blobs, arena_printf(c->a, "runs/%s/plan", r->id));
+        return rc;
+    }
     if (strcmp(r->status, "planned") != 0)
         return ctx_fail(c, ERR_CONFLICT, "the run is %s; only a planned run can be discarded",
                         r->status);

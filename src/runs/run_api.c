@@ -16,7 +16,8 @@ static json_t *json_text(const char *text, const char *fallback)
 
 static json_t *encode(struct ctx *c, const struct run *r)
 {
-    bool final = run_status_final(r->status), planned = strcmp(r->status, "planned") == 0;
+    bool final = run_status_final(r->status);
+    bool planned = strcmp(r->status, "planned") == 0 || strcmp(r->status, "planned_and_saved") == 0;
     json_t *actions = json_pack("{s:b, s:b, s:b, s:b}", "is-cancelable", !final && !planned,
                                 "is-confirmable", planned, "is-discardable", planned,
                                 "is-force-cancelable", !final && r->cancel_requested > 0);
@@ -115,7 +116,7 @@ static void create(struct http_request *req, void *app)
         if ((rc = workspace_get(&c, r.workspace_id, &w))) return api_fail(&c, rc);
         r.auto_apply = w.auto_apply;
     }
-    if (r.save_plan) r.plan_only = true; /* a saved plan is kept, never applied by this run */
+    if (r.save_plan) r.auto_apply = false; /* a saved plan waits for `terraform apply FILE` */
     rc = run_create(&c, &r, b.attrs);
     if (rc) return api_fail(&c, rc);
     respond(&c, 201, &r);

@@ -98,7 +98,11 @@ int run_job_finish(struct ctx *c, const struct run_job *job, enum run_phase phas
     bool changed;
     if (r.speculative || (!res->has_changes && !r.allow_empty_apply)) {
         run_db_set_phase(c, r.id, RUN_APPLY, "unreachable", 0);
-        return run_end(c, &r, r.save_plan ? "planned_and_saved" : "planned_and_finished");
+        return run_end(c, &r, "planned_and_finished");
+    }
+    if (r.save_plan) {
+        /* kept with its plan file; the workspace is free until the plan is applied */
+        return run_end(c, &r, "planned_and_saved");
     }
     if ((rc = run_db_transition(c, r.id, "planning", "planned", &changed))) return rc;
     if (!changed) return 0;      /* canceled at the last moment: run_cancel ended it */

@@ -107,6 +107,20 @@ class RemoteRunTest(NodeTest):
         cv = r["relationships"]["configuration-version"]["data"]["id"]
         self.assertFalse(os.path.exists(os.path.join(blobs, "configuration-versions", cv)))
 
+    def test_saved_plan_applied_later(self):
+        tf = self.tf("saved")
+        planned = tf.run("plan", "-input=false", "-out=tfplan")
+        self.assertIn("Plan: 1 to add", planned.stdout)
+        runs, ws = self.runs("saved")
+        self.assertEqual(runs[0]["attributes"]["status"], "planned_and_saved")
+        self.assertFalse(ws["attributes"]["locked"])
+        applied = tf.run("apply", "-input=false", "tfplan")
+        self.assertIn("Apply complete! Resources: 1 added", applied.stdout)
+        runs, ws = self.runs("saved")
+        self.assertEqual(runs[0]["attributes"]["status"], "applied")
+        self.assertFalse(ws["attributes"]["locked"])
+        self.assertEqual(json.loads(tf.run("output", "-json").stdout)["n"]["value"], "1")
+
     def test_apply_prompt_yes_and_no(self):
         tf = self.tf("prompt")
         yes = tf.run("apply", input="yes\n")
