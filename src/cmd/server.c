@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char *const default_headers[] = {
     "TFP-API-Version: 2.6",
@@ -70,6 +71,8 @@ static int open_data(const struct settings *s, struct store **store, struct keyr
     if (!rc && !existing) rc = store_migrate(*store);
     if (!rc) rc = keyring_open(*store, settings_str(s, SETTING_ENC_PASSWORD), kr, err, sizeof err);
     if (!rc && existing) rc = store_migrate(*store);
+    /* runs under another account reach their folder in disk_path/work, nothing else */
+    if (!rc && geteuid() == 0) chmod(dir, 0711);
     if (rc) fprintf(stderr, "strata: %s\n", err[0] ? err : "cannot prepare the database");
     return rc;
 }
@@ -156,6 +159,7 @@ int cmd_server(int argc, char **argv)
         return 1;
     }
     signal(SIGPIPE, SIG_IGN);
+    umask(077); /* the database, blobs, logs and keys are the node's alone */
     /* developer tracing; operators' settings stay in the settings file */
     const char *lv = getenv("STRATA_LOG");
     if (lv && strcmp(lv, "debug") == 0) log_set_level(LOG_DEBUG);

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -63,22 +64,33 @@ static int feed(struct masker *m, const char *p, size_t n)
     return rc;
 }
 
+/* The binary is opened here, by the node, and executed by descriptor: the run's account needs
+ * the file's execute bit, not a path through disk_path. */
 static pid_t spawn(const struct workdir *wd, const char *const *argv, int64_t memory_mb, int out)
 {
+    int exe = open(wd->terraform, O_RDONLY);
+    if (exe < 0) return -1;
     pid_t pid = fork();
-    if (pid != 0) return pid;
+    if (pid != 0) {
+        close(exe);
+        return pid;
+    }
     /* child: only async-signal-safe calls until exec */
     setpgid(0, 0);
     dup2(out, 1);
     dup2(out, 2);
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, 0);
-    close_range(3, ~0U, 0);
+    dup2(exe, 3);
+    close_range(4, ~0U, 0);
     struct rlimit lim = {(rlim_t)memory_mb * 1024 * 1024, (rlim_t)memory_mb * 1024 * 1024};
     setrlimit(RLIMIT_DATA, &lim);
+    if (runner_run_uid >= 0 && (setgroups(0, 0) != 0 || setgid((gid_t)runner_run_gid) != 0 ||
+                                setuid((uid_t)runner_run_uid) != 0))
+        _exit(126); /* never run as root by accident */
     signal(SIGPIPE, SIG_DFL);
     if (chdir(wd->dir) != 0) _exit(126);
-    execve(wd->terraform, (char *const *)argv, (char *const *)wd->env);
+    fexecve(3, (char *const *)argv, (char *const *)wd->env);
     static const char msg[] = "strata: cannot execute terraform\n";
     if (write(1, msg, sizeof msg - 1) < 0) _exit(127);
     _exit(127);

@@ -8,6 +8,8 @@
 #include "bus/bus.h"
 
 #include <pthread.h>
+#include <pwd.h>
+#include <sys/stat.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,8 @@
 #include <unistd.h>
 
 static atomic_bool stopping;
+int runner_run_uid = -1, runner_run_gid = -1;
+char runner_work_root[4200];
 
 bool runner_stopping(void)
 {
@@ -142,7 +146,9 @@ static void run_apply(struct ctx *c, struct runner *rn, const struct run_job *jo
                       const struct workdir *wd, struct run_log *log, struct run_result *res)
 {
     const char *plan_file = arena_printf(c->a, "%s/plan.bin", wd->root);
-    if (run_plan_file_get(c, job->run_id, plan_file)) {
+    if (run_plan_file_get(c, job->run_id, plan_file) ||
+        (runner_run_uid >= 0 &&
+         chown(plan_file, (uid_t)runner_run_uid, (gid_t)runner_run_gid) != 0)) {
         run_log_write(log, "Error: the saved plan of this run is missing\n", 45);
         return;
     }
@@ -225,6 +231,21 @@ int runner_start(struct app *app, struct bus *bus, struct runner **out, char *er
 {
     int rc = terraform_detect(err, errlen);
     if (rc) return rc;
+    if (geteuid() == 0) {
+        /* a node running as root never runs users' terraform (and their provisioners) as root */
+        struct passwd *pw = getpwnam("nobody");
+        runner_run_uid = pw ? (int)pw->pw_uid : 65534;
+        runner_run_gid = pw ? (int)pw->pw_gid : 65534;
+        snprintf(runner_work_root, sizeof runner_work_root, "/tmp/strata-runs-XXXXXX");
+        if (!mkdtemp(runner_work_root) || chmod(runner_work_root, 0711) != 0) {
+            snprintf(err, errlen, "runner: cannot create a working folder under /tmp");
+            return ERR_IO;
+        }
+        log_info("runner: runs execute as uid %d in %s", runner_run_uid, runner_work_root);
+    } else {
+        snprintf(runner_work_root, sizeof runner_work_root, "%s/work",
+                 settings_str(app->settings, SETTING_DISK_PATH));
+    }
     struct runner *rn = calloc(1, sizeof *rn);
     if (!rn) abort();
     rn->app = app;
@@ -253,4 +274,5 @@ void runner_stop(struct runner *rn)
         pthread_join(rn->threads[i], 0);
     free(rn->threads);
     free(rn);
+    if (runner_run_uid >= 0) rmdir(runner_work_root); /* empty: each run removed its folder */
 }

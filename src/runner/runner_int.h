@@ -36,6 +36,14 @@ int terraform_download(struct ctx *c, const char *version, const char *url, cons
 /* Records the PATH terraform and its version; called once at start. */
 int terraform_detect(char *err, size_t errlen);
 
+/* The unprivileged account runs execute as when the node runs as root (nobody), or -1 when the
+ * node is unprivileged already and runs keep its own account. Set by runner_start. */
+extern int runner_run_uid, runner_run_gid;
+/* Where working folders are made: disk_path/work, or, when runs execute under another account,
+ * a fresh 0711 folder under /tmp (disk_path's ancestors need not be reachable by that account).
+ * Set by runner_start. */
+extern char runner_work_root[4200];
+
 /* True once the node is stopping: running terraform processes are killed and their runs left
  * for recovery. */
 bool runner_stopping(void);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void say(struct run_log *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(struct run_log *log, const char *fmt, ...)
@@ -84,16 +85,23 @@ static const char *ca_bundle(struct ctx *c, const char *root)
     return fclose(out) == 0 ? path : 0;
 }
 
+static int chown_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return lchown(path, (uid_t)runner_run_uid, (gid_t)runner_run_gid) == 0 ? 0 : -1;
+}
+
 int workdir_prepare(struct ctx *c, const struct run_job *job, struct run_log *log,
                     struct workdir *wd)
 {
-    const char *base = settings_str(c->app->settings, SETTING_DISK_PATH);
     char why[1024] = "";
     memset(wd, 0, sizeof *wd);
-    wd->root = arena_printf(c->a, "%s/work/%s", base, job->phase_id);
+    wd->root = arena_printf(c->a, "%s/%s", runner_work_root, job->phase_id);
     const char *config = arena_printf(c->a, "%s/config", wd->root);
     const char *home = arena_printf(c->a, "%s/home", wd->root);
-    mkdir(arena_printf(c->a, "%s/work", base), 0700);
+    mkdir(runner_work_root, 0700);
     workdir_remove(wd);
     if (mkdir(wd->root, 0700) || mkdir(config, 0700) || mkdir(home, 0700)) {
         say(log, "Error: cannot create the working folder %s: %s\n", wd->root, strerror(errno));
@@ -185,6 +193,10 @@ int workdir_prepare(struct ctx *c, const struct run_job *job, struct run_log *lo
         tfvars = arena_printf(c->a, "%s%s = %s\n", tfvars, job->var_keys[i], job->var_values[i]);
     if ((rc = write_file(arena_printf(c->a, "%s/zzz_strata.auto.tfvars", wd->dir), tfvars)))
         return rc;
+    if (runner_run_uid >= 0 && nftw(wd->root, chown_entry, 16, FTW_PHYS) != 0) {
+        say(log, "Error: cannot hand the working folder to the run's account\n");
+        return ERR_IO;
+    }
     return 0;
 }
 

@@ -24,6 +24,12 @@ def call(method, path, body=None):
     except urllib.error.HTTPError as e:
         return e.code, None
 print("server env:", "present" if "STRATA_SERVER_ONLY" in os.environ else "absent")
+print("uid:", os.getuid())
+try:
+    os.listdir("DISK_PATH")
+    print("data folder: readable")
+except OSError:
+    print("data folder: closed")
 print("enc_password in env:", "yes" if any("test enc password" in v for v in os.environ.values()) else "no")
 st, doc = call("GET", "/api/v2/organizations/acme/workspaces/probe")
 own = doc["data"]["id"] if doc else ""
@@ -115,12 +121,17 @@ class RunnerCapacityTest(unittest.TestCase):
         other = node.create_workspace("acme", "other")
         tf = Terraform(self.sandbox, node, "probe", "acme", workspace="probe")
         with open(os.path.join(tf.dir, "probe.py"), "w") as f:
-            f.write(PROBE.replace("OTHER_ID", other["id"]))
+            f.write(PROBE.replace("OTHER_ID", other["id"])
+                    .replace("DISK_PATH", node.settings["disk_path"]))
         tf.write('resource "terraform_data" "p" {\n  provisioner "local-exec" {\n'
                  '    command = "python3 probe.py"\n  }\n}\n')
         tf.run("init", "-input=false")
         out = tf.run("apply", "-auto-approve", "-input=false").stdout
         self.assertIn("server env: absent", out)
+        if os.geteuid() == 0:
+            # a node running as root runs terraform as nobody, kept out of its data
+            self.assertNotIn("uid: 0", out)
+            self.assertIn("data folder: closed", out)
         self.assertIn("enc_password in env: no", out)
         self.assertIn("own workspace: 200", out)
         for probe in ("other workspace: 404", "delete own workspace: 404", "create run: 404",
