@@ -68,12 +68,7 @@ int terraform_download(struct ctx *c, const char *version, const char *url, cons
                                    settings_str(c->app->settings, SETTING_DISK_PATH), version);
     *path = arena_printf(c->a, "%s/terraform", dir);
     if (access(*path, X_OK) == 0) return 0;
-    fs_mkdirs(dir);
-    /* the binary is not secret, and runs execute it under their own account */
-    for (const char *sub = dir + strlen(settings_str(c->app->settings, SETTING_DISK_PATH));
-         (sub = strchr(sub + 1, '/'));)
-        chmod(arena_strndup(c->a, dir, (size_t)(sub - dir)), 0755);
-    chmod(dir, 0755);
+    fs_mkdirs(dir); /* runs execute the binary by descriptor: no path through it is needed */
     char rnd[9];
     codec_random_base62(rnd, 8);
     const char *tmp = arena_printf(c->a, "%s/download-%s", dir, rnd);
