@@ -7,6 +7,7 @@
 #include "keyring/keyring.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,6 +266,48 @@ int blob_delete(struct blob_store *bs, const char *key)
 {
     if (!blob_key_valid(key)) return ERR_BAD_REQUEST;
     return bs->b->remove(bs->impl, key);
+}
+
+int blob_put_file(struct blob_store *bs, const char *key, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return ERR_IO;
+    struct blob_writer *w;
+    int rc = blob_writer_open(bs, key, &w);
+    if (rc) {
+        fclose(f);
+        return rc;
+    }
+    char buf[65536];
+    size_t n;
+    while (!rc && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        rc = blob_writer_write(w, buf, n);
+    if (!rc && ferror(f)) rc = ERR_IO;
+    fclose(f);
+    if (rc) {
+        blob_writer_abort(w);
+        return rc;
+    }
+    return blob_writer_commit(w);
+}
+
+int blob_get_file(struct blob_store *bs, const char *key, const char *path)
+{
+    struct blob_reader *r;
+    int rc = blob_reader_open(bs, key, &r);
+    if (rc) return rc;
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        blob_reader_close(r);
+        return ERR_IO;
+    }
+    char buf[65536];
+    size_t n = 0;
+    while (!(rc = blob_reader_read(r, buf, sizeof buf, &n)) && n)
+        if (fwrite(buf, 1, n, f) != n) rc = ERR_IO;
+    blob_reader_close(r);
+    if (fclose(f) != 0 && !rc) rc = ERR_IO;
+    return rc;
 }
 
 int blob_check(struct blob_store *bs)

@@ -51,6 +51,10 @@ void blob_reader_close(struct blob_reader *r);
 
 int blob_delete(struct blob_store *bs, const char *key);
 
+/* Stores the file at path as the blob key (streamed), or writes the blob key out to path. */
+int blob_put_file(struct blob_store *bs, const char *key, const char *path);
+int blob_get_file(struct blob_store *bs, const char *key, const char *path);
+
 /* Health probe: writes, reads back and deletes a small blob. */
 int blob_check(struct blob_store *bs);
 

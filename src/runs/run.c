@@ -66,19 +66,28 @@ static int start(struct ctx *c, const struct run *r, bool *started)
     return rc;
 }
 
+/* Non-speculative runs of the workspace between plan_queued and their end: those hold it. */
+static int active_runs(struct ctx *c, const char *workspace_id, int64_t *n)
+{
+    struct store_result r;
+    int rc = store_query(c->app->store, c->a,
+                         "SELECT COUNT(*) FROM runs WHERE workspace_id = $1 AND speculative = $2 "
+                         "AND status IN ('plan_queued', 'planning', 'planned', 'confirmed', "
+                         "'apply_queued', 'applying')",
+                         S_ARGS(S_TEXT(workspace_id), S_BOOL(false)), &r);
+    if (!rc) *n = store_cell_int(&r, 0, 0);
+    return rc;
+}
+
 int run_schedule(struct ctx *c, const char *workspace_id)
 {
     int rc = store_begin(c->app->store);
     if (rc) return rc;
-    struct store_result busy;
-    rc = store_query(c->app->store, c->a,
-                     "SELECT COUNT(*) FROM runs WHERE workspace_id = $1 AND speculative = $2 AND "
-                     "status IN ('plan_queued', 'planning', 'planned', 'confirmed', "
-                     "'apply_queued', 'applying')",
-                     S_ARGS(S_TEXT(workspace_id), S_BOOL(false)), &busy);
+    int64_t active = 0;
+    rc = active_runs(c, workspace_id, &active);
     struct run next;
     bool started = false;
-    if (!rc && store_cell_int(&busy, 0, 0) == 0) {
+    if (!rc && active == 0) {
         rc = run_db_get(c,
                         "workspace_id = $1 AND status = 'pending' AND speculative = $2 "
                         "ORDER BY created_at, id LIMIT 1",
@@ -264,14 +273,10 @@ static int apply_saved(struct ctx *c, struct run *r)
 {
     int rc = store_begin(c->app->store);
     if (rc) return rc;
-    struct store_result busy;
+    int64_t active = 0;
     bool taken = false, changed = false;
-    rc = store_query(c->app->store, c->a,
-                     "SELECT COUNT(*) FROM runs WHERE workspace_id = $1 AND speculative = $2 AND "
-                     "status IN ('plan_queued', 'planning', 'planned', 'confirmed', "
-                     "'apply_queued', 'applying')",
-                     S_ARGS(S_TEXT(r->workspace_id), S_BOOL(false)), &busy);
-    if (!rc && store_cell_int(&busy, 0, 0) > 0)
+    rc = active_runs(c, r->workspace_id, &active);
+    if (!rc && active > 0)
         rc = ctx_fail(c, ERR_CONFLICT,
                       "another run is active in the workspace; apply the saved "
                       "plan when it has finished");

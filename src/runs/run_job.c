@@ -149,41 +149,10 @@ static const char *plan_key(struct ctx *c, const char *run_id)
 
 int run_plan_file_put(struct ctx *c, const char *run_id, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return ERR_IO;
-    struct blob_writer *w;
-    int rc = blob_writer_open(c->app->blobs, plan_key(c, run_id), &w);
-    if (rc) {
-        fclose(f);
-        return rc;
-    }
-    char buf[65536];
-    size_t n;
-    while (!rc && (n = fread(buf, 1, sizeof buf, f)) > 0)
-        rc = blob_writer_write(w, buf, n);
-    fclose(f);
-    if (rc) {
-        blob_writer_abort(w);
-        return rc;
-    }
-    return blob_writer_commit(w);
+    return blob_put_file(c->app->blobs, plan_key(c, run_id), path);
 }
 
 int run_plan_file_get(struct ctx *c, const char *run_id, const char *path)
 {
-    struct blob_reader *r;
-    int rc = blob_reader_open(c->app->blobs, plan_key(c, run_id), &r);
-    if (rc) return rc;
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        blob_reader_close(r);
-        return ERR_IO;
-    }
-    char buf[65536];
-    size_t n = 0;
-    while (!(rc = blob_reader_read(r, buf, sizeof buf, &n)) && n)
-        if (fwrite(buf, 1, n, f) != n) rc = ERR_IO;
-    blob_reader_close(r);
-    if (fclose(f) != 0 && !rc) rc = ERR_IO;
-    return rc;
+    return blob_get_file(c->app->blobs, plan_key(c, run_id), path);
 }

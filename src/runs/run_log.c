@@ -69,16 +69,7 @@ int run_log_close(struct run_log *l)
     close(l->fd);
     char key[128];
     snprintf(key, sizeof key, "logs/%s", l->phase_id);
-    struct blob_writer *w = 0;
-    FILE *f = rc ? 0 : fopen(l->path, "rb");
-    if (!rc && !f) rc = ERR_IO;
-    if (!rc) rc = blob_writer_open(l->app->blobs, key, &w);
-    char buf[65536];
-    size_t n;
-    while (!rc && (n = fread(buf, 1, sizeof buf, f)) > 0)
-        rc = blob_writer_write(w, buf, n);
-    if (f) fclose(f);
-    if (w) rc = rc ? (blob_writer_abort(w), rc) : blob_writer_commit(w);
+    if (!rc) rc = blob_put_file(l->app->blobs, key, l->path);
     if (!rc)
         unlink(l->path);
     else
