@@ -12,6 +12,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "e2e"))
@@ -46,10 +47,31 @@ def local_rounds(root, rounds):
                    f"n={i}"], d, env) for i in range(rounds)]
 
 
-def strata_rounds(sb, rounds):
-    node = sb.node()
+def unsandboxed_path():
+    """A PATH like this one without bwrap: a node started with it runs terraform unsandboxed
+    (allow_unsandboxed_runs), the reference the sandbox's cost is read against."""
+    d = tempfile.mkdtemp(prefix="strata-bench-path-")
+    os.chmod(d, 0o755)
+    for folder in os.environ.get("PATH", "/usr/bin:/bin").split(":"):
+        if not os.path.isdir(folder):
+            continue
+        for name in os.listdir(folder):
+            if name != "bwrap" and not os.path.exists(os.path.join(d, name)):
+                os.symlink(os.path.join(folder, name), os.path.join(d, name))
+    return d
+
+
+def strata_rounds(sb, rounds, sandboxed=True):
+    name = "remote" if sandboxed else "unsandboxed"
+    node = sb.node(name, settings=None if sandboxed else {"allow_unsandboxed_runs": "1"},
+                   start=False)
+    path = None if sandboxed else unsandboxed_path()
+    if path:
+        node.env = {"PATH": path}
+    node.start()
+    node.create_admin()
     node.create_org("bench")
-    tf = harness.Terraform(sb, node, "remote", "bench", workspace="remote")
+    tf = harness.Terraform(sb, node, name, "bench", workspace=name)
     tf.write(CONFIG)
     tf.run("init", "-input=false")
     out = []
@@ -57,6 +79,9 @@ def strata_rounds(sb, rounds):
         t = time.perf_counter()
         tf.run("apply", "-auto-approve", "-input=false", "-var", f"n={i}")
         out.append(time.perf_counter() - t)
+    node.stop()
+    if path:
+        shutil.rmtree(path)
     return out
 
 
@@ -103,6 +128,7 @@ def main():
     try:
         local = local_rounds(sb.root, args.rounds)
         remote = strata_rounds(sb, args.rounds)
+        bare = strata_rounds(sb, args.rounds, sandboxed=False)
         floor = floor_rounds(sb, args.rounds)
     finally:
         sb.close()
@@ -113,8 +139,10 @@ def main():
         print(f"  {'CLI floor (instant mock server)':32}{med(floor):7.2f}{min(floor):7.2f}{max(floor):7.2f}")
     else:
         print("  CLI floor: the recording mock is not beside this checkout; skipped")
-    print(f"  {'remote through Strata':32}{med(remote):7.2f}{min(remote):7.2f}{max(remote):7.2f}")
-    print(f"  ratio remote/local {med(remote) / med(local):.1f}x"
+    print(f"  {'remote, Strata without sandbox':32}{med(bare):7.2f}{min(bare):7.2f}{max(bare):7.2f}")
+    print(f"  {'remote through Strata (sandbox)':32}{med(remote):7.2f}{min(remote):7.2f}{max(remote):7.2f}")
+    print(f"  sandbox cost {med(remote) - med(bare):+.2f} s per apply;"
+          f" ratio remote/local {med(remote) / med(local):.1f}x"
           + (f", remote/floor {med(remote) / med(floor):.2f}x" if floor else ""))
 
 

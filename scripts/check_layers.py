@@ -7,7 +7,7 @@ import sys
 
 ORDER = [
     ["base"],
-    ["store", "http", "bus"],
+    ["store", "http", "bus", "sandbox"],
     ["keyring", "jsonapi"],
     ["blob"],
     ["app"],

@@ -4,7 +4,7 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 packages=(build-essential cmake pkg-config
           libevent-dev libjansson-dev libsqlite3-dev libsodium-dev libssl-dev libhttp-parser-dev
-          libarchive-dev libcurl4-openssl-dev
+          libarchive-dev libcurl4-openssl-dev bubblewrap
           libcriterion-dev python3 openssl curl ca-certificates)
 missing=()
 for p in "${packages[@]}"; do

@@ -363,6 +363,7 @@ static int load_installer(json_t *doc, const char *base_dir, struct settings *s,
             snprintf(path, sizeof path, "%s/%s", base_dir, import);
         json_t *app = load_json_file(path, err, errlen);
         if (!app) return ERR_CONFIG;
+        s->files[1] = strdup(path);
         rc = is_installer(app) ? fail(err, errlen,
                                       "%s: ImportSettingsFrom must name a settings "
                                       "file ({\"key\": {\"value\": \"...\"}}), not another "
@@ -483,6 +484,7 @@ int settings_load(const char *path, struct settings *out, char *err, size_t errl
     int rc = settings_load_text(text, dir, out, msg, sizeof msg);
     free(text);
     if (rc) snprintf(err, errlen, "%s: %s", path, msg);
+    if (!rc && !(out->files[0] = strdup(path))) abort();
     return rc;
 }
 
@@ -491,6 +493,10 @@ void settings_free(struct settings *s)
     for (int i = 0; i < SETTING_COUNT_; i++) {
         free(s->values[i]);
         s->values[i] = 0;
+    }
+    for (int i = 0; i < 2; i++) {
+        free(s->files[i]);
+        s->files[i] = 0;
     }
 }
 

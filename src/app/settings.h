@@ -34,7 +34,12 @@
     X(CAPACITY_CONCURRENCY, "capacity_concurrency", SETTING_COUNT, "10",                           \
       "runs (plans and applies) this node executes at once")                                       \
     X(CAPACITY_MEMORY, "capacity_memory", SETTING_COUNT, "512",                                    \
-      "memory limit of each run's terraform process, in MB")                                       \
+      "memory limit of each run (terraform and what it starts), in MB")                            \
+    X(RUN_PHASE_TIMEOUT, "run_phase_timeout", SETTING_COUNT, "14400",                              \
+      "seconds a plan or an apply may run before it is stopped and errored")                       \
+    X(ALLOW_UNSANDBOXED_RUNS, "allow_unsandboxed_runs", SETTING_FLAG, "0",                         \
+      "\"1\" runs terraform without a sandbox on a host that cannot make one (runs can then "      \
+      "see each other); \"0\" refuses runs there")                                                 \
     X(CA_CERTS, "ca_certs", SETTING_PEM, "",                                                       \
       "PEM certificates runs trust besides the system's (the CA of a private tls_cert_file)")
 
@@ -61,6 +66,7 @@ enum setting_id {
 struct settings {
     char *values[SETTING_COUNT_]; /* malloc'd; defaults filled in */
     int release_sequence;         /* from the installer file, 0 when not pinned */
+    char *files[2];               /* the file(s) read: the named one, the imported one; malloc'd */
 };
 
 /* Loads and validates FILE (either form). On failure returns ERR_CONFIG with a message naming the

@@ -1,7 +1,7 @@
-/* process.c — terraform as a child process: its own process group (so a cancel reaches the
- * provisioners it started), its own environment, a data-segment limit (RLIMIT_DATA; an address-
- * space limit would stop Go's runtime from starting), no inherited descriptors but its output. */
-#define _GNU_SOURCE /* pipe2, close_range */
+/* process.c — terraform in the phase's sandbox (sandbox/): its output streamed to the run's log
+ * with secrets masked; a cancel (SIGINT, then SIGKILL), a limit hit or the phase time limit
+ * ends it with the reason in the log. */
+#define _GNU_SOURCE /* pipe2 */
 #include "runner/runner_int.h"
 #include "base/arena.h"
 #include "base/err.h"
@@ -9,20 +9,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-/* Seconds terraform gets to stop after SIGINT before it is killed, and the longest a phase may
- * run (TFE's own plan and apply limit is two hours; a hung process never hangs its run). */
-enum { CANCEL_GRACE = 10, PHASE_LIMIT = 4 * 3600 };
+/* Seconds terraform gets to stop after SIGINT before it is killed. */
+enum { CANCEL_GRACE = 10 };
 
 /* Writes complete lines with every secret replaced; keeps a partial line for later. */
 struct masker {
@@ -64,60 +61,68 @@ static int feed(struct masker *m, const char *p, size_t n)
     return rc;
 }
 
-/* The binary is opened here, by the node, and executed by descriptor: the run's account needs
- * the file's execute bit, not a path through disk_path. */
-static pid_t spawn(const struct workdir *wd, const char *const *argv, int64_t memory_mb, int out)
+static void say(struct run_log *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct run_log *log, const char *fmt, ...)
 {
-    int exe = open(wd->terraform, O_RDONLY);
-    if (exe < 0) return -1;
-    pid_t pid = fork();
-    if (pid != 0) {
-        close(exe);
-        return pid;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (n > 0) run_log_write(log, msg, strlen(msg));
+}
+
+/* Why a limit ended the phase, in the log; true when one did. */
+static bool limit_hit(const struct workdir *wd, struct run_log *log)
+{
+    switch (sandbox_breach(wd->sandbox)) {
+    case SANDBOX_OUT_OF_MEMORY:
+        say(log,
+            "\nError: the run used more memory than its limit (capacity_memory = %lld MB) and "
+            "was stopped\n",
+            (long long)wd->limits.memory_mb);
+        return true;
+    case SANDBOX_TOO_MANY_PROCESSES:
+        say(log, "\nError: the run started more than %lld processes at once and was stopped\n",
+            (long long)wd->limits.processes);
+        return true;
+    case SANDBOX_WITHIN_LIMITS:
+        break;
     }
-    /* child: only async-signal-safe calls until exec */
-    setpgid(0, 0);
-    dup2(out, 1);
-    dup2(out, 2);
-    int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0) dup2(devnull, 0);
-    dup2(exe, 3);
-    close_range(4, ~0U, 0);
-    struct rlimit lim = {(rlim_t)memory_mb * 1024 * 1024, (rlim_t)memory_mb * 1024 * 1024};
-    setrlimit(RLIMIT_DATA, &lim);
-    if (runner_run_uid >= 0 && (setgroups(0, 0) != 0 || setgid((gid_t)runner_run_gid) != 0 ||
-                                setuid((uid_t)runner_run_uid) != 0))
-        _exit(126); /* never run as root by accident */
-    signal(SIGPIPE, SIG_DFL);
-    if (chdir(wd->dir) != 0) _exit(126);
-    fexecve(3, (char *const *)argv, (char *const *)wd->env);
-    static const char msg[] = "strata: cannot execute terraform\n";
-    if (write(1, msg, sizeof msg - 1) < 0) _exit(127);
-    _exit(127);
+    return false;
 }
 
 int process_run(struct ctx *c, const char *run_id, const struct workdir *wd,
-                const char *const *argv, int64_t memory_mb, struct run_log *log,
-                const char *capture, struct process_result *res)
+                const char *const *argv, struct run_log *log, const char *capture,
+                struct process_result *res)
 {
     int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) return ERR_IO;
+    memset(res, 0, sizeof *res);
+    /* the binary is opened here, by the node, and handed to the sandbox by descriptor */
+    int exe = open(wd->terraform, O_RDONLY | O_CLOEXEC);
+    if (exe < 0) return ERR_IO;
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        close(exe);
+        return ERR_IO;
+    }
     struct masker *m = calloc(1, sizeof *m);
     if (!m) abort();
     m->wd = wd;
     m->log = log;
     m->capture_fd = capture ? open(capture, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
-    pid_t pid = spawn(wd, argv, memory_mb, fds[1]);
+    struct sandbox_exec ex = {exe, argv, wd->env, wd->root, wd->dir, fds[1]};
+    int rc = sandbox_spawn(wd->sandbox, &ex);
     close(fds[1]);
-    memset(res, 0, sizeof *res);
-    if (pid < 0) {
+    close(exe);
+    if (rc) {
         close(fds[0]);
+        if (m->capture_fd >= 0) close(m->capture_fd);
         free(m);
-        return ERR_IO;
+        return rc;
     }
-    int signaled = 0, rc = 0;
-    struct timespec sigint_at = {0}, started;
-    clock_gettime(CLOCK_MONOTONIC, &started);
+    int signaled = 0;
+    bool stopped = false; /* a limit or the node ended it */
+    struct timespec sigint_at = {0};
     char buf[16384];
     for (;;) {
         struct pollfd p = {fds[0], POLLIN, 0};
@@ -129,28 +134,27 @@ int process_run(struct ctx *c, const char *run_id, const struct workdir *wd,
             if (n < 0 && errno != EINTR && errno != EAGAIN) break;
             continue;
         }
-        struct timespec t;
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        if (t.tv_sec - started.tv_sec > PHASE_LIMIT && signaled < 3) {
-            static const char msg[] =
-                "\nError: the phase ran longer than 4 hours and was stopped\n";
-            run_log_write(log, msg, sizeof msg - 1);
-            kill(-pid, SIGKILL);
-            signaled = 3;
-            continue;
-        }
-        if (runner_stopping() && signaled < 3) {
-            kill(-pid, SIGKILL);
-            signaled = 3;
-            continue;
-        }
-        int want = signaled == 3 ? 0 : run_cancel_requested(c, run_id);
+        if (stopped) continue;
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec >= wd->deadline) {
+            say(log,
+                "\nError: the phase ran longer than its limit of %lld seconds and was "
+                "stopped\n",
+                (long long)wd->timeout);
+            stopped = true;
+        } else if (limit_hit(wd, log) || runner_stopping()) {
+            stopped = true;
+        }
+        if (stopped) {
+            sandbox_signal(wd->sandbox, SIGKILL);
+            continue;
+        }
+        int want = run_cancel_requested(c, run_id);
         if (signaled == 1 && now.tv_sec - sigint_at.tv_sec >= CANCEL_GRACE) want = 2;
         if (want == 1 && signaled == 0) sigint_at = now;
         if (want > signaled) {
-            kill(-pid, want == 2 ? SIGKILL : SIGINT);
+            sandbox_signal(wd->sandbox, want == 2 ? SIGKILL : SIGINT);
             log_info("run %s: sent %s to terraform", run_id, want == 2 ? "SIGKILL" : "SIGINT");
             signaled = want;
             res->canceled = true;
@@ -160,12 +164,8 @@ int process_run(struct ctx *c, const char *run_id, const struct workdir *wd,
     close(fds[0]);
     if (m->capture_fd >= 0) close(m->capture_fd);
     free(m);
-    /* the group's leftovers (the zombie leader keeps the id from being reused) */
-    kill(-pid, SIGKILL);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    res->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    res->exit_code = sandbox_wait(wd->sandbox);
+    if (!stopped) limit_hit(wd, log); /* a limit hit at the very end */
     if (run_cancel_requested(c, run_id)) res->canceled = true;
     return rc;
 }

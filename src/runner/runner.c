@@ -8,17 +8,19 @@
 #include "bus/bus.h"
 
 #include <pthread.h>
-#include <pwd.h>
 #include <sys/stat.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static atomic_bool stopping;
-int runner_run_uid = -1, runner_run_gid = -1;
 char runner_work_root[4200];
+
+/* Processes (and threads: terraform's runtime has a dozen) a run may have at once. */
+enum { RUN_PROCESS_LIMIT = 1024 };
 
 bool runner_stopping(void)
 {
@@ -28,7 +30,9 @@ bool runner_stopping(void)
 struct runner {
     struct app *app;
     struct bus *bus;
-    int64_t memory_mb;
+    struct sandbox_limits limits;
+    int64_t timeout;
+    char refusal[512]; /* why this node cannot execute runs; "" when it can */
     int nthreads;
     pthread_t *threads;
 };
@@ -88,12 +92,12 @@ static void copy_into_log(const char *path, struct run_log *log)
 }
 
 static int init(struct ctx *c, const struct run_job *job, const struct workdir *wd,
-                struct runner *rn, struct run_log *log, struct run_result *res)
+                struct run_log *log, struct run_result *res)
 {
     const char *out = arena_printf(c->a, "%s/init.log", wd->root);
     const char *argv[] = {"terraform", "init", "-input=false", 0};
     struct process_result pr;
-    int rc = process_run(c, job->run_id, wd, argv, rn->memory_mb, log, out, &pr);
+    int rc = process_run(c, job->run_id, wd, argv, log, out, &pr);
     res->canceled = pr.canceled;
     if (!rc && pr.exit_code != 0) {
         copy_into_log(out, log);
@@ -106,8 +110,8 @@ static int init(struct ctx *c, const struct run_job *job, const struct workdir *
     return rc;
 }
 
-static void run_plan(struct ctx *c, struct runner *rn, const struct run_job *job,
-                     const struct workdir *wd, struct run_log *log, struct run_result *res)
+static void run_plan(struct ctx *c, const struct run_job *job, const struct workdir *wd,
+                     struct run_log *log, struct run_result *res)
 {
     const char **argv = argv_new(c->a, 16 + job->ntargets + job->nreplaces);
     size_t n = 0;
@@ -128,7 +132,7 @@ static void run_plan(struct ctx *c, struct runner *rn, const struct run_job *job
     argv[n] = 0;
     struct process_result pr;
     /* the output goes to the log; a copy is read back for the resource counts */
-    int rc = process_run(c, job->run_id, wd, argv, rn->memory_mb, log, 0, &pr);
+    int rc = process_run(c, job->run_id, wd, argv, log, 0, &pr);
     res->canceled = pr.canceled;
     if (rc || pr.canceled || (pr.exit_code != 0 && pr.exit_code != 2)) return;
     res->ok = true;
@@ -142,19 +146,19 @@ static void run_plan(struct ctx *c, struct runner *rn, const struct run_job *job
     }
 }
 
-static void run_apply(struct ctx *c, struct runner *rn, const struct run_job *job,
-                      const struct workdir *wd, struct run_log *log, struct run_result *res)
+static void run_apply(struct ctx *c, const struct run_job *job, const struct workdir *wd,
+                      struct run_log *log, struct run_result *res)
 {
     const char *plan_file = arena_printf(c->a, "%s/plan.bin", wd->root);
+    int uid = sandbox_uid(wd->sandbox), gid = sandbox_gid(wd->sandbox);
     if (run_plan_file_get(c, job->run_id, plan_file) ||
-        (runner_run_uid >= 0 &&
-         chown(plan_file, (uid_t)runner_run_uid, (gid_t)runner_run_gid) != 0)) {
+        (uid >= 0 && chown(plan_file, (uid_t)uid, (gid_t)gid) != 0)) {
         run_log_write(log, "Error: the saved plan of this run is missing\n", 45);
         return;
     }
     const char *argv[] = {"terraform", "apply", "-input=false", "-lock=false", plan_file, 0};
     struct process_result pr;
-    int rc = process_run(c, job->run_id, wd, argv, rn->memory_mb, log, 0, &pr);
+    int rc = process_run(c, job->run_id, wd, argv, log, 0, &pr);
     res->canceled = pr.canceled;
     res->ok = !rc && !pr.canceled && pr.exit_code == 0;
 }
@@ -174,18 +178,33 @@ static void execute(struct runner *rn, const char *run_id, enum run_phase phase)
     }
     log_info("run %s: %s started", run_id, phase == RUN_PLAN ? "plan" : "apply");
     rc = run_log_open(rn->app, job.phase_id, &log);
+    if (!rc && rn->refusal[0]) {
+        char msg[700];
+        snprintf(msg, sizeof msg, "Error: this node cannot execute runs: %s\n", rn->refusal);
+        run_log_write(log, msg, strlen(msg));
+        rc = ERR_UNAVAILABLE;
+    }
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    wd.limits = rn->limits;
+    wd.timeout = rn->timeout;
+    wd.deadline = now.tv_sec + rn->timeout;
+    if (!rc && (rc = sandbox_new(&rn->limits, &wd.sandbox))) {
+        const char *msg = "Error: this node cannot make a sandbox for the run\n";
+        run_log_write(log, msg, strlen(msg));
+    }
     if (!rc) rc = workdir_prepare(&c, &job, log, &wd);
     if (!rc) {
         const char *hello = "Terraform runs on Strata " STRATA_VERSION "\n"
                             "Initializing plugins and modules...\n";
         run_log_write(log, hello, strlen(hello));
-        rc = init(&c, &job, &wd, rn, log, &res);
+        rc = init(&c, &job, &wd, log, &res);
     }
     if (!rc) {
         if (phase == RUN_PLAN)
-            run_plan(&c, rn, &job, &wd, log, &res);
+            run_plan(&c, &job, &wd, log, &res);
         else
-            run_apply(&c, rn, &job, &wd, log, &res);
+            run_apply(&c, &job, &wd, log, &res);
     }
     if (res.ok || phase == RUN_APPLY) {
         /* counts come from the log the phase just wrote (read back from the local file) */
@@ -195,6 +214,7 @@ static void execute(struct runner *rn, const char *run_id, enum run_phase phase)
         parse_counts(path, phase == RUN_PLAN, &res);
     }
     if (log) run_log_close(log);
+    sandbox_free(wd.sandbox);
     workdir_remove(&wd);
     if (runner_stopping()) {
         /* the node is stopping: the run stays as it is and the next start picks it up */
@@ -227,21 +247,40 @@ static void *worker(void *arg)
     return 0;
 }
 
+/* The node's own files, never visible in a sandbox (where they sit under /etc, say). */
+static void hidden_paths(const struct settings *s, const char *out[8])
+{
+    size_t n = 0;
+    out[n++] = settings_str(s, SETTING_DISK_PATH);
+    for (int i = 0; i < 2; i++)
+        if (s->files[i]) out[n++] = s->files[i];
+    if (*settings_str(s, SETTING_TLS_CERT_FILE)) out[n++] = settings_str(s, SETTING_TLS_CERT_FILE);
+    if (*settings_str(s, SETTING_TLS_KEY_FILE)) out[n++] = settings_str(s, SETTING_TLS_KEY_FILE);
+    out[n] = 0;
+}
+
 int runner_start(struct app *app, struct bus *bus, struct runner **out, char *err, size_t errlen)
 {
     int rc = terraform_detect(err, errlen);
     if (rc) return rc;
+    char refusal[512] = "";
+    const char *hidden[8];
+    hidden_paths(app->settings, hidden);
+    struct sandbox_config sc = {settings_flag(app->settings, SETTING_ALLOW_UNSANDBOXED_RUNS),
+                                hidden};
+    if (sandbox_init(&sc, refusal, sizeof refusal) == 0)
+        refusal[0] = 0; /* sandboxed, or the weaker mode accepted */
+    else
+        log_error("runner: remote runs are refused on this node: %s (state, the API and local "
+                  "runs keep working; allow_unsandboxed_runs \"1\" accepts the weaker mode)",
+                  refusal);
     if (geteuid() == 0) {
-        /* a node running as root never runs users' terraform (and their provisioners) as root */
-        struct passwd *pw = getpwnam("nobody");
-        runner_run_uid = pw ? (int)pw->pw_uid : 65534;
-        runner_run_gid = pw ? (int)pw->pw_gid : 65534;
+        /* runs get accounts of their own, which reach their folder here and nothing else */
         snprintf(runner_work_root, sizeof runner_work_root, "/tmp/strata-runs-XXXXXX");
         if (!mkdtemp(runner_work_root) || chmod(runner_work_root, 0711) != 0) {
             snprintf(err, errlen, "runner: cannot create a working folder under /tmp");
             return ERR_IO;
         }
-        log_info("runner: runs execute as uid %d in %s", runner_run_uid, runner_work_root);
     } else {
         snprintf(runner_work_root, sizeof runner_work_root, "%s/work",
                  settings_str(app->settings, SETTING_DISK_PATH));
@@ -250,7 +289,10 @@ int runner_start(struct app *app, struct bus *bus, struct runner **out, char *er
     if (!rn) abort();
     rn->app = app;
     rn->bus = bus;
-    rn->memory_mb = settings_int(app->settings, SETTING_CAPACITY_MEMORY);
+    rn->limits.memory_mb = settings_int(app->settings, SETTING_CAPACITY_MEMORY);
+    rn->limits.processes = RUN_PROCESS_LIMIT;
+    rn->timeout = settings_int(app->settings, SETTING_RUN_PHASE_TIMEOUT);
+    snprintf(rn->refusal, sizeof rn->refusal, "%s", refusal);
     rn->nthreads = (int)settings_int(app->settings, SETTING_CAPACITY_CONCURRENCY);
     rn->threads = calloc((size_t)rn->nthreads, sizeof *rn->threads);
     if (!rn->threads) abort();
@@ -274,5 +316,6 @@ void runner_stop(struct runner *rn)
         pthread_join(rn->threads[i], 0);
     free(rn->threads);
     free(rn);
-    if (runner_run_uid >= 0) rmdir(runner_work_root); /* empty: each run removed its folder */
+    if (geteuid() == 0) rmdir(runner_work_root); /* empty: each run removed its folder */
+    sandbox_shutdown();
 }

@@ -4,14 +4,20 @@
 
 #include "app/api.h"
 #include "runs/run.h"
+#include "sandbox/sandbox.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
 struct run_log;
 
-/* A prepared working folder for one phase. Strings in the job's arena. */
+/* A prepared working folder for one phase and how its processes execute. Strings in the job's
+ * arena. */
 struct workdir {
+    struct sandbox *sandbox; /* every process of the phase runs in it; the folder is its own */
+    struct sandbox_limits limits;
+    int64_t timeout;  /* seconds the phase may run (run_phase_timeout) */
+    int64_t deadline; /* CLOCK_MONOTONIC second at which it is stopped */
     const char *root; /* disk_path/work/<phase-id>, removed afterwards */
     const char *dir;  /* where terraform runs: root/config/<working_directory> */
     const char *terraform;
@@ -20,8 +26,9 @@ struct workdir {
     size_t nsecrets;
 };
 
-/* Unpacks the configuration and writes the override, variables, CLI config and CA bundle.
- * On failure the reason is written to the log. */
+/* Unpacks the configuration and writes the override, variables, CLI config and CA bundle into
+ * a folder owned by wd->sandbox's account (wd->sandbox, limits and timeout are the caller's; the
+ * rest is filled in). On failure the reason is written to the log. */
 int workdir_prepare(struct ctx *c, const struct run_job *job, struct run_log *log,
                     struct workdir *wd);
 void workdir_remove(const struct workdir *wd);
@@ -36,12 +43,9 @@ int terraform_download(struct ctx *c, const char *version, const char *url, cons
 /* Records the PATH terraform and its version; called once at start. */
 int terraform_detect(char *err, size_t errlen);
 
-/* The unprivileged account runs execute as when the node runs as root (nobody), or -1 when the
- * node is unprivileged already and runs keep its own account. Set by runner_start. */
-extern int runner_run_uid, runner_run_gid;
-/* Where working folders are made: disk_path/work, or, when runs execute under another account,
- * a fresh 0711 folder under /tmp (disk_path's ancestors need not be reachable by that account).
- * Set by runner_start. */
+/* Where working folders are made: disk_path/work, or, when runs execute under accounts of their
+ * own (the node is root), a fresh 0711 folder under /tmp (disk_path's ancestors need not be
+ * reachable by those accounts). Set by runner_start. */
 extern char runner_work_root[4200];
 
 /* True once the node is stopping: running terraform processes are killed and their runs left
@@ -53,11 +57,11 @@ struct process_result {
     bool canceled;
 };
 
-/* Runs argv in dir with env and a memory limit (MB); output goes to the log with secrets
+/* Runs argv in wd's sandbox, in wd->dir with wd->env; output goes to the log with secrets
  * masked (or, when capture is non-NULL, to that file instead). Every 250 ms it asks whether the
- * run was canceled and signals the process group (SIGINT, then SIGKILL on force). */
+ * run was canceled (SIGINT, then SIGKILL on force) and whether a limit was hit. */
 int process_run(struct ctx *c, const char *run_id, const struct workdir *wd,
-                const char *const *argv, int64_t memory_mb, struct run_log *log,
-                const char *capture, struct process_result *res);
+                const char *const *argv, struct run_log *log, const char *capture,
+                struct process_result *res);
 
 #endif

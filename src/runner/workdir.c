@@ -85,19 +85,20 @@ static const char *ca_bundle(struct ctx *c, const char *root)
     return fclose(out) == 0 ? path : 0;
 }
 
+static _Thread_local int owner_uid, owner_gid; /* nftw's callback takes no argument */
+
 static int chown_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void)st;
     (void)flag;
     (void)ftw;
-    return lchown(path, (uid_t)runner_run_uid, (gid_t)runner_run_gid) == 0 ? 0 : -1;
+    return lchown(path, (uid_t)owner_uid, (gid_t)owner_gid) == 0 ? 0 : -1;
 }
 
 int workdir_prepare(struct ctx *c, const struct run_job *job, struct run_log *log,
                     struct workdir *wd)
 {
     char why[1024] = "";
-    memset(wd, 0, sizeof *wd);
     wd->root = arena_printf(c->a, "%s/%s", runner_work_root, job->phase_id);
     const char *config = arena_printf(c->a, "%s/config", wd->root);
     const char *home = arena_printf(c->a, "%s/home", wd->root);
@@ -193,7 +194,9 @@ int workdir_prepare(struct ctx *c, const struct run_job *job, struct run_log *lo
         tfvars = arena_printf(c->a, "%s%s = %s\n", tfvars, job->var_keys[i], job->var_values[i]);
     if ((rc = write_file(arena_printf(c->a, "%s/zzz_strata.auto.tfvars", wd->dir), tfvars)))
         return rc;
-    if (runner_run_uid >= 0 && nftw(wd->root, chown_entry, 16, FTW_PHYS) != 0) {
+    owner_uid = sandbox_uid(wd->sandbox);
+    owner_gid = sandbox_gid(wd->sandbox);
+    if (owner_uid >= 0 && nftw(wd->root, chown_entry, 16, FTW_PHYS) != 0) {
         say(log, "Error: cannot hand the working folder to the run's account\n");
         return ERR_IO;
     }

@@ -137,6 +137,7 @@ class Node:
         self.proc = None
         self.log_path = os.path.join(self.folder, "node.log")
         self.token = None
+        self.env = {}  # added to the node's environment (PATH, say)
 
     @property
     def url(self):
@@ -149,7 +150,7 @@ class Node:
     def start(self, wait=True):
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([STRATA_BIN, "server", "--config", self.config],
-                                     env=dict(os.environ, STRATA_LOG="debug"),
+                                     env=dict(os.environ, STRATA_LOG="debug", **self.env),
                                      stdout=self.log, stderr=subprocess.STDOUT)
         if wait:
             self.wait_healthy()

@@ -1,0 +1,116 @@
+/* probe.c — what the host allows, found once at start by making a real sandbox and running
+ * /bin/true in it: a node that cannot sandbox says why before it takes any run. */
+#define _GNU_SOURCE
+#include "sandbox/sandbox_int.h"
+#include "base/err.h"
+#include "base/log.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static bool find_on_path(const char *name, char *out, size_t outlen)
+{
+    const char *path = getenv("PATH");
+    char *copy = strdup(path ? path : "/usr/bin:/bin"), *save = 0;
+    bool found = false;
+    for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(0, ":", &save)) {
+        snprintf(out, outlen, "%s/%s", d, name);
+        found = access(out, X_OK) == 0;
+    }
+    free(copy);
+    return found;
+}
+
+/* Runs true in a sandbox; 0, or ERR_UNAVAILABLE with what bwrap said in why. */
+static int try_sandbox(char *why, size_t whylen)
+{
+    char folder[] = "/tmp/strata-probe-XXXXXX";
+    struct sandbox *sb = 0;
+    struct sandbox_limits lim = {256, 64};
+    int out[2] = {-1, -1}, exe = open("/bin/true", O_RDONLY | O_CLOEXEC), rc = ERR_UNAVAILABLE;
+    if (exe < 0 || !mkdtemp(folder) || pipe(out) != 0) {
+        snprintf(why, whylen, "cannot prepare a probe (/bin/true, /tmp)");
+        goto done;
+    }
+    if ((rc = sandbox_new(&lim, &sb))) {
+        snprintf(why, whylen, "cannot take an account or a cgroup for a sandbox");
+        goto done;
+    }
+    if (sandbox_uid(sb) >= 0 && chown(folder, (uid_t)sandbox_uid(sb), (gid_t)sandbox_gid(sb))) {
+        rc = ERR_IO;
+        goto done;
+    }
+    const char *argv[] = {"true", 0}, *env[] = {"PATH=/usr/bin:/bin", 0};
+    struct sandbox_exec ex = {exe, argv, env, folder, folder, out[1]};
+    rc = sandbox_spawn(sb, &ex);
+    close(out[1]);
+    out[1] = -1;
+    char said[512] = "";
+    ssize_t n = rc ? 0 : read(out[0], said, sizeof said - 1);
+    said[n > 0 ? n : 0] = 0;
+    said[strcspn(said, "\n")] = 0;
+    int code = rc ? -1 : sandbox_wait(sb);
+    if (code != 0) {
+        snprintf(why, whylen, "bubblewrap cannot make a sandbox on this host (%s)",
+                 said[0] ? said : "no message");
+        rc = ERR_UNAVAILABLE;
+    }
+done:
+    sandbox_free(sb);
+    if (out[0] >= 0) close(out[0]);
+    if (out[1] >= 0) close(out[1]);
+    if (exe >= 0) close(exe);
+    rmdir(folder);
+    return rc;
+}
+
+int sandbox_init(const struct sandbox_config *cfg, char *why, size_t whylen)
+{
+    host.root = geteuid() == 0;
+    for (const char *const *h = cfg->hidden; h && *h; h++) {
+        host.hidden = realloc(host.hidden, (host.nhidden + 1) * sizeof *host.hidden);
+        if (!host.hidden || !(host.hidden[host.nhidden++] = strdup(*h))) abort();
+    }
+    cgroup_init(&host.memory_cgroup, &host.pids_cgroup);
+    int rc = ERR_UNAVAILABLE;
+    if (!find_on_path("bwrap", host.bwrap, sizeof host.bwrap)) {
+        snprintf(why, whylen,
+                 "bubblewrap is not installed (apt-get install bubblewrap); runs need it to "
+                 "execute apart from each other and from the node");
+    } else {
+        host.namespaces = true;
+        rc = try_sandbox(why, whylen);
+        host.namespaces = rc == 0;
+    }
+    if (rc && cfg->allow_unsandboxed) {
+        log_warn("sandbox: %s; allow_unsandboxed_runs is \"1\", so runs execute WITHOUT a "
+                 "sandbox: they can see each other's processes and files",
+                 why);
+        rc = 0;
+    }
+    if (!rc)
+        log_info("sandbox: %s, %s, memory limit by %s, process limit by %s", sandbox_mode(),
+                 host.root ? "an account per run" : "the node's account (not root)",
+                 host.memory_cgroup ? "cgroup" : "rlimit",
+                 host.pids_cgroup ? "cgroup"
+                 : host.root      ? "rlimit"
+                                  : "nothing");
+    return rc;
+}
+
+const char *sandbox_mode(void)
+{
+    return host.namespaces ? "bubblewrap" : "unsandboxed";
+}
+
+void sandbox_shutdown(void)
+{
+    for (size_t i = 0; i < host.nhidden; i++)
+        free(host.hidden[i]);
+    free(host.hidden);
+    host.hidden = 0;
+    host.nhidden = 0;
+}

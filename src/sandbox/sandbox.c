@@ -1,0 +1,342 @@
+/* sandbox.c — the account, the bubblewrap command line and the child process of a sandbox.
+ * The node forks, puts the child in the sandbox's cgroup, drops to the sandbox's account and
+ * executes bwrap, which (unprivileged, through a user namespace) makes the namespaces and the
+ * mounts and executes the program as PID 1 of its PID namespace: when it ends, the kernel ends
+ * everything it left behind. */
+#define _GNU_SOURCE /* pipe2, close_range, fexecve */
+#include "sandbox/sandbox_int.h"
+#include "base/err.h"
+#include "base/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <jansson.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Accounts of sandboxes when the node is root: a range no distribution hands out, each taken
+ * by an flock in ACCOUNT_LOCKS for as long as its sandbox lives (also across nodes on a host). */
+enum { ACCOUNT_BASE = 1900000000, ACCOUNT_RANGE = 1 << 20 };
+#define ACCOUNT_LOCKS "/run/strata-sandbox"
+
+struct sandbox_host host;
+
+struct sandbox {
+    int uid, gid, lock_fd;
+    struct cgroup cg;
+    struct sandbox_limits lim;
+    pid_t outer, program; /* bwrap (what the caller waits for), the program's host pid */
+};
+
+static atomic_uint sandbox_counter;
+
+int sandbox_uid(const struct sandbox *sb)
+{
+    return sb->uid;
+}
+
+int sandbox_gid(const struct sandbox *sb)
+{
+    return sb->gid;
+}
+
+/* An account no running sandbox holds; uid = gid. */
+static int account_take(struct sandbox *sb)
+{
+    sb->uid = sb->gid = sb->lock_fd = -1;
+    if (!host.root) return 0;
+    if (mkdir(ACCOUNT_LOCKS, 0700) != 0 && errno != EEXIST) return ERR_IO;
+    unsigned start = (unsigned)(getpid() * 7919u + atomic_fetch_add(&sandbox_counter, 1) * 104729u);
+    for (unsigned i = 0; i < 4096; i++) {
+        unsigned uid = ACCOUNT_BASE + (start + i) % ACCOUNT_RANGE;
+        char path[128];
+        snprintf(path, sizeof path, ACCOUNT_LOCKS "/%u", uid);
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0) return ERR_IO;
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            sb->uid = sb->gid = (int)uid;
+            sb->lock_fd = fd;
+            return 0;
+        }
+        close(fd);
+    }
+    return ERR_UNAVAILABLE;
+}
+
+int sandbox_new(const struct sandbox_limits *lim, struct sandbox **out)
+{
+    struct sandbox *sb = calloc(1, sizeof *sb);
+    if (!sb) abort();
+    sb->lim = *lim;
+    sb->outer = sb->program = -1;
+    int rc = account_take(sb);
+    if (!rc) {
+        char name[64];
+        snprintf(name, sizeof name, "strata-%d-%u", (int)getpid(),
+                 atomic_fetch_add(&sandbox_counter, 1));
+        rc = cgroup_create(name, lim, &sb->cg);
+    }
+    if (rc) {
+        sandbox_free(sb);
+        return rc;
+    }
+    *out = sb;
+    return 0;
+}
+
+void sandbox_free(struct sandbox *sb)
+{
+    if (!sb) return;
+    if (sb->outer > 0) sandbox_wait(sb);
+    cgroup_remove(&sb->cg);
+    if (sb->lock_fd >= 0) close(sb->lock_fd); /* releases the account */
+    free(sb);
+}
+
+/* A growable argument vector of strings it owns. */
+struct args {
+    char **v;
+    size_t n, cap;
+};
+
+static void add(struct args *a, const char *s)
+{
+    if (a->n + 2 > a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 64;
+        a->v = realloc(a->v, a->cap * sizeof *a->v);
+        if (!a->v) abort();
+    }
+    a->v[a->n] = strdup(s);
+    if (!a->v[a->n]) abort();
+    a->v[++a->n] = 0;
+}
+
+static void add3(struct args *a, const char *x, const char *y, const char *z)
+{
+    add(a, x);
+    add(a, y);
+    if (z) add(a, z);
+}
+
+static void args_free(struct args *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        free(a->v[i]);
+    free(a->v);
+}
+
+static bool under(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == 0);
+}
+
+/* The system, read-only: /usr, /etc and the top-level links or folders of a merged or split
+ * /usr; the resolver's file where /etc/resolv.conf points elsewhere (systemd-resolved). */
+static void add_system(struct args *a, const char ***bound)
+{
+    static const char *top[] = {"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", 0};
+    static const char *seen[16];
+    size_t ns = 0;
+    add3(a, "--ro-bind", "/usr", "/usr");
+    seen[ns++] = "/usr";
+    add3(a, "--ro-bind", "/etc", "/etc");
+    seen[ns++] = "/etc";
+    for (int i = 0; top[i]; i++) {
+        char target[PATH_MAX];
+        struct stat st;
+        ssize_t n = readlink(top[i], target, sizeof target - 1);
+        if (n > 0) {
+            target[n] = 0;
+            add3(a, "--symlink", target, top[i]);
+        } else if (stat(top[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+            add3(a, "--ro-bind", top[i], top[i]);
+            seen[ns++] = top[i];
+        }
+    }
+    static char resolv[PATH_MAX];
+    if (realpath("/etc/resolv.conf", resolv) && !under(resolv, "/etc") && !under(resolv, "/usr"))
+        add3(a, "--ro-bind-try", resolv, resolv);
+    seen[ns] = 0;
+    *bound = seen;
+}
+
+/* The node's own files stay out of sight even where they sit in a folder the sandbox sees. */
+static void add_hidden(struct args *a, const char **bound)
+{
+    for (size_t i = 0; i < host.nhidden; i++) {
+        char real[PATH_MAX];
+        struct stat st;
+        if (!realpath(host.hidden[i], real) || stat(real, &st) != 0) continue;
+        bool visible = false;
+        for (int k = 0; bound[k]; k++)
+            visible |= under(real, bound[k]);
+        if (!visible) continue;
+        if (S_ISDIR(st.st_mode))
+            add3(a, "--tmpfs", real, 0);
+        else
+            add3(a, "--ro-bind", "/dev/null", real);
+    }
+}
+
+static void bwrap_args(const struct sandbox_exec *ex, struct args *a)
+{
+    const char **bound;
+    add(a, "bwrap");
+    add(a, "--unshare-user");
+    add(a, "--unshare-pid");
+    add(a, "--unshare-ipc");
+    add(a, "--unshare-uts");
+    add(a, "--unshare-cgroup-try");
+    add3(a, "--hostname", "strata-run", 0);
+    add(a, "--disable-userns"); /* no nested namespaces to climb out of */
+    add(a, "--die-with-parent");
+    add(a, "--new-session");
+    add(a, "--as-pid-1");
+    add_system(a, &bound);
+    add3(a, "--proc", "/proc", 0);
+    add3(a, "--dev", "/dev", 0);
+    add3(a, "--tmpfs", "/tmp", 0);
+    add_hidden(a, bound);
+    add3(a, "--bind", ex->folder, ex->folder);
+    add3(a, "--chdir", ex->cwd, 0);
+    add3(a, "--info-fd", "4", 0);
+    add3(a, "--remount-ro", "/", 0);
+    add(a, "--");
+    add(a, "/proc/self/fd/3"); /* the node's descriptor: no path to it need be reachable */
+    for (size_t i = 1; ex->argv[0] && ex->argv[i]; i++)
+        add(a, ex->argv[i]);
+}
+
+/* In the child, between fork and exec: only async-signal-safe calls. */
+static void child(const struct sandbox *sb, const struct sandbox_exec *ex, char *const *bwrap,
+                  int cg_fds[2], int info_fd, int devnull)
+{
+    setsid();
+    for (int i = 0; i < 2; i++)
+        if (cg_fds[i] >= 0 && write(cg_fds[i], "0", 1) != 1) _exit(126);
+    /* where no cgroup limits the sandbox, rlimits do (per process; per account for NPROC) */
+    if (!host.memory_cgroup) {
+        struct rlimit mem = {(rlim_t)sb->lim.memory_mb << 20, (rlim_t)sb->lim.memory_mb << 20};
+        setrlimit(RLIMIT_DATA, &mem);
+    }
+    if (!host.pids_cgroup && sb->uid >= 0) {
+        struct rlimit np = {(rlim_t)sb->lim.processes, (rlim_t)sb->lim.processes};
+        setrlimit(RLIMIT_NPROC, &np);
+    }
+    dup2(ex->out_fd, 1);
+    dup2(ex->out_fd, 2);
+    dup2(devnull, 0);
+    dup2(ex->exe_fd, 3);
+    if (info_fd >= 0) dup2(info_fd, 4);
+    close_range(info_fd >= 0 ? 5 : 4, ~0U, 0);
+    if (sb->uid >= 0 &&
+        (setgroups(0, 0) != 0 || setgid((gid_t)sb->gid) != 0 || setuid((uid_t)sb->uid) != 0))
+        _exit(126); /* never run a customer's code as the node's account */
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* after setuid, which clears it */
+    signal(SIGPIPE, SIG_DFL);
+    if (bwrap) {
+        execve(host.bwrap, bwrap, (char *const *)ex->env);
+    } else if (chdir(ex->cwd) == 0) {
+        fexecve(3, (char *const *)ex->argv, (char *const *)ex->env);
+    }
+    static const char msg[] = "strata: cannot start the sandbox\n";
+    if (write(1, msg, sizeof msg - 1) < 0) _exit(127);
+    _exit(127);
+}
+
+/* bwrap reports the program's host pid as {"child-pid": N} on the info descriptor. */
+static pid_t read_program_pid(int fd)
+{
+    char buf[1024];
+    size_t len = 0;
+    for (;;) {
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, 10000) <= 0) break;
+        ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
+        if (n <= 0) break;
+        len += (size_t)n;
+        if (len == sizeof buf - 1) break;
+    }
+    buf[len] = 0;
+    json_t *doc = json_loads(buf, JSON_DISABLE_EOF_CHECK, 0);
+    pid_t pid = (pid_t)json_integer_value(json_object_get(doc, "child-pid"));
+    json_decref(doc);
+    return pid > 0 ? pid : -1;
+}
+
+int sandbox_spawn(struct sandbox *sb, const struct sandbox_exec *ex)
+{
+    struct args a = {0};
+    int info[2] = {-1, -1}, cg_fds[2];
+    if (host.namespaces) {
+        bwrap_args(ex, &a);
+        if (pipe2(info, O_CLOEXEC) != 0) {
+            args_free(&a);
+            return ERR_IO;
+        }
+    }
+    int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    cgroup_open_procs(&sb->cg, cg_fds);
+    pid_t p = devnull < 0 ? -1 : fork();
+    if (p == 0) child(sb, ex, host.namespaces ? a.v : 0, cg_fds, info[1], devnull);
+    for (int i = 0; i < 2; i++)
+        if (cg_fds[i] >= 0) close(cg_fds[i]);
+    if (devnull >= 0) close(devnull);
+    if (info[1] >= 0) close(info[1]);
+    args_free(&a);
+    if (p < 0) {
+        if (info[0] >= 0) close(info[0]);
+        return ERR_IO;
+    }
+    sb->outer = p;
+    sb->program = p;
+    if (info[0] >= 0) {
+        pid_t inner = read_program_pid(info[0]);
+        close(info[0]);
+        if (inner > 0) sb->program = inner;
+    }
+    return 0;
+}
+
+void sandbox_signal(struct sandbox *sb, int sig)
+{
+    if (sig != SIGKILL) {
+        if (sb->program > 0) kill(-sb->program, sig);
+        return;
+    }
+    /* bwrap's death takes the program (--die-with-parent), PID 1 of its namespace, and so every
+     * process in it; the cgroup catches what an unsandboxed program left */
+    if (sb->outer > 0) kill(-sb->outer, SIGKILL);
+    cgroup_kill(&sb->cg);
+}
+
+int sandbox_wait(struct sandbox *sb)
+{
+    int status = 0;
+    if (sb->outer <= 0) return -1;
+    kill(-sb->outer, SIGKILL); /* leftovers of the group; the exited leader keeps its status */
+    while (waitpid(sb->outer, &status, 0) < 0 && errno == EINTR) {
+    }
+    cgroup_kill(&sb->cg);
+    sb->outer = sb->program = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+enum sandbox_breach sandbox_breach(const struct sandbox *sb)
+{
+    return cgroup_breach(&sb->cg);
+}

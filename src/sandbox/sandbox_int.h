@@ -1,0 +1,45 @@
+/* sandbox_int.h — private to sandbox/: the cgroup each sandbox is limited by. */
+#ifndef STRATA_SANDBOX_INT_H
+#define STRATA_SANDBOX_INT_H
+
+#include "sandbox/sandbox.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* What sandbox_init found; read-only afterwards. */
+struct sandbox_host {
+    bool namespaces;    /* bubblewrap makes the namespaces (false: the weaker mode) */
+    bool root;          /* the node is root: every sandbox gets an account of its own */
+    bool memory_cgroup; /* limits by cgroup; rlimits where false */
+    bool pids_cgroup;
+    char bwrap[PATH_MAX];
+    char **hidden; /* sandbox_config.hidden, copied */
+    size_t nhidden;
+};
+extern struct sandbox_host host;
+
+/* A sandbox's cgroup folders: with cgroup v1 one per controller, with v2 the same folder twice;
+ * "" where the host gave the node no such controller. */
+struct cgroup {
+    char memory[4400];
+    char pids[4400];
+};
+
+/* Finds the cgroup folders the node may create children in (its own, per controller) and, on
+ * cgroup v2, enables the memory and pids controllers for them. Returns which it found in
+ * *memory and *pids; never fails: without cgroups, rlimits are the fallback. */
+void cgroup_init(bool *memory, bool *pids);
+/* Makes the cgroup NAME with the limits; absent controllers stay "". 0 or ERR_IO. */
+int cgroup_create(const char *name, const struct sandbox_limits *lim, struct cgroup *cg);
+/* Opens the cgroup.procs files a child writes "0" to so that it enters the cgroup before it
+ * executes anything; fds[i] is -1 where there is none. The caller closes them. */
+void cgroup_open_procs(const struct cgroup *cg, int fds[2]);
+enum sandbox_breach cgroup_breach(const struct cgroup *cg);
+/* SIGKILL to every process in the cgroup. */
+void cgroup_kill(const struct cgroup *cg);
+/* Kills what is left and removes the folders (waiting briefly for the processes to go). */
+void cgroup_remove(struct cgroup *cg);
+
+#endif
