@@ -3,6 +3,7 @@
  * administrators see these routes; anyone else gets 404. */
 #include "admin/terraform_versions.h"
 #include "app/api.h"
+#include "app/pagination.h"
 #include "base/arena.h"
 #include "base/codec.h"
 #include "base/err.h"
@@ -151,7 +152,7 @@ static void list(struct http_request *r, void *app)
         fill(&res, i, &v);
         json_array_append_new(data, encode(&c, &v));
     }
-    jsonapi_respond(r, 200, jsonapi_doc_new(data));
+    if ((rc = page_respond_all(&c, data, "/api/v2/admin/terraform-versions"))) api_fail(&c, rc);
 }
 
 static int load(struct ctx *c, struct tf_version *v)

@@ -4,6 +4,7 @@
 #include "base/arena.h"
 #include "base/err.h"
 #include "http/http.h"
+#include "jsonapi/jsonapi.h"
 
 #include <stdlib.h>
 
@@ -62,4 +63,23 @@ void page_annotate(struct ctx *c, json_t *doc, const char *path, const struct pa
     json_object_set_new(links, "next", next ? link(c, path, next, p->size) : json_null());
     json_object_set_new(links, "last", link(c, path, pages, p->size));
     json_object_set_new(doc, "links", links);
+}
+
+int page_respond_all(struct ctx *c, json_t *all, const char *path)
+{
+    struct page p;
+    int rc = page_parse(c, &p);
+    if (rc) {
+        json_decref(all);
+        return rc;
+    }
+    int64_t total = (int64_t)json_array_size(all);
+    json_t *data = json_array();
+    for (int64_t i = p.offset; i < total && i < p.offset + p.size; i++)
+        json_array_append(data, json_array_get(all, (size_t)i));
+    json_decref(all);
+    json_t *doc = jsonapi_doc_new(data);
+    page_annotate(c, doc, path, &p, total);
+    jsonapi_respond(c->req, 200, doc);
+    return 0;
 }

@@ -20,4 +20,9 @@ int page_parse(struct ctx *c, struct page *p);
 void page_annotate(struct ctx *c, json_t *doc, const char *path, const struct page *p,
                    int64_t total);
 
+/* Answers a short listing held whole (a workspace's variables, a user's tokens) one page at a
+ * time: the page's slice of all (stolen), meta and links, status 200. Returns 0, or ERR_INVALID
+ * for bad page parameters (nothing sent; all freed). */
+int page_respond_all(struct ctx *c, json_t *all, const char *path);
+
 #endif

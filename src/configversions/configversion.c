@@ -1,6 +1,7 @@
 /* configversion.c — configuration versions: rows, upload through a signed URL, checks. */
 #include "configversions/configversion.h"
 #include "app/api.h"
+#include "app/pagination.h"
 #include "app/signed_url.h"
 #include "base/arena.h"
 #include "base/codec.h"
@@ -143,14 +144,23 @@ static void list(struct http_request *r, void *app)
     if (api_begin(&c, r, app)) return;
     struct workspace w;
     struct store_result res;
+    struct page p;
+    int64_t total = 0;
     int rc = workspace_get(&c, http_req_param(r, "id"), &w);
+    if (!rc) rc = page_parse(&c, &p);
     if (!rc)
         rc = store_query(c.app->store, c.a,
-                         arena_printf(c.a,
-                                      "%s WHERE workspace_id = $1 ORDER BY created_at DESC "
-                                      "LIMIT 100",
-                                      COLS),
+                         "SELECT COUNT(*) FROM configuration_versions WHERE workspace_id = $1",
                          S_ARGS(S_TEXT(w.id)), &res);
+    if (!rc) {
+        total = store_cell_int(&res, 0, 0);
+        rc = store_query(c.app->store, c.a,
+                         arena_printf(c.a,
+                                      "%s WHERE workspace_id = $1 ORDER BY created_at DESC, id "
+                                      "LIMIT $2 OFFSET $3",
+                                      COLS),
+                         S_ARGS(S_TEXT(w.id), S_INT(p.size), S_INT(p.offset)), &res);
+    }
     if (rc) return api_fail(&c, rc);
     json_t *data = json_array();
     for (size_t i = 0; i < res.nrows; i++) {
@@ -158,7 +168,10 @@ static void list(struct http_request *r, void *app)
         fill(&res, i, &cv);
         json_array_append_new(data, encode(&c, &cv));
     }
-    jsonapi_respond(r, 200, jsonapi_doc_new(data));
+    json_t *doc = jsonapi_doc_new(data);
+    page_annotate(&c, doc, arena_printf(c.a, "/api/v2/workspaces/%s/configuration-versions", w.id),
+                  &p, total);
+    jsonapi_respond(r, 200, doc);
 }
 
 /* ---- upload ---- */

@@ -108,6 +108,12 @@ int jsonapi_parse(struct http_request *r, const char *want_type, bool allow_empt
         out->attrs = json_object();
         json_object_set_new(out->data, "attributes", out->attrs);
     }
+    /* clients send null for every optional attribute left unset: null means absent */
+    const char *key;
+    json_t *value;
+    void *tmp;
+    json_object_foreach_safe(out->attrs, tmp, key, value) if (json_is_null(value))
+        json_object_del(out->attrs, key);
     out->rels = json_object_get(out->data, "relationships");
     if (out->rels && !json_is_object(out->rels))
         return bad(out, ERR_INVALID, "/data/relationships", "relationships must be an object");

@@ -38,7 +38,8 @@ struct jsonapi_body {
     char pointer_buf[160];
 };
 
-/* Parses the request body as a JSON:API document whose data is an object; when want_type is
+/* Parses the request body as a JSON:API document whose data is an object (attributes that are
+ * null are removed: null means absent, as clients send it); when want_type is
  * non-NULL and data.type is present and non-empty, it must match. An empty body is allowed when
  * allow_empty (attrs then empty). Returns 0 or ERR_BAD_REQUEST/ERR_INVALID with detail and
  * pointer filled in. */

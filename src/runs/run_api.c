@@ -247,8 +247,8 @@ static void empty_list(struct http_request *req, void *app)
     if (api_begin(&c, req, app)) return;
     struct run r;
     int rc = run_get(&c, http_req_param(req, "id"), &r);
+    if (!rc) rc = page_respond_all(&c, json_array(), http_req_path(req));
     if (rc) return api_fail(&c, rc);
-    jsonapi_respond(req, 200, jsonapi_doc_new(json_array()));
 }
 
 static void phase(struct http_request *req, void *app, enum run_phase ph)

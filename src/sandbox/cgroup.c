@@ -148,10 +148,29 @@ static void init_controller(const char *controller, char *parent, size_t len, bo
     parent[0] = 0;
 }
 
+/* Cgroups "strata-<pid>-<n>" of a node that died (kill -9) are removed by the next one. */
+static void remove_orphans(const char *parent)
+{
+    DIR *d = parent[0] ? opendir(parent) : 0;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        int pid;
+        unsigned n;
+        if (sscanf(e->d_name, "strata-%d-%u", &pid, &n) != 2 || pid <= 0) continue;
+        if (kill(pid, 0) == 0 || errno != ESRCH) continue;
+        char path[4600];
+        snprintf(path, sizeof path, "%s/%s", parent, e->d_name);
+        rmdir(path);
+    }
+    if (d) closedir(d);
+}
+
 void cgroup_init(bool *memory, bool *pids)
 {
     init_controller("memory", memory_parent, sizeof memory_parent, &memory_v2);
     init_controller("pids", pids_parent, sizeof pids_parent, &pids_v2);
+    remove_orphans(memory_parent);
+    if (strcmp(pids_parent, memory_parent) != 0) remove_orphans(pids_parent);
     *memory = memory_parent[0] != 0;
     *pids = pids_parent[0] != 0;
 }

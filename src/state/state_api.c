@@ -231,10 +231,18 @@ out:
     return rc;
 }
 
+/* terraform saves intermediate state during an apply only when the state-version calls answer
+ * this header (seconds between snapshots): a node that dies mid-apply then loses little. */
+static void snapshot_interval(struct http_request *r)
+{
+    http_set_header(r, "X-Terraform-Snapshot-Interval", "5");
+}
+
 static void create(struct http_request *r, void *app)
 {
     struct ctx c;
     if (api_begin(&c, r, app)) return;
+    snapshot_interval(r);
     struct workspace w;
     struct state_version sv;
     int rc = workspace_get(&c, http_req_param(r, "id"), &w);
@@ -257,6 +265,7 @@ static void show_current(struct http_request *r, void *app)
 {
     struct ctx c;
     if (api_begin(&c, r, app)) return;
+    snapshot_interval(r);
     struct state_version sv;
     int rc = current(&c, http_req_param(r, "id"), &sv);
     if (rc) return api_fail(&c, rc);

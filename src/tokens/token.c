@@ -57,7 +57,7 @@ int token_issue(struct ctx *c, enum token_kind kind, const char *owner, const ch
     if (kind == TOKEN_USER) return token_db_insert(c, out, hash);
     int rc = store_begin(c->app->store);
     if (rc) return rc;
-    rc = token_db_delete_owned(c, out->kind, out->organization, out->team_id);
+    rc = token_db_delete_owned(c, out->kind, out->organization, out->team_id, 0);
     if (!rc) rc = token_db_insert(c, out, hash);
     if (rc) {
         store_rollback(c->app->store);

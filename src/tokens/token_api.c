@@ -2,6 +2,7 @@
  * (developer.hashicorp.com/terraform/enterprise/api-docs/user-tokens, .../organization-tokens,
  * .../team-tokens). */
 #include "tokens/token_int.h"
+#include "app/pagination.h"
 #include "http/http.h"
 #include "jsonapi/jsonapi.h"
 #include "teams/team.h"
@@ -66,7 +67,9 @@ static void user_list(struct http_request *r, void *app)
     json_t *data = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(data, encode(&c, &ts[i]));
-    jsonapi_respond(r, 200, jsonapi_doc_new(data));
+    rc = page_respond_all(&c, data,
+                          arena_printf(c.a, "/api/v2/users/%s/authentication-tokens", uid));
+    if (rc) api_fail(&c, rc);
 }
 
 /* A user token by id: visible to its owner only. */
@@ -126,10 +129,25 @@ static void org_destroy(struct http_request *r, void *app)
     struct ctx c;
     if (api_begin(&c, r, app)) return;
     const char *org = http_req_param(r, "org");
+    bool found = false;
     int rc = manage_in(&c, org);
-    if (!rc) rc = token_db_delete_owned(&c, "organization", org, 0);
+    if (!rc) rc = token_db_delete_owned(&c, "organization", org, 0, &found);
+    if (!rc && !found) rc = ctx_fail(&c, ERR_NOT_FOUND, "the organization has no token");
     if (rc) return api_fail(&c, rc);
     http_respond(r, 204, 0, 0, 0);
+}
+
+static void org_show(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    const char *org = http_req_param(r, "org");
+    struct token t;
+    int rc = manage_in(&c, org);
+    if (!rc) rc = token_db_get_owned(&c, "organization", org, 0, &t);
+    if (rc == ERR_NOT_FOUND) rc = ctx_fail(&c, rc, "the organization has no token");
+    if (rc) return api_fail(&c, rc);
+    jsonapi_respond(r, 200, jsonapi_doc_new(encode(&c, &t)));
 }
 
 static void team_create(struct http_request *r, void *app)
@@ -152,7 +170,9 @@ static void team_destroy(struct http_request *r, void *app)
     struct team tm;
     int rc = team_get(&c, http_req_param(r, "team_id"), &tm);
     if (!rc) rc = manage_in(&c, tm.organization);
-    if (!rc) rc = token_db_delete_owned(&c, "team", 0, tm.id);
+    bool found = false;
+    if (!rc) rc = token_db_delete_owned(&c, "team", 0, tm.id, &found);
+    if (!rc && !found) rc = ctx_fail(&c, ERR_NOT_FOUND, "the team has no token");
     if (rc) return api_fail(&c, rc);
     http_respond(r, 204, 0, 0, 0);
 }
@@ -163,6 +183,7 @@ const struct http_route token_routes[] = {
     {HTTP_M_GET, "/api/v2/authentication-tokens/:id", token_show, 0, 0},
     {HTTP_M_DELETE, "/api/v2/authentication-tokens/:id", token_destroy, 0, 0},
     {HTTP_M_POST, "/api/v2/organizations/:org/authentication-token", org_create, 0, 0},
+    {HTTP_M_GET, "/api/v2/organizations/:org/authentication-token", org_show, 0, 0},
     {HTTP_M_DELETE, "/api/v2/organizations/:org/authentication-token", org_destroy, 0, 0},
     {HTTP_M_POST, "/api/v2/teams/:team_id/authentication-token", team_create, 0, 0},
     {HTTP_M_DELETE, "/api/v2/teams/:team_id/authentication-token", team_destroy, 0, 0},

@@ -61,13 +61,32 @@ int token_db_insert(struct ctx *c, const struct token *t, const char *hash)
                       0);
 }
 
-int token_db_delete_owned(struct ctx *c, const char *kind, const char *org, const char *team_id)
+#define OWNED_BY                                                                                   \
+    "kind = $1 AND (($1 = 'organization' AND organization = $2) OR ($1 = 'team' AND team_id = "    \
+    "$3))"
+
+int token_db_delete_owned(struct ctx *c, const char *kind, const char *org, const char *team_id,
+                          bool *found)
 {
-    return store_exec(c->app->store,
-                      "DELETE FROM tokens WHERE kind = $1 AND (($1 = 'organization' AND "
-                      "organization = $2) OR ($1 = 'team' AND team_id = $3))",
-                      S_ARGS(S_TEXT(kind), S_TEXT(org ? org : ""), S_TEXT(team_id ? team_id : "")),
-                      0);
+    int64_t n = 0;
+    int rc = store_exec(
+        c->app->store, "DELETE FROM tokens WHERE " OWNED_BY,
+        S_ARGS(S_TEXT(kind), S_TEXT(org ? org : ""), S_TEXT(team_id ? team_id : "")), &n);
+    if (found) *found = n > 0;
+    return rc;
+}
+
+int token_db_get_owned(struct ctx *c, const char *kind, const char *org, const char *team_id,
+                       struct token *out)
+{
+    struct store_result r;
+    int rc = store_query(
+        c->app->store, c->a, arena_printf(c->a, "%s WHERE " OWNED_BY, COLS),
+        S_ARGS(S_TEXT(kind), S_TEXT(org ? org : ""), S_TEXT(team_id ? team_id : "")), &r);
+    if (rc) return rc;
+    if (!r.nrows) return ERR_NOT_FOUND;
+    fill(&r, 0, out);
+    return 0;
 }
 
 int token_db_get(struct ctx *c, const char *id, struct token *out)

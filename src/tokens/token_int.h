@@ -12,7 +12,12 @@
 
 int token_db_principal(struct app *app, struct arena *a, const char *hash, struct principal *p);
 int token_db_insert(struct ctx *c, const struct token *t, const char *hash);
-int token_db_delete_owned(struct ctx *c, const char *kind, const char *org, const char *team_id);
+/* The organization's or team's token (kind "organization" or "team"); *found says whether one
+ * was deleted. */
+int token_db_delete_owned(struct ctx *c, const char *kind, const char *org, const char *team_id,
+                          bool *found);
+int token_db_get_owned(struct ctx *c, const char *kind, const char *org, const char *team_id,
+                       struct token *out);
 int token_db_get(struct ctx *c, const char *id, struct token *out);
 int token_db_delete(struct ctx *c, const char *id);
 int token_db_list_user(struct ctx *c, const char *user_id, struct token **out, size_t *n);

@@ -2,6 +2,7 @@
  * (developer.hashicorp.com/terraform/enterprise/api-docs/workspace-variables). */
 #include "variables/variable.h"
 #include "app/api.h"
+#include "app/pagination.h"
 #include "base/arena.h"
 #include "base/codec.h"
 #include "base/err.h"
@@ -69,11 +70,18 @@ static json_t *encode(struct ctx *c, const struct variable *v)
         arena_printf(c->a, "/api/v2/workspaces/%s/vars/%s", v->workspace_id, v->id));
 }
 
+/* A terraform variable's key is an HCL identifier (a letter or _, then letters, digits, _ and
+ * -); an environment variable's key is anything an environment holds (TF_VAR_my-var included):
+ * no "=" and no control characters. */
 static bool valid_key(const char *k, bool env)
 {
-    if (!*k || strlen(k) > 128 || isdigit((unsigned char)*k)) return false;
-    for (; *k; k++)
-        if (!isalnum((unsigned char)*k) && *k != '_' && (env || *k != '-')) return false;
+    if (!*k || strlen(k) > 128) return false;
+    if (!env && !isalpha((unsigned char)*k) && *k != '_') return false;
+    for (; *k; k++) {
+        bool ok = env ? *k != '=' && !iscntrl((unsigned char)*k)
+                      : isalnum((unsigned char)*k) || *k == '_' || *k == '-';
+        if (!ok) return false;
+    }
     return true;
 }
 
@@ -96,7 +104,10 @@ static int read_attrs(struct ctx *c, struct variable *v, bool creating)
                            "category must be \"terraform\" or \"env\"");
     if (!v->key || !valid_key(v->key, strcmp(v->category, "env") == 0))
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/key",
-                           "key must be a name of letters, numbers and _");
+                           strcmp(v->category, "env") == 0
+                               ? "key must be an environment variable name (no \"=\")"
+                               : "key must be a terraform variable name: a letter or _, then "
+                                 "letters, digits, _ and -");
     if (was_sensitive && !v->sensitive)
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/sensitive",
                            "a sensitive variable cannot be made non-sensitive");
@@ -162,7 +173,8 @@ static void list(struct http_request *r, void *app)
     json_t *data = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(data, encode(&c, &vs[i]));
-    jsonapi_respond(r, 200, jsonapi_doc_new(data));
+    rc = page_respond_all(&c, data, arena_printf(c.a, "/api/v2/workspaces/%s/vars", w.id));
+    if (rc) api_fail(&c, rc);
 }
 
 /* The variable named by the route, in a workspace the caller may see. */

@@ -15,7 +15,10 @@ struct ctx;
 struct workspace {
     const char *id, *organization, *name, *description, *execution_mode, *terraform_version;
     const char *working_directory, *created_at, *updated_at;
-    bool auto_apply;
+    bool auto_apply, allow_destroy_plan, file_triggers_enabled, queue_all_runs;
+    bool speculative_enabled, global_remote_state;
+    const char *trigger_prefixes;                            /* a JSON array of strings */
+    const char *source_name, *source_url;                    /* NULL when not given */
     const char *locked_by_kind, *locked_by_id, *lock_reason; /* NULL when unlocked */
     const char *current_state_version_id;                    /* NULL before any state */
     const char *current_run_id;                              /* the latest run to start */

@@ -35,19 +35,24 @@ json_t *workspace_encode(struct ctx *c, const struct workspace *w)
     for (int i = 0; perms[i]; i++)
         json_object_set_new(p, perms[i], json_true());
     bool remote = strcmp(w->execution_mode, "remote") == 0;
+    json_t *prefixes = json_loads(w->trigger_prefixes ? w->trigger_prefixes : "[]", 0, 0);
     json_t *attrs = json_pack(
         "{s:s, s:s, s:s, s:b, s:s, s:b, s:b, s:s, s:s, s:s, s:o, s:o, s:{s:b}, s:o, s:b, s:b,"
-        " s:b, s:b, s:s, s:s, s:o, s:b, s:b, s:o, s:o, s:{s:b, s:b}}",
+        " s:b, s:b, s:s, s:s, s:o, s:b, s:b, s:o, s:o, s:{s:b, s:b}, s:o, s:o}",
         "name", w->name, "description", w->description, "execution-mode", w->execution_mode,
         "operations", remote, "terraform-version", w->terraform_version, "auto-apply",
         w->auto_apply, "locked", w->locked_by_kind != 0, "working-directory", w->working_directory,
         "created-at", w->created_at, "updated-at", w->updated_at, "permissions", p, "tag-names",
         string_array(w->tags, w->ntags), "actions", "is-destroyable", 1, "trigger-prefixes",
-        json_array(), "structured-run-output-enabled", 0, "speculative-enabled", 1,
-        "queue-all-runs", 0, "global-remote-state", 0, "environment", "default", "source",
-        "tfe-api", "vcs-repo", json_null(), "file-triggers-enabled", 0, "allow-destroy-plan", 1,
-        "lock-reason", w->lock_reason ? json_string(w->lock_reason) : json_null(), "resource-count",
-        json_integer(0), "setting-overwrites", "execution-mode", 1, "agent-pool", 1);
+        prefixes ? prefixes : json_array(), "structured-run-output-enabled", 0,
+        "speculative-enabled", w->speculative_enabled, "queue-all-runs", w->queue_all_runs,
+        "global-remote-state", w->global_remote_state, "environment", "default", "source",
+        "tfe-api", "vcs-repo", json_null(), "file-triggers-enabled", w->file_triggers_enabled,
+        "allow-destroy-plan", w->allow_destroy_plan, "lock-reason",
+        w->lock_reason ? json_string(w->lock_reason) : json_null(), "resource-count",
+        json_integer(0), "setting-overwrites", "execution-mode", 1, "agent-pool", 1, "source-name",
+        w->source_name ? json_string(w->source_name) : json_null(), "source-url",
+        w->source_url ? json_string(w->source_url) : json_null());
     json_t *rels = json_pack(
         "{s:o, s:o}", "organization", jsonapi_rel_new("organizations", w->organization),
         "current-state-version", jsonapi_rel_new("state-versions", w->current_state_version_id));
@@ -126,7 +131,27 @@ static int read_attrs(struct ctx *c, struct workspace *w, bool *tags_given)
     if (!rc) rc = jsonapi_attr_string(&b, "working-directory", &w->working_directory, 0);
     if (!rc) rc = jsonapi_attr_bool(&b, "auto-apply", &w->auto_apply, 0);
     if (!rc) rc = jsonapi_attr_bool(&b, "operations", &ops, &ops_given);
+    if (!rc) rc = jsonapi_attr_bool(&b, "allow-destroy-plan", &w->allow_destroy_plan, 0);
+    if (!rc) rc = jsonapi_attr_bool(&b, "file-triggers-enabled", &w->file_triggers_enabled, 0);
+    if (!rc) rc = jsonapi_attr_bool(&b, "queue-all-runs", &w->queue_all_runs, 0);
+    if (!rc) rc = jsonapi_attr_bool(&b, "speculative-enabled", &w->speculative_enabled, 0);
+    if (!rc) rc = jsonapi_attr_bool(&b, "global-remote-state", &w->global_remote_state, 0);
+    if (!rc) rc = jsonapi_attr_string(&b, "source-name", &w->source_name, 0);
+    if (!rc) rc = jsonapi_attr_string(&b, "source-url", &w->source_url, 0);
     if (rc) return ctx_fail_body(c, rc, &b);
+    json_t *prefixes = json_object_get(b.attrs, "trigger-prefixes");
+    if (prefixes) {
+        bool ok = json_is_array(prefixes);
+        size_t i;
+        json_t *v;
+        json_array_foreach(prefixes, i, v) ok &= json_is_string(v);
+        if (!ok)
+            return ctx_fail_at(c, ERR_INVALID, "/data/attributes/trigger-prefixes",
+                               "trigger-prefixes must be a list of strings");
+        char *text = json_dumps(prefixes, JSON_COMPACT);
+        w->trigger_prefixes = arena_strdup(c->a, text);
+        free(text);
+    }
     if (ops_given && !mode_given) w->execution_mode = ops ? "remote" : "local";
     return read_tags(c, &b, w, tags_given);
 }
@@ -143,7 +168,11 @@ static void create(struct http_request *r, void *app)
     struct workspace w = {.organization = org,
                           .description = "",
                           .terraform_version = "latest",
-                          .working_directory = ""};
+                          .working_directory = "",
+                          .allow_destroy_plan = true,
+                          .file_triggers_enabled = true,
+                          .speculative_enabled = true,
+                          .trigger_prefixes = "[]"};
     w.execution_mode = !rc && o.nrows ? store_cell(&o, 0, 0) : "remote";
     bool tags_given;
     if (!rc) rc = read_attrs(&c, &w, &tags_given);
@@ -305,7 +334,9 @@ static void tags_list(struct http_request *r, void *app)
         json_array_append_new(
             data,
             jsonapi_resource_new("tags", w.tags[i], json_pack("{s:s}", "name", w.tags[i]), 0, 0));
-    jsonapi_respond(r, 200, jsonapi_doc_new(data));
+    rc = page_respond_all(&c, data,
+                          arena_printf(c.a, "/api/v2/workspaces/%s/relationships/tags", w.id));
+    if (rc) api_fail(&c, rc);
 }
 
 /* Key/value tags as TFE's tag bindings: "key:value" tags split at the first colon. */
@@ -324,7 +355,8 @@ static void tag_bindings(struct http_request *r, void *app)
         json_t *attrs = json_pack("{s:s, s:s}", "key", key, "value", colon ? colon + 1 : "");
         json_array_append_new(data, jsonapi_resource_new("tag-bindings", 0, attrs, 0, 0));
     }
-    jsonapi_respond(r, 200, jsonapi_doc_new(data));
+    rc = page_respond_all(&c, data, arena_printf(c.a, "/api/v2/workspaces/%s/tag-bindings", w.id));
+    if (rc) api_fail(&c, rc);
 }
 
 /* POST adds the listed tags, DELETE removes them; both answer 204 as TFE does. */

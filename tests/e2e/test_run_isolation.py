@@ -227,7 +227,7 @@ class NoSandboxTest(unittest.TestCase):
         return node
 
     def test_runs_are_refused_with_the_reason(self):
-        node = self.node()
+        node = self.node({"allow_unsandboxed_runs": "0"})
         self.assertIn("remote runs are refused on this node: bubblewrap is not installed",
                       node.read_log())
         runs = Runs(node)

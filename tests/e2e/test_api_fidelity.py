@@ -1,0 +1,168 @@
+"""API fidelity: the TFE API v2 as HashiCorp's clients send and read it — null means absent,
+documented attributes stored as set, one representation per resource, every list paged — and
+the header that asks terraform for intermediate state snapshots."""
+import base64
+import hashlib
+import json
+
+from harness import NodeTest, main
+
+
+def attrs_doc(type_, **attrs):
+    return {"data": {"type": type_, "attributes": attrs}}
+
+
+def without_urls(doc):
+    """A resource without its signed URLs (they are signed anew on every answer)."""
+    d = json.loads(json.dumps(doc))
+    for k in list(d["attributes"]):
+        if k.endswith("-url"):
+            d["attributes"].pop(k)
+    return d
+
+
+class FidelityTest(NodeTest):
+    sandbox_name = "fidelity"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.node.create_org("acme")
+
+    def test_null_means_absent(self):
+        ws = self.node.api("POST", "/api/v2/organizations/acme/workspaces", attrs_doc(
+            "workspaces", name="nulls", description=None, **{
+                "auto-apply": None, "terraform-version": None, "working-directory": None,
+                "allow-destroy-plan": None, "trigger-prefixes": None, "source-name": None}))["data"]
+        a = ws["attributes"]
+        self.assertEqual((a["description"], a["auto-apply"], a["terraform-version"]),
+                         ("", False, "latest"))
+        self.assertTrue(a["allow-destroy-plan"])
+        self.assertEqual(a["trigger-prefixes"], [])
+        self.assertIsNone(a["source-name"])
+        # a state version with "force": null, as go-tfe sends it
+        state = json.dumps({"version": 4, "terraform_version": "1.11.4", "serial": 1,
+                            "lineage": "l-1", "outputs": {}, "resources": []}).encode()
+        lock = f"/api/v2/workspaces/{ws['id']}/actions/lock"
+        self.node.api("POST", lock, {"reason": "test"})
+        sv = self.node.api("POST", f"/api/v2/workspaces/{ws['id']}/state-versions", attrs_doc(
+            "state-versions", serial=1, md5=hashlib.md5(state).hexdigest(), lineage="l-1",
+            state=base64.b64encode(state).decode(), force=None, **{"json-state": None}))
+        self.assertEqual(sv["data"]["attributes"]["serial"], 1)
+        var = self.node.api("POST", f"/api/v2/workspaces/{ws['id']}/vars", attrs_doc(
+            "vars", key="k", value=None, category="terraform", description=None, hcl=None,
+            sensitive=None))["data"]["attributes"]
+        self.assertEqual((var["value"], var["hcl"], var["sensitive"]), ("", False, False))
+
+    def test_workspace_attributes_are_stored_as_set(self):
+        given = {"allow-destroy-plan": False, "file-triggers-enabled": False,
+                 "queue-all-runs": True, "trigger-prefixes": ["modules/", "shared"],
+                 "speculative-enabled": False, "description": "the app",
+                 "working-directory": "infra", "source-name": "ci", "source-url":
+                 "https://ci.example.test/job/1", "global-remote-state": True, "auto-apply": True}
+        created = self.node.api("POST", "/api/v2/organizations/acme/workspaces",
+                                attrs_doc("workspaces", name="stored", **given))["data"]
+        for k, v in given.items():
+            self.assertEqual(created["attributes"][k], v, k)
+        read = self.node.api("GET", f"/api/v2/workspaces/{created['id']}")["data"]
+        listed = [w for w in self.node.api(
+            "GET", "/api/v2/organizations/acme/workspaces?search%5Bname%5D=stored")["data"]
+            if w["id"] == created["id"]][0]
+        self.assertEqual(read, created)
+        self.assertEqual(listed, created)
+        # an update of a subset leaves the rest as it was
+        updated = self.node.api("PATCH", f"/api/v2/workspaces/{created['id']}", attrs_doc(
+            "workspaces", **{"queue-all-runs": False, "trigger-prefixes": []}))["data"]
+        for k, v in given.items():
+            want = {"queue-all-runs": False, "trigger-prefixes": []}.get(k, v)
+            self.assertEqual(updated["attributes"][k], want, k)
+        status, doc, _ = self.node.request("PATCH", f"/api/v2/workspaces/{created['id']}",
+                                           attrs_doc("workspaces", **{"trigger-prefixes": "x"}))
+        self.assertEqual(status, 422, doc)
+        self.assertEqual(doc["errors"][0]["source"]["pointer"],
+                         "/data/attributes/trigger-prefixes")
+
+    def test_configuration_version_has_one_representation(self):
+        ws = self.node.create_workspace("acme", "cvs")
+        path = f"/api/v2/workspaces/{ws['id']}/configuration-versions"
+        created = self.node.api("POST", path, attrs_doc("configuration-versions",
+                                                        **{"auto-queue-runs": False}))["data"]
+        read = self.node.api("GET", f"/api/v2/configuration-versions/{created['id']}")["data"]
+        listed = self.node.api("GET", path)["data"][0]
+        self.assertEqual(without_urls(read), without_urls(created))
+        self.assertEqual(without_urls(listed), without_urls(created))
+        self.assertIn("upload-url", listed["attributes"])
+
+    def test_every_list_pages(self):
+        ws = self.node.create_workspace("acme", "paged")
+        for i in range(5):
+            self.node.api("POST", f"/api/v2/workspaces/{ws['id']}/vars",
+                          attrs_doc("vars", key=f"v{i}", value=str(i), category="terraform"))
+            self.node.api("POST", f"/api/v2/workspaces/{ws['id']}/configuration-versions",
+                          attrs_doc("configuration-versions", **{"auto-queue-runs": False}))
+        for path in (f"/api/v2/workspaces/{ws['id']}/vars",
+                     f"/api/v2/workspaces/{ws['id']}/configuration-versions"):
+            doc = self.node.api("GET", path + "?page%5Bsize%5D=2&page%5Bnumber%5D=2")
+            pg = doc["meta"]["pagination"]
+            self.assertEqual(len(doc["data"]), 2, path)
+            self.assertEqual((pg["current-page"], pg["prev-page"], pg["next-page"],
+                              pg["total-pages"], pg["total-count"]), (2, 1, 3, 3, 5), path)
+            past = self.node.api("GET", path + "?page%5Bsize%5D=2&page%5Bnumber%5D=9")
+            self.assertEqual(past["data"], [])
+            self.assertEqual(past["meta"]["pagination"]["total-count"], 5)
+            status, _, _ = self.node.request("GET", path + "?page%5Bsize%5D=zero")
+            self.assertEqual(status, 422)
+        for path in ("/api/v2/admin/terraform-versions",
+                     f"/api/v2/workspaces/{ws['id']}/relationships/tags",
+                     f"/api/v2/workspaces/{ws['id']}/tag-bindings"):
+            self.assertIn("pagination", self.node.api("GET", path)["meta"], path)
+
+    def test_variable_keys_follow_tfe_rules(self):
+        ws = self.node.create_workspace("acme", "keys")
+        path = f"/api/v2/workspaces/{ws['id']}/vars"
+        for key, category in (("key-with-dashes", "terraform"), ("_under", "terraform"),
+                              ("TF_VAR_key-with-dashes", "env"), ("lower.dotted", "env")):
+            v = self.node.api("POST", path, attrs_doc("vars", key=key, value="",
+                                                      category=category))["data"]
+            self.assertEqual((v["attributes"]["key"], v["attributes"]["value"]), (key, ""))
+        for key, category in (("1starts-with-digit", "terraform"), ("-dash", "terraform"),
+                              ("has space", "terraform"), ("A=B", "env"), ("", "env")):
+            status, doc, _ = self.node.request("POST", path, attrs_doc(
+                "vars", key=key, value="x", category=category))
+            self.assertEqual(status, 422, (key, doc))
+
+    def test_state_version_calls_ask_for_intermediate_snapshots(self):
+        """terraform (internal/cloud/state.go) saves state during an apply only when the
+        state-version create and current-state-version answers carry this header."""
+        ws = self.node.create_workspace("acme", "snapshots")
+        status, _, headers = self.node.request(
+            "GET", f"/api/v2/workspaces/{ws['id']}/current-state-version")
+        self.assertEqual((status, headers["X-Terraform-Snapshot-Interval"]), (404, "5"))
+        state = json.dumps({"version": 4, "terraform_version": "1.11.4", "serial": 1,
+                            "lineage": "l-2", "outputs": {}, "resources": []}).encode()
+        self.node.api("POST", f"/api/v2/workspaces/{ws['id']}/actions/lock", {"reason": "t"})
+        status, _, headers = self.node.request(
+            "POST", f"/api/v2/workspaces/{ws['id']}/state-versions", attrs_doc(
+                "state-versions", serial=1, md5=hashlib.md5(state).hexdigest(), lineage="l-2",
+                state=base64.b64encode(state).decode()))
+        self.assertEqual((status, headers["X-Terraform-Snapshot-Interval"]), (201, "5"))
+        self.assertIn("application/vnd.api+json", headers["Content-Type"])
+
+    def test_organization_token_can_be_read_and_deleted(self):
+        self.node.create_org("tokens")
+        path = "/api/v2/organizations/tokens/authentication-token"
+        self.assertEqual(self.node.request("GET", path)[0], 404)
+        self.assertEqual(self.node.request("DELETE", path)[0], 404)
+        made = self.node.api("POST", path, attrs_doc("authentication-tokens"))["data"]
+        read = self.node.api("GET", path)["data"]
+        self.assertEqual(read["id"], made["id"])
+        self.assertNotIn("token", read["attributes"])  # shown once, at creation
+        self.assertEqual(self.node.request("DELETE", path)[0], 204)
+        self.assertEqual(self.node.request("GET", path)[0], 404)
+        status, _, _ = self.node.request("GET", "/api/v2/account/details",
+                                         token=made["attributes"]["token"])
+        self.assertEqual(status, 401)
+
+
+if __name__ == "__main__":
+    main()
