@@ -231,8 +231,9 @@ out:
     return rc;
 }
 
-/* terraform saves intermediate state during an apply only when the state-version calls answer
- * this header (seconds between snapshots): a node that dies mid-apply then loses little. */
+/* terraform saves intermediate state during an apply only while every JSON:API answer about
+ * state versions carries this header (seconds between snapshots; one without it turns them off): a
+ * node that dies mid-apply then loses little. */
 static void snapshot_interval(struct http_request *r)
 {
     http_set_header(r, "X-Terraform-Snapshot-Interval", "5");
@@ -255,6 +256,7 @@ static void show(struct http_request *r, void *app)
 {
     struct ctx c;
     if (api_begin(&c, r, app)) return;
+    snapshot_interval(r);
     struct state_version sv;
     int rc = load(&c, http_req_param(r, "id"), &sv);
     if (rc) return api_fail(&c, rc);
@@ -304,6 +306,7 @@ static void list_by_workspace(struct http_request *r, void *app)
 {
     struct ctx c;
     if (api_begin(&c, r, app)) return;
+    snapshot_interval(r);
     struct workspace w;
     int rc = workspace_get(&c, http_req_param(r, "id"), &w);
     if (rc) return api_fail(&c, rc);
@@ -315,6 +318,7 @@ static void list_filtered(struct http_request *r, void *app)
 {
     struct ctx c;
     if (api_begin(&c, r, app)) return;
+    snapshot_interval(r);
     const char *org = http_req_query(r, "filter[organization][name]");
     const char *name = http_req_query(r, "filter[workspace][name]");
     if (!org || !name)

@@ -4,8 +4,9 @@ the header that asks terraform for intermediate state snapshots."""
 import base64
 import hashlib
 import json
+import time
 
-from harness import NodeTest, main
+from harness import NodeTest, main, make_slug
 
 
 def attrs_doc(type_, **attrs):
@@ -162,6 +163,95 @@ class FidelityTest(NodeTest):
         status, _, _ = self.node.request("GET", "/api/v2/account/details",
                                          token=made["attributes"]["token"])
         self.assertEqual(status, 401)
+
+
+FIRST_CONFIG = b'''
+resource "terraform_data" "first" {
+  input = "saved"
+}
+'''
+
+# terraform persists an intermediate snapshot only while the server answers
+# X-Terraform-Snapshot-Interval, and at most every 20 s counted from the apply's first state
+# update (its local backend's floor): "early" starts that clock, "second" ends 26 s later
+SNAPSHOT_CONFIG = FIRST_CONFIG + b'''
+resource "terraform_data" "early" {
+  input = "starts the clock"
+}
+resource "terraform_data" "second" {
+  input = "saved too"
+  provisioner "local-exec" {
+    command = "sleep 26"
+  }
+}
+resource "terraform_data" "slow" {
+  depends_on = [terraform_data.second]
+  provisioner "local-exec" {
+    command = "sleep 120"
+  }
+}
+'''
+
+
+class SnapshotTest(NodeTest):
+    sandbox_name = "snapshots"
+
+    def upload(self, ws, config):
+        node = self.node
+        cv = node.api("POST", f"/api/v2/workspaces/{ws['id']}/configuration-versions",
+                      attrs_doc("configuration-versions"))["data"]
+        url = cv["attributes"]["upload-url"].split(node.settings["hostname"])[1]
+        self.assertEqual(node.request("PUT", url, body=make_slug({"main.tf": config}),
+                                      token=False)[0], 200)
+
+    def current(self, ws):
+        status, doc, _ = self.node.request(
+            "GET", f"/api/v2/workspaces/{ws['id']}/current-state-version")
+        return doc["data"] if status == 200 else None
+
+    def wait_run(self, ws, statuses):
+        for _ in range(300):
+            runs = self.node.api("GET", f"/api/v2/workspaces/{ws['id']}/runs")["data"]
+            if runs and runs[0]["attributes"]["status"] in statuses:
+                return runs[0]
+            time.sleep(0.3)
+        self.fail(f"run not {statuses}")
+
+    def test_a_node_killed_mid_apply_keeps_what_was_created(self):
+        node = self.node
+        node.create_org("acme")
+        ws = node.create_workspace("acme", "snap", **{"auto-apply": True})
+        self.upload(ws, FIRST_CONFIG)
+        self.wait_run(ws, ("applied",))
+        first = self.current(ws)["attributes"]["serial"]
+        self.upload(ws, SNAPSHOT_CONFIG)
+        run = self.wait_run(ws, ("applying",))
+        saved = None
+        for _ in range(200):
+            cur = self.current(ws)
+            if cur["attributes"]["serial"] > first:
+                saved = cur
+                break
+            time.sleep(0.3)
+        self.assertIsNotNone(saved, "no intermediate state was saved during the apply")
+        run = node.api("GET", f"/api/v2/runs/{run['id']}")["data"]
+        self.assertEqual(run["attributes"]["status"], "applying")  # "slow" still sleeps
+        node.proc.kill()
+        node.proc.wait()
+        node.log.close()
+        node.proc = None
+        node.start()
+        cur = self.current(ws)
+        dl = cur["attributes"]["hosted-state-download-url"].split(node.settings["hostname"])[1]
+        status, state, _ = node.request("GET", dl, token=False)
+        self.assertEqual(status, 200)
+        names = [r["name"] for r in state["resources"]]
+        self.assertIn("second", names)
+        self.assertNotIn("slow", names)
+        run = node.api("GET", f"/api/v2/runs/{run['id']}")["data"]
+        self.assertEqual(run["attributes"]["status"], "errored")  # an apply is never re-run
+        ws = node.api("GET", f"/api/v2/workspaces/{ws['id']}")["data"]
+        self.assertFalse(ws["attributes"]["locked"])
 
 
 if __name__ == "__main__":
