@@ -21,6 +21,13 @@
 static char memory_parent[4096], pids_parent[4096];
 static bool memory_v2, pids_v2;
 
+/* DIR/NAME into out; false when it does not fit (then nothing is done with it). */
+static bool path_join(char *out, size_t outlen, const char *dir, const char *name)
+{
+    int n = snprintf(out, outlen, "%s/%s", dir, name);
+    return n >= 0 && (size_t)n < outlen;
+}
+
 static bool has_token(const char *list, const char *word)
 {
     size_t n = strlen(word);
@@ -81,7 +88,7 @@ static bool mount_of(const char *controller, char *point, char *root, size_t len
 static int write_text(const char *dir, const char *file, const char *text)
 {
     char path[4600];
-    snprintf(path, sizeof path, "%s/%s", dir, file);
+    if (!path_join(path, sizeof path, dir, file)) return ERR_IO;
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0) return ERR_IO;
     ssize_t n = write(fd, text, strlen(text));
@@ -104,8 +111,9 @@ static bool find_parent(const char *controller, char *out, size_t outlen)
     if (strcmp(root, "/") != 0 && strncmp(self, root, rl) == 0) rel = self + rl;
     if (snprintf(out, outlen, "%s%s", point, rel) >= (int)outlen) return false;
     char probe[4600];
-    snprintf(probe, sizeof probe, "%s/strata-probe-%d", out, (int)getpid());
-    if (mkdir(probe, 0755) != 0) return false;
+    char name[64];
+    snprintf(name, sizeof name, "strata-probe-%d", (int)getpid());
+    if (!path_join(probe, sizeof probe, out, name) || mkdir(probe, 0755) != 0) return false;
     rmdir(probe);
     return true;
 }
@@ -115,8 +123,7 @@ static bool find_parent(const char *controller, char *out, size_t outlen)
 static bool enable_v2(const char *parent, const char *controller)
 {
     char avail[4600], line[1024] = "";
-    snprintf(avail, sizeof avail, "%s/cgroup.controllers", parent);
-    FILE *f = fopen(avail, "r");
+    FILE *f = path_join(avail, sizeof avail, parent, "cgroup.controllers") ? fopen(avail, "r") : 0;
     if (!f) return false;
     if (!fgets(line, sizeof line, f)) line[0] = 0;
     fclose(f);
@@ -129,9 +136,9 @@ static bool enable_v2(const char *parent, const char *controller)
     if (write_text(parent, "cgroup.subtree_control", want) == 0) return true;
     if (errno != EBUSY) return false;
     char leaf[4600], pid[32];
-    snprintf(leaf, sizeof leaf, "%s/strata-node", parent);
     snprintf(pid, sizeof pid, "%d", (int)getpid());
-    if ((mkdir(leaf, 0755) != 0 && errno != EEXIST) || write_text(leaf, "cgroup.procs", pid))
+    if (!path_join(leaf, sizeof leaf, parent, "strata-node") ||
+        (mkdir(leaf, 0755) != 0 && errno != EEXIST) || write_text(leaf, "cgroup.procs", pid))
         return false;
     log_info("sandbox: the node moved into %s to give runs their own cgroups", leaf);
     return write_text(parent, "cgroup.subtree_control", want) == 0;
@@ -159,8 +166,7 @@ static void remove_orphans(const char *parent)
         if (sscanf(e->d_name, "strata-%d-%u", &pid, &n) != 2 || pid <= 0) continue;
         if (kill(pid, 0) == 0 || errno != ESRCH) continue;
         char path[4600];
-        snprintf(path, sizeof path, "%s/%s", parent, e->d_name);
-        rmdir(path);
+        if (path_join(path, sizeof path, parent, e->d_name)) rmdir(path);
     }
     if (d) closedir(d);
 }
@@ -180,7 +186,7 @@ int cgroup_create(const char *name, const struct sandbox_limits *lim, struct cgr
     char value[32];
     memset(cg, 0, sizeof *cg);
     if (memory_parent[0]) {
-        snprintf(cg->memory, sizeof cg->memory, "%s/%s", memory_parent, name);
+        if (!path_join(cg->memory, sizeof cg->memory, memory_parent, name)) return ERR_IO;
         snprintf(value, sizeof value, "%lld", (long long)lim->memory_mb * 1024 * 1024);
         if (mkdir(cg->memory, 0755) != 0 ||
             write_text(cg->memory, memory_v2 ? "memory.max" : "memory.limit_in_bytes", value)) {
@@ -194,7 +200,10 @@ int cgroup_create(const char *name, const struct sandbox_limits *lim, struct cgr
             write_text(cg->memory, "memory.memsw.limit_in_bytes", value);
     }
     if (pids_parent[0]) {
-        snprintf(cg->pids, sizeof cg->pids, "%s/%s", pids_parent, name);
+        if (!path_join(cg->pids, sizeof cg->pids, pids_parent, name)) {
+            cgroup_remove(cg);
+            return ERR_IO;
+        }
         bool same = strcmp(cg->pids, cg->memory) == 0;
         snprintf(value, sizeof value, "%lld", (long long)lim->processes);
         if ((!same && mkdir(cg->pids, 0755) != 0) || write_text(cg->pids, "pids.max", value)) {
@@ -210,8 +219,8 @@ void cgroup_open_procs(const struct cgroup *cg, int fds[2])
     const char *dirs[2] = {cg->memory, strcmp(cg->pids, cg->memory) ? cg->pids : ""};
     for (int i = 0; i < 2; i++) {
         char path[4600];
-        snprintf(path, sizeof path, "%s/cgroup.procs", dirs[i]);
-        fds[i] = dirs[i][0] ? open(path, O_WRONLY | O_CLOEXEC) : -1;
+        bool ok = dirs[i][0] && path_join(path, sizeof path, dirs[i], "cgroup.procs");
+        fds[i] = ok ? open(path, O_WRONLY | O_CLOEXEC) : -1;
     }
 }
 
@@ -220,8 +229,7 @@ static long long counter(const char *dir, const char *file, const char *key)
 {
     char path[4600], k[64];
     long long v, found = 0;
-    snprintf(path, sizeof path, "%s/%s", dir, file);
-    FILE *f = dir[0] ? fopen(path, "r") : 0;
+    FILE *f = dir[0] && path_join(path, sizeof path, dir, file) ? fopen(path, "r") : 0;
     while (f && fscanf(f, "%63s %lld", k, &v) == 2)
         if (strcmp(k, key) == 0) found = v;
     if (f) fclose(f);
@@ -240,8 +248,7 @@ enum sandbox_breach cgroup_breach(const struct cgroup *cg)
 static int kill_listed(const char *dir)
 {
     char path[4600];
-    snprintf(path, sizeof path, "%s/cgroup.procs", dir);
-    FILE *f = dir[0] ? fopen(path, "r") : 0;
+    FILE *f = dir[0] && path_join(path, sizeof path, dir, "cgroup.procs") ? fopen(path, "r") : 0;
     int pid, n = 0;
     while (f && fscanf(f, "%d", &pid) == 1) {
         kill(pid, SIGKILL);
