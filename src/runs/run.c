@@ -331,7 +331,12 @@ int run_cancel(struct ctx *c, struct run *r, bool force)
         return ctx_fail(c, ERR_CONFLICT, "the run is %s and cannot be canceled", r->status);
     if (force && r->cancel_requested == 0)
         return ctx_fail(c, ERR_CONFLICT, "force-cancel follows a cancel that did not finish");
-    int rc = run_db_set_cancel(c, r->id, force ? 2 : 1);
+    if (force && codec_now_unix() < r->force_cancel_available_at)
+        return ctx_fail(c, ERR_CONFLICT, "force-cancel is available at %s",
+                        codec_iso_of_unix(c->a, r->force_cancel_available_at));
+    int rc = run_db_set_cancel(
+        c, r->id, force ? 2 : 1,
+        force || r->cancel_requested ? 0 : codec_now_unix() + RUN_FORCE_CANCEL_COOLOFF);
     if (rc) return rc;
     /* not started yet: it ends here; running: the runner signals terraform and ends it */
     if (strcmp(r->status, "pending") == 0 || strcmp(r->status, "plan_queued") == 0 ||

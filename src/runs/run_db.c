@@ -7,7 +7,8 @@ static const char *COLS =
     "source, target_addrs, replace_addrs, sealed_variables, status_timestamps, plan_status, "
     "apply_status, created_by, created_at, is_destroy, refresh, refresh_only, plan_only, "
     "speculative, auto_apply, allow_empty_apply, save_plan, has_changes, cancel_requested, "
-    "plan_add, plan_change, plan_destroy, apply_add, apply_change, apply_destroy FROM runs ";
+    "plan_add, plan_change, plan_destroy, apply_add, apply_change, apply_destroy, "
+    "force_cancel_available_at FROM runs ";
 
 static void fill(const struct store_result *res, size_t i, struct run *r)
 {
@@ -35,8 +36,9 @@ static void fill(const struct store_result *res, size_t i, struct run *r)
                  &r->allow_empty_apply, &r->save_plan,   &r->has_changes};
     for (size_t k = 0; k < sizeof b / sizeof b[0]; k++)
         *b[k] = store_cell_bool(res, i, col++);
-    int64_t *n[] = {&r->cancel_requested, &r->plan_add,     &r->plan_change,  &r->plan_destroy,
-                    &r->apply_add,        &r->apply_change, &r->apply_destroy};
+    int64_t *n[] = {
+        &r->cancel_requested, &r->plan_add,     &r->plan_change,   &r->plan_destroy,
+        &r->apply_add,        &r->apply_change, &r->apply_destroy, &r->force_cancel_available_at};
     for (size_t k = 0; k < sizeof n / sizeof n[0]; k++)
         *n[k] = store_cell_int(res, i, col++);
 }
@@ -134,10 +136,12 @@ int run_db_set_phase(struct ctx *c, const char *id, enum run_phase phase, const 
                       0);
 }
 
-int run_db_set_cancel(struct ctx *c, const char *id, int64_t level)
+int run_db_set_cancel(struct ctx *c, const char *id, int64_t level, int64_t force_at)
 {
-    return store_exec(c->app->store, "UPDATE runs SET cancel_requested = $2 WHERE id = $1",
-                      S_ARGS(S_TEXT(id), S_INT(level)), 0);
+    return store_exec(c->app->store,
+                      "UPDATE runs SET cancel_requested = $2, force_cancel_available_at = "
+                      "CASE WHEN $3 > 0 THEN $3 ELSE force_cancel_available_at END WHERE id = $1",
+                      S_ARGS(S_TEXT(id), S_INT(level), S_INT(force_at)), 0);
 }
 
 int run_db_list(struct ctx *c, const char *where, const struct store_arg *args, size_t nargs,

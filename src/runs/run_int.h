@@ -20,7 +20,11 @@ struct run {
     bool allow_empty_apply, save_plan, has_changes;
     int64_t cancel_requested, plan_add, plan_change, plan_destroy;
     int64_t apply_add, apply_change, apply_destroy;
+    int64_t force_cancel_available_at; /* unix seconds; 0 until a cancel */
 };
+
+/* Seconds after a cancel before a force-cancel is accepted (the runner's own SIGINT grace). */
+enum { RUN_FORCE_CANCEL_COOLOFF = 10 };
 
 int run_db_get(struct ctx *c, const char *where, const struct store_arg *args, size_t nargs,
                struct run *out);
@@ -31,7 +35,8 @@ int run_db_transition(struct ctx *c, const char *id, const char *from, const cha
                       bool *changed);
 int run_db_set_phase(struct ctx *c, const char *id, enum run_phase phase, const char *status,
                      const struct run_result *res);
-int run_db_set_cancel(struct ctx *c, const char *id, int64_t level);
+/* Records a cancel (level 1) or force-cancel (2); force_at > 0 sets when force-cancel opens. */
+int run_db_set_cancel(struct ctx *c, const char *id, int64_t level, int64_t force_at);
 int run_db_list(struct ctx *c, const char *where, const struct store_arg *args, size_t nargs,
                 const struct page *p, struct run **out, size_t *n, int64_t *total);
 

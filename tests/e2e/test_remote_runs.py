@@ -74,6 +74,15 @@ class RemoteRunTest(NodeTest):
         self.assertEqual(plan_doc["data"]["attributes"]["resource-additions"], 1)
         apply_doc = self.node.api("GET", f"/api/v2/applies/{runs[0]['relationships']['apply']['data']['id']}")
         self.assertEqual(apply_doc["data"]["attributes"]["status"], "finished")
+        for doc in (plan_doc, apply_doc):
+            ts = doc["data"]["attributes"]["status-timestamps"]
+            self.assertLessEqual(ts["queued-at"], ts["started-at"])
+            self.assertLessEqual(ts["started-at"], ts["finished-at"])
+            self.assertNotIn("errored-at", ts)
+        self.assertLessEqual(plan_doc["data"]["attributes"]["status-timestamps"]["finished-at"],
+                             apply_doc["data"]["attributes"]["status-timestamps"]["queued-at"])
+        self.assertIsNone(runs[0]["attributes"]["force-cancel-available-at"])
+        self.assertFalse(any(runs[0]["attributes"]["actions"].values()))
         self.assertEqual(apply_doc["data"]["attributes"]["resource-additions"], 1)
         # the state was written through the API by the run itself
         cur = self.node.api("GET", f"/api/v2/workspaces/{ws['id']}/current-state-version")
@@ -336,10 +345,28 @@ data "terraform_remote_state" "slow" {{
         self.assertIsNotNone(run)
         status, _, _ = self.node.request("POST", f"/api/v2/runs/{run['id']}/actions/force-cancel")
         self.assertEqual(status, 409)  # force-cancel follows a cancel
+        asked = time.time()
         self.node.api("POST", f"/api/v2/runs/{run['id']}/actions/cancel")
-        self.node.api("POST", f"/api/v2/runs/{run['id']}/actions/force-cancel")
+        # TFE's cool-off: force-cancel opens 10 s after the cancel, and the run says when
+        r = self.node.api("GET", f"/api/v2/runs/{run['id']}")["data"]
+        if r["attributes"]["status"] == "applying":
+            a = r["attributes"]
+            self.assertIsNotNone(a["force-cancel-available-at"])
+            self.assertFalse(a["actions"]["is-cancelable"])
+            self.assertFalse(a["actions"]["is-force-cancelable"])
+            status, doc, _ = self.node.request(
+                "POST", f"/api/v2/runs/{run['id']}/actions/force-cancel")
+            self.assertEqual(status, 409)
+            self.assertIn("force-cancel is available at", json.dumps(doc))
         done = self.wait_status(run["id"], ("force_canceled", "canceled", "errored"), timeout=30)
-        self.assertEqual(done["attributes"]["status"], "force_canceled")
+        self.assertEqual(done["attributes"]["status"], "canceled")  # terraform stopped at SIGINT
+        self.assertLess(time.time() - asked, 10)
+        self.assertFalse(done["attributes"]["actions"]["is-force-cancelable"])
+        apply_id = done["relationships"]["apply"]["data"]["id"]
+        ts = self.node.api("GET", f"/api/v2/applies/{apply_id}")["data"]["attributes"]
+        self.assertEqual(ts["status"], "canceled")
+        self.assertLessEqual(ts["status-timestamps"]["started-at"],
+                             ts["status-timestamps"]["canceled-at"])
         p.kill()
         p.communicate()
         w = self.node.api("GET", f"/api/v2/workspaces/{ws['id']}")["data"]
