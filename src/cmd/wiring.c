@@ -21,6 +21,9 @@ void wiring_hooks(struct app *app)
     app->authenticate = token_authenticate;
     organization_on_created(team_on_org_created);
     organization_on_delete(workspace_on_org_delete);
+    organization_on_renamed(team_on_org_renamed);
+    organization_on_renamed(token_on_org_renamed);
+    organization_on_renamed(workspace_on_org_renamed);
     workspace_on_delete(state_on_workspace_delete);
     workspace_on_delete(configversion_on_workspace_delete);
     workspace_on_delete(run_on_workspace_delete);

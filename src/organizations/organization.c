@@ -16,6 +16,14 @@ void organization_on_delete(int (*fn)(struct ctx *c, const char *org))
     if (ndelete_hooks < 4) delete_hooks[ndelete_hooks++] = fn;
 }
 
+static int (*renamed_hooks[4])(struct ctx *, const char *, const char *);
+static int nrenamed_hooks;
+
+void organization_on_renamed(int (*fn)(struct ctx *c, const char *from, const char *to))
+{
+    if (nrenamed_hooks < 4) renamed_hooks[nrenamed_hooks++] = fn;
+}
+
 void organization_on_created(int (*fn)(struct ctx *c, const char *org))
 {
     if (ncreated_hooks < 4) created_hooks[ncreated_hooks++] = fn;
@@ -74,13 +82,40 @@ int organization_create(struct ctx *c, struct organization *o)
     return store_commit(c->app->store);
 }
 
-int organization_update(struct ctx *c, struct organization *o)
+/* A rename: the row under the new name takes the external id, every domain's rows follow it,
+ * the old row goes; the old name answers 404 at once. */
+static int rename_org(struct ctx *c, struct organization *o, const char *to)
+{
+    if (c->who.kind != PRINCIPAL_USER)
+        return ctx_fail(c, ERR_FORBIDDEN, "organizations are renamed by their owners");
+    if (!valid_name(to))
+        return ctx_fail_at(c, ERR_INVALID, "/data/attributes/name",
+                           "name must be 1-40 letters, numbers, - and _");
+    const char *from = o->name;
+    int rc = organization_db_rename(c, o, to);
+    if (rc == ERR_CONFLICT)
+        return ctx_fail_at(c, ERR_INVALID, "/data/attributes/name", "Name has already been taken");
+    for (int i = 0; !rc && i < nrenamed_hooks; i++)
+        rc = renamed_hooks[i](c, from, to);
+    if (!rc) rc = organization_db_delete(c, from);
+    if (!rc) o->name = to;
+    return rc;
+}
+
+int organization_update(struct ctx *c, struct organization *o, const char *new_name)
 {
     if (o->email && !strchr(o->email, '@'))
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/email", "email must be an address");
     int rc = check_mode(c, o->default_execution_mode);
     if (rc) return rc;
-    return organization_db_update(c, o);
+    if ((rc = store_begin(c->app->store))) return rc;
+    rc = organization_db_update(c, o);
+    if (!rc && new_name && strcmp(new_name, o->name) != 0) rc = rename_org(c, o, new_name);
+    if (rc) {
+        store_rollback(c->app->store);
+        return rc;
+    }
+    return store_commit(c->app->store);
 }
 
 int organization_delete(struct ctx *c, const char *name)

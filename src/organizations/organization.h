@@ -25,6 +25,11 @@ void organization_on_created(int (*fn)(struct ctx *c, const char *org));
  * would not (workspaces/ deletes its workspaces and through them their state blobs). */
 void organization_on_delete(int (*fn)(struct ctx *c, const char *org));
 
+/* Runs inside the transaction that renames an organization, after the row with the new name
+ * exists and before the old one goes: each domain moves its rows (teams, tokens, workspaces).
+ * At most 4 hooks; registered once at start. */
+void organization_on_renamed(int (*fn)(struct ctx *c, const char *from, const char *to));
+
 extern const struct http_route organization_routes[];
 
 #endif

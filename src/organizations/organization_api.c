@@ -60,12 +60,9 @@ static void update(struct http_request *r, void *app)
     struct organization o, in = {0};
     int rc = organization_get(&c, http_req_param(r, "name"), &o);
     if (!rc) rc = read_attrs(&c, r, &in);
-    if (!rc && in.name && strcmp(in.name, o.name) != 0)
-        rc = ctx_fail_at(&c, ERR_INVALID, "/data/attributes/name",
-                         "renaming an organization is not supported");
     if (in.email) o.email = in.email;
     if (in.default_execution_mode) o.default_execution_mode = in.default_execution_mode;
-    if (!rc) rc = organization_update(&c, &o);
+    if (!rc) rc = organization_update(&c, &o, in.name);
     if (rc) return api_fail(&c, rc);
     jsonapi_respond(r, 200, jsonapi_doc_new(encode(&c, &o)));
 }
@@ -105,10 +102,11 @@ static void entitlements(struct http_request *r, void *app)
     struct organization o;
     int rc = organization_get(&c, http_req_param(r, "name"), &o);
     if (rc) return api_fail(&c, rc);
-    /* what this release really offers: state storage and remote operations */
+    /* what this release really offers: state storage and remote operations (teams, beyond the
+     * owners team, the registry, policies and VCS come later) */
     json_t *attrs = json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b}",
                               "operations", 1, "state-storage", 1, "private-module-registry", 0,
-                              "teams", 1, "vcs-integrations", 0, "sentinel", 0, "cost-estimation",
+                              "teams", 0, "vcs-integrations", 0, "sentinel", 0, "cost-estimation",
                               0, "sso", 0, "audit-logging", 0, "agents", 0, "global-run-tasks", 0,
                               "run-tasks", 0, "self-serve-billing", 0);
     jsonapi_respond(

@@ -78,3 +78,18 @@ int organization_db_list(struct ctx *c, const struct page *p, struct organizatio
     *n = r.nrows;
     return 0;
 }
+
+int organization_db_rename(struct ctx *c, const struct organization *o, const char *to)
+{
+    /* the external id is unique: the old row gives it up first */
+    int rc = store_exec(c->app->store,
+                        "UPDATE organizations SET external_id = external_id || '~' WHERE name = $1",
+                        S_ARGS(S_TEXT(o->name)), 0);
+    if (rc) return rc;
+    return store_exec(c->app->store,
+                      "INSERT INTO organizations (name, external_id, email, "
+                      "default_execution_mode, created_at) VALUES ($1, $2, $3, $4, $5)",
+                      S_ARGS(S_TEXT(to), S_TEXT(o->external_id), S_TEXT(o->email),
+                             S_TEXT(o->default_execution_mode), S_TEXT(o->created_at)),
+                      0);
+}

@@ -104,3 +104,9 @@ const struct http_route team_routes[] = {
     {HTTP_M_GET, "/api/v2/teams/:id", show, 0, 0},
     {0, 0, 0, 0, 0},
 };
+
+int team_on_org_renamed(struct ctx *c, const char *from, const char *to)
+{
+    return store_exec(c->app->store, "UPDATE teams SET organization = $2 WHERE organization = $1",
+                      S_ARGS(S_TEXT(from), S_TEXT(to)), 0);
+}

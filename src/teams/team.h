@@ -15,6 +15,8 @@ int team_get(struct ctx *c, const char *id, struct team *out);
 /* The organizations/ created hook: makes the owners team and adds the creating user. */
 int team_on_org_created(struct ctx *c, const char *org);
 
+/* The organizations rename hook: this domain's rows follow the new name. */
+int team_on_org_renamed(struct ctx *c, const char *from, const char *to);
 extern const struct http_route team_routes[];
 
 #endif

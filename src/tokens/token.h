@@ -33,6 +33,8 @@ int token_issue_run(struct ctx *c, const char *run_id, const char *org, const ch
                     int64_t ttl, const char **plaintext);
 int token_revoke_run(struct ctx *c, const char *run_id);
 
+/* The organizations rename hook: this domain's rows follow the new name. */
+int token_on_org_renamed(struct ctx *c, const char *from, const char *to);
 extern const struct http_route token_routes[];
 
 #endif

@@ -121,3 +121,9 @@ int token_db_list_user(struct ctx *c, const char *user_id, struct token **out, s
     *n = r.nrows;
     return 0;
 }
+
+int token_on_org_renamed(struct ctx *c, const char *from, const char *to)
+{
+    return store_exec(c->app->store, "UPDATE tokens SET organization = $2 WHERE organization = $1",
+                      S_ARGS(S_TEXT(from), S_TEXT(to)), 0);
+}

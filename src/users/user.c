@@ -22,6 +22,63 @@ static bool valid_username(const char *n)
     return true;
 }
 
+static bool valid_password(const char *p)
+{
+    return p && strlen(p) >= 10 && strlen(p) <= 1024;
+}
+
+/* An Argon2id hash of password in out (crypto_pwhash_STRBYTES). */
+static int hash_password(const char *password, char *out)
+{
+    return crypto_pwhash_str(out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                             crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0
+               ? 0
+               : ERR_INTERNAL;
+}
+
+int user_update(struct ctx *c, struct user *u, const char *username, const char *email)
+{
+    const char *name = username ? username : u->username, *mail = email ? email : u->email;
+    if (!valid_username(name))
+        return ctx_fail_at(c, ERR_INVALID, "/data/attributes/username",
+                           "username must be 1-60 letters, numbers, -, _ and .");
+    if (!strchr(mail, '@') || strlen(mail) > 254)
+        return ctx_fail_at(c, ERR_INVALID, "/data/attributes/email", "email must be an address");
+    bool name_taken = false, email_taken = false;
+    int rc = user_db_taken(c, strcmp(name, u->username) ? name : "",
+                           strcmp(mail, u->email) ? mail : "", &name_taken, &email_taken);
+    if (rc) return rc;
+    if (name_taken)
+        return ctx_fail_at(c, ERR_INVALID, "/data/attributes/username", "username is taken");
+    if (email_taken) return ctx_fail_at(c, ERR_INVALID, "/data/attributes/email", "email is taken");
+    u->username = arena_strdup(c->a, name);
+    u->email = arena_strdup(c->a, mail);
+    rc = user_db_update(c, u);
+    if (rc == ERR_CONFLICT)
+        return ctx_fail_at(c, ERR_INVALID, "/data/attributes/username", "username is taken");
+    return rc;
+}
+
+int user_change_password(struct ctx *c, const struct user *u, const char *current,
+                         const char *password, const char *confirmation)
+{
+    const char *stored;
+    int rc = user_db_password_hash(c, u->id, &stored);
+    if (rc) return rc;
+    if (!current || crypto_pwhash_str_verify(stored, current, strlen(current)) != 0)
+        return ctx_fail_at(c, ERR_INVALID, "/data/attributes/current_password",
+                           "current_password is not the account's password");
+    if (!valid_password(password))
+        return ctx_fail_at(c, ERR_INVALID, "/data/attributes/password",
+                           "password must be 10 to 1024 characters long");
+    if (!confirmation || strcmp(password, confirmation) != 0)
+        return ctx_fail_at(c, ERR_INVALID, "/data/attributes/password_confirmation",
+                           "password_confirmation does not match password");
+    char hash[crypto_pwhash_STRBYTES];
+    if ((rc = hash_password(password, hash))) return rc;
+    return user_db_set_password_hash(c, u->id, hash);
+}
+
 int user_create(struct ctx *c, const char *username, const char *email, const char *password,
                 bool is_admin, struct user *out)
 {
@@ -30,7 +87,7 @@ int user_create(struct ctx *c, const char *username, const char *email, const ch
                            "username must be 1-60 letters, numbers, -, _ and .");
     if (!email || !strchr(email, '@') || strlen(email) > 254)
         return ctx_fail_at(c, ERR_INVALID, "/email", "email must be an address");
-    if (!password || strlen(password) < 10 || strlen(password) > 1024)
+    if (!valid_password(password))
         return ctx_fail_at(c, ERR_INVALID, "/password",
                            "password must be 10 to 1024 characters long");
     bool name_taken, email_taken;
@@ -39,9 +96,7 @@ int user_create(struct ctx *c, const char *username, const char *email, const ch
     if (name_taken) return ctx_fail_at(c, ERR_INVALID, "/username", "username is taken");
     if (email_taken) return ctx_fail_at(c, ERR_INVALID, "/email", "email is taken");
     char hash[crypto_pwhash_STRBYTES];
-    if (crypto_pwhash_str(hash, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-        return ERR_INTERNAL;
+    if ((rc = hash_password(password, hash))) return rc;
     out->id = codec_new_id(c->a, "user");
     out->username = arena_strdup(c->a, username);
     out->email = arena_strdup(c->a, email);

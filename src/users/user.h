@@ -19,6 +19,12 @@ int user_get(struct ctx *c, const char *id, struct user *out);
  * password shorter than 10 characters. out->id is arena memory. */
 int user_create(struct ctx *c, const char *username, const char *email, const char *password,
                 bool is_admin, struct user *out);
+/* Changes username and/or email (NULL keeps one); ERR_INVALID naming the attribute for a bad
+ * or taken value. u is updated. */
+int user_update(struct ctx *c, struct user *u, const char *username, const char *email);
+/* Changes the password after checking the current one; ERR_INVALID naming the attribute. */
+int user_change_password(struct ctx *c, const struct user *u, const char *current,
+                         const char *password, const char *confirmation);
 /* Number of site administrators. */
 int user_count_admins(struct ctx *c, int64_t *n);
 

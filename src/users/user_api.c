@@ -8,30 +8,80 @@
 
 static json_t *encode(struct ctx *c, const struct user *u, bool self)
 {
-    json_t *attrs = json_pack("{s:s, s:b, s:s, s:b, s:b, s:b}", "username", u->username,
-                              "is-service-account", 0, "avatar-url", "", "two-factor-enabled", 0,
-                              "is-admin", u->is_admin, "is-site-admin", u->is_admin);
+    /* two-factor authentication does not exist in this installation: never enabled */
+    json_t *attrs =
+        json_pack("{s:s, s:b, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:{s:b, s:b}}", "username",
+                  u->username, "is-service-account", 0, "auth-method", "tfe", "avatar-url", "",
+                  "v2-only", 1, "two-factor-enabled", 0, "is-admin", u->is_admin, "is-site-admin",
+                  u->is_admin, "is-sso-login", 0, "two-factor", "enabled", 0, "verified", 0);
     if (self) {
         json_object_set_new(attrs, "email", json_string(u->email));
         json_object_set_new(attrs, "unconfirmed-email", json_null());
         json_object_set_new(attrs, "permissions",
-                            json_pack("{s:b, s:b}", "can-create-organizations", u->is_admin,
-                                      "can-change-email", 1));
+                            json_pack("{s:b, s:b, s:b, s:b, s:b, s:b}", "can-create-organizations",
+                                      u->is_admin, "can-change-email", 1, "can-change-username", 1,
+                                      "can-manage-user-tokens", 1, "can-view-2fa-settings", 0,
+                                      "can-manage-hcp-account", 0));
     }
-    return jsonapi_resource_new("users", u->id, attrs, 0,
+    json_t *rels = json_pack("{s:{s:{s:s}}}", "authentication-tokens", "links", "related",
+                             arena_printf(c->a, "/api/v2/users/%s/authentication-tokens", u->id));
+    return jsonapi_resource_new("users", u->id, attrs, rels,
                                 arena_printf(c->a, "/api/v2/users/%s", u->id));
+}
+
+/* The calling user; organization and team tokens have no account, as in TFE. */
+static int caller(struct ctx *c, struct user *u)
+{
+    if (c->who.kind != PRINCIPAL_USER)
+        return ctx_fail(c, ERR_NOT_FOUND, "this token does not belong to a user");
+    return user_get(c, c->who.user_id, u);
+}
+
+static void account_update(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    struct user u;
+    struct jsonapi_body b;
+    const char *username = 0, *email = 0;
+    int rc = caller(&c, &u);
+    if (!rc) {
+        rc = jsonapi_parse(r, "users", false, &b);
+        if (!rc) rc = jsonapi_attr_string(&b, "username", &username, 0);
+        if (!rc) rc = jsonapi_attr_string(&b, "email", &email, 0);
+        if (rc) rc = ctx_fail_body(&c, rc, &b);
+    }
+    if (!rc) rc = user_update(&c, &u, username, email);
+    if (rc) return api_fail(&c, rc);
+    jsonapi_respond(r, 200, jsonapi_doc_new(encode(&c, &u, true)));
+}
+
+static void account_password(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    struct user u;
+    struct jsonapi_body b;
+    const char *current = 0, *password = 0, *confirmation = 0;
+    int rc = caller(&c, &u);
+    if (!rc) {
+        rc = jsonapi_parse(r, "users", false, &b);
+        if (!rc) rc = jsonapi_attr_string(&b, "current_password", &current, 0);
+        if (!rc) rc = jsonapi_attr_string(&b, "password", &password, 0);
+        if (!rc) rc = jsonapi_attr_string(&b, "password_confirmation", &confirmation, 0);
+        if (rc) rc = ctx_fail_body(&c, rc, &b);
+    }
+    if (!rc) rc = user_change_password(&c, &u, current, password, confirmation);
+    if (rc) return api_fail(&c, rc);
+    jsonapi_respond(r, 200, jsonapi_doc_new(encode(&c, &u, true)));
 }
 
 static void account_details(struct http_request *r, void *app)
 {
     struct ctx c;
     if (api_begin(&c, r, app)) return;
-    if (c.who.kind != PRINCIPAL_USER) {
-        /* organization and team tokens have no account, as in TFE */
-        return api_fail(&c, ctx_fail(&c, ERR_NOT_FOUND, "this token does not belong to a user"));
-    }
     struct user u;
-    int rc = user_get(&c, c.who.user_id, &u);
+    int rc = caller(&c, &u);
     if (rc) return api_fail(&c, rc);
     jsonapi_respond(r, 200, jsonapi_doc_new(encode(&c, &u, true)));
 }
@@ -49,6 +99,8 @@ static void show(struct http_request *r, void *app)
 
 const struct http_route user_routes[] = {
     {HTTP_M_GET, "/api/v2/account/details", account_details, 0, 0},
+    {HTTP_M_PATCH, "/api/v2/account/update", account_update, 0, 0},
+    {HTTP_M_PATCH, "/api/v2/account/password", account_password, 0, 0},
     {HTTP_M_GET, "/api/v2/users/:id", show, 0, 0},
     {0, 0, 0, 0, 0},
 };

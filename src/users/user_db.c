@@ -59,3 +59,26 @@ int user_count_admins(struct ctx *c, int64_t *n)
     if (!rc) *n = store_cell_int(&r, 0, 0);
     return rc;
 }
+
+int user_db_update(struct ctx *c, const struct user *u)
+{
+    return store_exec(c->app->store, "UPDATE users SET username = $2, email = $3 WHERE id = $1",
+                      S_ARGS(S_TEXT(u->id), S_TEXT(u->username), S_TEXT(u->email)), 0);
+}
+
+int user_db_password_hash(struct ctx *c, const char *id, const char **hash)
+{
+    struct store_result r;
+    int rc = store_query(c->app->store, c->a, "SELECT password_hash FROM users WHERE id = $1",
+                         S_ARGS(S_TEXT(id)), &r);
+    if (rc) return rc;
+    if (!r.nrows) return ERR_NOT_FOUND;
+    *hash = store_cell(&r, 0, 0);
+    return 0;
+}
+
+int user_db_set_password_hash(struct ctx *c, const char *id, const char *hash)
+{
+    return store_exec(c->app->store, "UPDATE users SET password_hash = $2 WHERE id = $1",
+                      S_ARGS(S_TEXT(id), S_TEXT(hash)), 0);
+}

@@ -10,6 +10,9 @@
 
 int user_db_get(struct ctx *c, const char *id, struct user *out);
 int user_db_insert(struct ctx *c, const struct user *u, const char *password_hash);
+int user_db_update(struct ctx *c, const struct user *u);
+int user_db_password_hash(struct ctx *c, const char *id, const char **hash);
+int user_db_set_password_hash(struct ctx *c, const char *id, const char *hash);
 int user_db_taken(struct ctx *c, const char *username, const char *email, bool *name_taken,
                   bool *email_taken);
 

@@ -56,6 +56,8 @@ void workspace_on_delete(int (*fn)(struct ctx *c, const char *workspace_id));
 /* The organizations/ delete hook: deletes the organization's workspaces (running their hooks). */
 int workspace_on_org_delete(struct ctx *c, const char *org);
 
+/* The organizations rename hook: this domain's rows follow the new name. */
+int workspace_on_org_renamed(struct ctx *c, const char *from, const char *to);
 extern const struct http_route workspace_routes[];
 
 #endif

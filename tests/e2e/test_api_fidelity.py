@@ -149,6 +149,65 @@ class FidelityTest(NodeTest):
         self.assertEqual((status, headers["X-Terraform-Snapshot-Interval"]), (201, "5"))
         self.assertIn("application/vnd.api+json", headers["Content-Type"])
 
+    def test_organization_rename_moves_everything(self):
+        self.node.create_org("oldname")
+        ws = self.node.create_workspace("oldname", "app")
+        self.node.api("POST", "/api/v2/organizations/oldname/authentication-token",
+                      attrs_doc("authentication-tokens"))
+        renamed = self.node.api("PATCH", "/api/v2/organizations/oldname", attrs_doc(
+            "organizations", name="newname", email="new@example.test"))["data"]
+        self.assertEqual((renamed["id"], renamed["attributes"]["name"],
+                          renamed["attributes"]["email"]),
+                         ("newname", "newname", "new@example.test"))
+        self.assertEqual(self.node.request("GET", "/api/v2/organizations/oldname")[0], 404)
+        self.assertEqual(self.node.request(
+            "GET", "/api/v2/organizations/oldname/workspaces/app")[0], 404)
+        moved = self.node.api("GET", "/api/v2/organizations/newname/workspaces/app")["data"]
+        self.assertEqual(moved["id"], ws["id"])
+        self.assertEqual(moved["relationships"]["organization"]["data"]["id"], "newname")
+        self.node.api("GET", "/api/v2/organizations/newname/authentication-token")
+        teams = self.node.api("GET", "/api/v2/organizations/newname/teams")["data"]
+        self.assertEqual([t["attributes"]["name"] for t in teams], ["owners"])
+        self.node.create_org("taken")
+        status, doc, _ = self.node.request("PATCH", "/api/v2/organizations/newname", attrs_doc(
+            "organizations", name="taken"))
+        self.assertEqual(status, 422, doc)
+        self.node.api("GET", "/api/v2/organizations/newname/workspaces/app")
+
+    def test_entitlements_say_what_exists(self):
+        e = self.node.api("GET", "/api/v2/organizations/acme/entitlement-set")["data"]
+        a = e["attributes"]
+        self.assertTrue(a["operations"] and a["state-storage"])
+        for missing in ("private-module-registry", "sentinel", "vcs-integrations", "sso",
+                        "audit-logging", "agents", "cost-estimation", "run-tasks", "teams"):
+            self.assertFalse(a[missing], missing)
+
+    def test_account_details_update_and_password(self):
+        me = self.node.api("GET", "/api/v2/account/details")["data"]
+        self.assertEqual(me["attributes"]["two-factor"], {"enabled": False, "verified": False})
+        for k in ("username", "email", "is-site-admin", "permissions", "avatar-url"):
+            self.assertIn(k, me["attributes"])
+        upd = self.node.api("PATCH", "/api/v2/account/update", attrs_doc(
+            "users", email="root@example.test"))["data"]
+        self.assertEqual((upd["attributes"]["email"], upd["attributes"]["username"]),
+                         ("root@example.test", me["attributes"]["username"]))
+        self.assertEqual(self.node.api("GET", "/api/v2/account/details")["data"]["attributes"]
+                         ["email"], "root@example.test")
+        status, doc, _ = self.node.request("PATCH", "/api/v2/account/update",
+                                           attrs_doc("users", username="bad name"))
+        self.assertEqual(status, 422, doc)
+        pw = "/api/v2/account/password"
+        def change(current, new, confirm=None):
+            return self.node.request("PATCH", pw, attrs_doc(
+                "users", current_password=current, password=new,
+                password_confirmation=confirm or new))[0]
+        self.assertEqual(change("wrong password!!", "another long password"), 422)
+        self.assertEqual(change("a long admin password", "another long password", "typo"), 422)
+        self.assertEqual(change("a long admin password", "short"), 422)
+        self.assertEqual(change("a long admin password", "another long password"), 200)
+        self.assertEqual(change("a long admin password", "a third password!"), 422)
+        self.assertEqual(change("another long password", "a long admin password"), 200)
+
     def test_organization_token_can_be_read_and_deleted(self):
         self.node.create_org("tokens")
         path = "/api/v2/organizations/tokens/authentication-token"
