@@ -29,6 +29,11 @@ void wiring_hooks(struct app *app)
     workspace_on_delete(run_on_workspace_delete);
     workspace_on_unlocked(run_on_workspace_unlocked);
     configversion_on_uploaded(run_on_configversion_uploaded);
+    workspace_on_include(run_include_for_workspace);
+    workspace_on_include(configversion_include_for_workspace);
+    workspace_on_include(state_include_for_workspace);
+    state_on_include_run(run_include_for_state_version);
+    configversion_on_include_run(run_include_for_configversion);
 }
 
 void wiring_routes(struct http_server *s)

@@ -1,6 +1,7 @@
 /* configversion.c — configuration versions: rows, upload through a signed URL, checks. */
 #include "configversions/configversion.h"
 #include "app/api.h"
+#include "app/include.h"
 #include "app/pagination.h"
 #include "app/signed_url.h"
 #include "base/arena.h"
@@ -51,6 +52,21 @@ static int db_get(struct ctx *c, const char *id, struct configversion *out)
     return 0;
 }
 
+int configversion_latest(struct ctx *c, const char *workspace_id, struct configversion *out)
+{
+    struct store_result r;
+    int rc = store_query(c->app->store, c->a,
+                         arena_printf(c->a,
+                                      "%s WHERE workspace_id = $1 ORDER BY created_at DESC, id "
+                                      "DESC LIMIT 1",
+                                      COLS),
+                         S_ARGS(S_TEXT(workspace_id)), &r);
+    if (rc) return rc;
+    if (!r.nrows) return ERR_NOT_FOUND;
+    fill(&r, 0, out);
+    return 0;
+}
+
 int configversion_get(struct ctx *c, const char *id, struct configversion *out)
 {
     struct workspace w;
@@ -77,7 +93,7 @@ int configversion_on_workspace_delete(struct ctx *c, const char *workspace_id)
     return rc;
 }
 
-static json_t *encode(struct ctx *c, const struct configversion *cv)
+json_t *configversion_encode(struct ctx *c, const struct configversion *cv)
 {
     bool pending = strcmp(cv->status, "pending") == 0;
     json_t *attrs = json_pack(
@@ -92,6 +108,44 @@ static json_t *encode(struct ctx *c, const struct configversion *cv)
     json_t *rels = json_pack("{s:o}", "ingress-attributes", jsonapi_rel_new("ingress", 0));
     return jsonapi_resource_new("configuration-versions", cv->id, attrs, rels,
                                 arena_printf(c->a, "/api/v2/configuration-versions/%s", cv->id));
+}
+
+/* ingress_attributes exist only for VCS-driven versions, which this installation lacks. */
+static const char *const includes[] = {"ingress_attributes", "run", 0};
+static int (*include_run)(struct ctx *, const char *, struct include *);
+
+void configversion_on_include_run(int (*fn)(struct ctx *c, const char *cv_id, struct include *inc))
+{
+    include_run = fn;
+}
+
+int configversion_include_for_workspace(struct ctx *c, const struct workspace *w, json_t *res,
+                                        struct include *inc)
+{
+    struct configversion cv;
+    if (!include_wants(inc, "current_configuration_version")) return 0;
+    int rc = configversion_latest(c, w->id, &cv);
+    if (rc) return rc == ERR_NOT_FOUND ? 0 : rc;
+    json_object_set_new(json_object_get(res, "relationships"), "current-configuration-version",
+                        jsonapi_rel_new("configuration-versions", cv.id));
+    include_add(inc, configversion_encode(c, &cv));
+    return 0;
+}
+
+static int include_related(struct ctx *c, const struct configversion *cv, struct include *inc)
+{
+    return include_wants(inc, "run") && include_run ? include_run(c, cv->id, inc) : 0;
+}
+
+static void respond(struct ctx *c, int status, const struct configversion *cv)
+{
+    struct include *inc;
+    int rc = include_parse(c, includes, &inc);
+    if (!rc) rc = include_related(c, cv, inc);
+    if (rc) return api_fail(c, rc);
+    json_t *doc = jsonapi_doc_new(configversion_encode(c, cv));
+    include_finish(inc, doc);
+    jsonapi_respond(c->req, status, doc);
 }
 
 static void create(struct http_request *r, void *app)
@@ -125,7 +179,7 @@ static void create(struct http_request *r, void *app)
                        0);
     }
     if (rc) return api_fail(&c, rc);
-    jsonapi_respond(r, 201, jsonapi_doc_new(encode(&c, &cv)));
+    respond(&c, 201, &cv);
 }
 
 static void show(struct http_request *r, void *app)
@@ -135,7 +189,7 @@ static void show(struct http_request *r, void *app)
     struct configversion cv;
     int rc = configversion_get(&c, http_req_param(r, "id"), &cv);
     if (rc) return api_fail(&c, rc);
-    jsonapi_respond(r, 200, jsonapi_doc_new(encode(&c, &cv)));
+    respond(&c, 200, &cv);
 }
 
 static void list(struct http_request *r, void *app)
@@ -145,9 +199,11 @@ static void list(struct http_request *r, void *app)
     struct workspace w;
     struct store_result res;
     struct page p;
+    struct include *inc;
     int64_t total = 0;
     int rc = workspace_get(&c, http_req_param(r, "id"), &w);
     if (!rc) rc = page_parse(&c, &p);
+    if (!rc) rc = include_parse(&c, includes, &inc);
     if (!rc)
         rc = store_query(c.app->store, c.a,
                          "SELECT COUNT(*) FROM configuration_versions WHERE workspace_id = $1",
@@ -163,12 +219,18 @@ static void list(struct http_request *r, void *app)
     }
     if (rc) return api_fail(&c, rc);
     json_t *data = json_array();
-    for (size_t i = 0; i < res.nrows; i++) {
+    for (size_t i = 0; i < res.nrows && !rc; i++) {
         struct configversion cv;
         fill(&res, i, &cv);
-        json_array_append_new(data, encode(&c, &cv));
+        json_array_append_new(data, configversion_encode(&c, &cv));
+        rc = include_related(&c, &cv, inc);
+    }
+    if (rc) {
+        json_decref(data);
+        return api_fail(&c, rc);
     }
     json_t *doc = jsonapi_doc_new(data);
+    include_finish(inc, doc);
     page_annotate(&c, doc, arena_printf(c.a, "/api/v2/workspaces/%s/configuration-versions", w.id),
                   &p, total);
     jsonapi_respond(r, 200, doc);

@@ -6,6 +6,8 @@
 
 #include "http/http.h"
 
+#include <jansson.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +29,12 @@ struct configversion {
 /* Reads a configuration version whose workspace the caller may see; ERR_NOT_FOUND otherwise. */
 int configversion_get(struct ctx *c, const char *id, struct configversion *out);
 
+/* The configuration version as a JSON:API resource (a new reference), for includes too. */
+json_t *configversion_encode(struct ctx *c, const struct configversion *cv);
+/* The newest configuration version of a workspace the caller was authorized for (not checked
+ * here); ERR_NOT_FOUND when it has none. */
+int configversion_latest(struct ctx *c, const char *workspace_id, struct configversion *out);
+
 /* Checks a stored configuration and, when dest is non-NULL, unpacks it under dest (an existing
  * folder). Returns 0, or ERR_INVALID with the reason in err (a path that escapes, a link out of
  * the tree, a device, too big, not a tar.gz), or the blob's own error. */
@@ -39,6 +47,15 @@ void configversion_on_uploaded(int (*fn)(struct ctx *c, const struct configversi
 
 /* The workspaces delete hook: removes the workspace's configuration archives. */
 int configversion_on_workspace_delete(struct ctx *c, const char *workspace_id);
+
+/* The workspaces include hook: "current_configuration_version" (the newest), also named in w's
+ * relationships when included. */
+struct workspace;
+struct include;
+int configversion_include_for_workspace(struct ctx *c, const struct workspace *w, json_t *res,
+                                        struct include *inc);
+/* Adds the run of a configuration version (include=run); runs/ provides it. Set at start. */
+void configversion_on_include_run(int (*fn)(struct ctx *c, const char *cv_id, struct include *inc));
 
 extern const struct http_route configversion_routes[];
 extern const struct http_route configversion_upload_routes[];

@@ -14,6 +14,8 @@ struct organization {
     const char *name, *external_id, *email, *default_execution_mode, *created_at;
 };
 
+/* The organization as a JSON:API resource (a new reference), for includes too. */
+json_t *organization_encode(struct ctx *c, const struct organization *o);
 /* Reads an organization the caller may see; ERR_NOT_FOUND otherwise. */
 int organization_get(struct ctx *c, const char *name, struct organization *out);
 

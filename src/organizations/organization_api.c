@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-static json_t *encode(struct ctx *c, const struct organization *o)
+json_t *organization_encode(struct ctx *c, const struct organization *o)
 {
     json_t *perms =
         json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:b}", "can-update", 1, "can-destroy",
@@ -40,7 +40,7 @@ static void create(struct http_request *r, void *app)
     int rc = read_attrs(&c, r, &o);
     if (!rc) rc = organization_create(&c, &o);
     if (rc) return api_fail(&c, rc);
-    jsonapi_respond(r, 201, jsonapi_doc_new(encode(&c, &o)));
+    jsonapi_respond(r, 201, jsonapi_doc_new(organization_encode(&c, &o)));
 }
 
 static void show(struct http_request *r, void *app)
@@ -50,7 +50,7 @@ static void show(struct http_request *r, void *app)
     struct organization o;
     int rc = organization_get(&c, http_req_param(r, "name"), &o);
     if (rc) return api_fail(&c, rc);
-    jsonapi_respond(r, 200, jsonapi_doc_new(encode(&c, &o)));
+    jsonapi_respond(r, 200, jsonapi_doc_new(organization_encode(&c, &o)));
 }
 
 static void update(struct http_request *r, void *app)
@@ -64,7 +64,7 @@ static void update(struct http_request *r, void *app)
     if (in.default_execution_mode) o.default_execution_mode = in.default_execution_mode;
     if (!rc) rc = organization_update(&c, &o, in.name);
     if (rc) return api_fail(&c, rc);
-    jsonapi_respond(r, 200, jsonapi_doc_new(encode(&c, &o)));
+    jsonapi_respond(r, 200, jsonapi_doc_new(organization_encode(&c, &o)));
 }
 
 static void destroy(struct http_request *r, void *app)
@@ -89,7 +89,7 @@ static void list(struct http_request *r, void *app)
     if (rc) return api_fail(&c, rc);
     json_t *data = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(data, encode(&c, &orgs[i]));
+        json_array_append_new(data, organization_encode(&c, &orgs[i]));
     json_t *doc = jsonapi_doc_new(data);
     page_annotate(&c, doc, "/api/v2/organizations", &p, total);
     jsonapi_respond(r, 200, doc);

@@ -10,6 +10,8 @@
 
 #include "http/http.h"
 
+#include <jansson.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -77,6 +79,16 @@ int run_log_open(struct app *app, const char *phase_id, struct run_log **out);
 int run_log_write(struct run_log *l, const void *p, size_t n);
 /* Appends ETX, stores the log as a blob and frees l. */
 int run_log_close(struct run_log *l);
+
+/* Include hooks: the workspace's current_run (and current_run.plan, .configuration_version)
+ * and a run holding its lock; a state version's run (and run.created_by,
+ * run.configuration_version); the run of a configuration version. */
+struct workspace;
+struct include;
+int run_include_for_workspace(struct ctx *c, const struct workspace *w, json_t *res,
+                              struct include *inc);
+int run_include_for_state_version(struct ctx *c, const char *run_id, struct include *inc);
+int run_include_for_configversion(struct ctx *c, const char *cv_id, struct include *inc);
 
 extern const struct http_route run_routes[];
 extern const struct http_route run_log_routes[];

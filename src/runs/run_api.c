@@ -3,6 +3,7 @@
 #include "runs/run_int.h"
 #include "http/http.h"
 #include "base/codec.h"
+#include "app/include.h"
 #include "jsonapi/jsonapi.h"
 #include "workspaces/workspace.h"
 
@@ -15,7 +16,7 @@ static json_t *json_text(const char *text, const char *fallback)
     return v ? v : json_loads(fallback, JSON_DECODE_ANY, &je);
 }
 
-static json_t *encode(struct ctx *c, const struct run *r)
+json_t *run_encode(struct ctx *c, const struct run *r)
 {
     bool final = run_status_final(r->status);
     bool planned = strcmp(r->status, "planned") == 0 || strcmp(r->status, "planned_and_saved") == 0;
@@ -80,7 +81,7 @@ static json_t *phase_timestamps(const struct run *r, bool plan)
 }
 
 /* A plan or an apply: the run's phase as its own resource. */
-static json_t *encode_phase(struct ctx *c, const struct run *r, enum run_phase phase)
+json_t *run_phase_encode(struct ctx *c, const struct run *r, enum run_phase phase)
 {
     bool plan = phase == RUN_PLAN;
     const char *id = plan ? r->plan_id : r->apply_id;
@@ -98,26 +99,14 @@ static json_t *encode_phase(struct ctx *c, const struct run *r, enum run_phase p
                                 arena_printf(c->a, "/api/v2/%s/%s", type, id));
 }
 
-/* ?include=workspace,plan,apply: the related resources in "included". */
-static void add_included(struct ctx *c, json_t *doc, const struct run *r)
-{
-    const char *inc = http_req_query(c->req, "include");
-    if (!inc) return;
-    json_t *included = json_array();
-    if (strstr(inc, "workspace")) {
-        struct workspace w;
-        if (workspace_get(c, r->workspace_id, &w) == 0)
-            json_array_append_new(included, workspace_encode(c, &w));
-    }
-    if (strstr(inc, "plan")) json_array_append_new(included, encode_phase(c, r, RUN_PLAN));
-    if (strstr(inc, "apply")) json_array_append_new(included, encode_phase(c, r, RUN_APPLY));
-    json_object_set_new(doc, "included", included);
-}
-
 static void respond(struct ctx *c, int status, const struct run *r)
 {
-    json_t *doc = jsonapi_doc_new(encode(c, r));
-    add_included(c, doc, r);
+    struct include *inc;
+    int rc = include_parse(c, run_includes, &inc);
+    if (!rc) rc = run_include(c, r, "", inc);
+    if (rc) return api_fail(c, rc);
+    json_t *doc = jsonapi_doc_new(run_encode(c, r));
+    include_finish(inc, doc);
     jsonapi_respond(c->req, status, doc);
 }
 
@@ -171,13 +160,18 @@ static void list_where(struct ctx *c, const char *where, const struct store_arg 
     struct run *runs;
     size_t count;
     int64_t total;
+    struct include *inc;
     int rc = page_parse(c, &p);
+    if (!rc) rc = include_parse(c, run_includes, &inc);
     if (!rc) rc = run_db_list(c, where, args, n, &p, &runs, &count, &total);
+    for (size_t i = 0; !rc && i < count; i++)
+        rc = run_include(c, &runs[i], "", inc);
     if (rc) return api_fail(c, rc);
     json_t *data = json_array();
     for (size_t i = 0; i < count; i++)
-        json_array_append_new(data, encode(c, &runs[i]));
+        json_array_append_new(data, run_encode(c, &runs[i]));
     json_t *doc = jsonapi_doc_new(data);
+    include_finish(inc, doc);
     page_annotate(c, doc, path, &p, total);
     jsonapi_respond(c->req, 200, doc);
 }
@@ -296,7 +290,7 @@ static void phase(struct http_request *req, void *app, enum run_phase ph)
     if (rc == ERR_NOT_FOUND)
         rc = ctx_fail(&c, rc, "%s not found", ph == RUN_PLAN ? "plan" : "apply");
     if (rc) return api_fail(&c, rc);
-    jsonapi_respond(req, 200, jsonapi_doc_new(encode_phase(&c, &r, ph)));
+    jsonapi_respond(req, 200, jsonapi_doc_new(run_phase_encode(&c, &r, ph)));
 }
 
 static void plan_show(struct http_request *req, void *app)

@@ -40,6 +40,17 @@ int run_db_set_cancel(struct ctx *c, const char *id, int64_t level, int64_t forc
 int run_db_list(struct ctx *c, const char *where, const struct store_arg *args, size_t nargs,
                 const struct page *p, struct run **out, size_t *n, int64_t *total);
 
+/* JSON:API resources of a run and of one of its phases (new references). */
+json_t *run_encode(struct ctx *c, const struct run *r);
+json_t *run_phase_encode(struct ctx *c, const struct run *r, enum run_phase phase);
+
+/* ?include= of runs: what TFE documents (go-tfe's RunIncludeOpt). */
+extern const char *const run_includes[];
+/* Adds what inc asks for about r, the names taken under prefix ("" for a run itself,
+ * "current_run." from a workspace, "run." from a state version). */
+struct include;
+int run_include(struct ctx *c, const struct run *r, const char *prefix, struct include *inc);
+
 /* Status sets. */
 bool run_status_final(const char *status);
 /* Starts the oldest pending run of the workspace when nothing else holds it. */

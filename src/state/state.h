@@ -14,6 +14,7 @@ struct ctx;
 
 struct state_version {
     const char *id, *workspace_id, *lineage, *md5, *status, *created_at, *created_by;
+    const char *run_id;                    /* the run that wrote it, or NULL */
     int64_t serial, state_size, json_size; /* sizes are -1 until uploaded */
 };
 
@@ -22,6 +23,15 @@ struct state_version {
 
 /* The workspaces/ delete hook: removes the workspace's state blobs. */
 int state_on_workspace_delete(struct ctx *c, const char *workspace_id);
+
+/* The workspaces include hook: "current-state-version" and "outputs" (of the current one). */
+struct workspace;
+struct include;
+int state_include_for_workspace(struct ctx *c, const struct workspace *w, json_t *res,
+                                struct include *inc);
+/* Adds the run (and "run.created_by", "run.configuration_version" when asked) a state version
+ * names; runs/ provides it. Set once at start. */
+void state_on_include_run(int (*fn)(struct ctx *c, const char *run_id, struct include *inc));
 
 extern const struct http_route state_routes[];
 /* The hosted upload/download URLs (no token: the signed URL is the credential). */

@@ -8,6 +8,8 @@
 #include "http/http.h"
 #include "jsonapi/jsonapi.h"
 #include "keyring/keyring.h"
+#include "app/include.h"
+#include "users/user.h"
 #include "workspaces/workspace.h"
 
 #include <stdlib.h>
@@ -35,11 +37,70 @@ static json_t *encode(struct ctx *c, const struct state_version *sv)
         for (size_t i = 0; i < n; i++)
             json_array_append_new(
                 outs, json_pack("{s:s, s:s}", "id", o[i].id, "type", "state-version-outputs"));
-    json_t *rels = json_pack("{s:o, s:{s:o}, s:o}", "workspace",
+    json_t *rels = json_pack("{s:o, s:{s:o}, s:o, s:o}", "workspace",
                              jsonapi_rel_new("workspaces", sv->workspace_id), "outputs", "data",
-                             outs, "created-by", jsonapi_rel_new("users", sv->created_by));
+                             outs, "created-by", jsonapi_rel_new("users", sv->created_by), "run",
+                             jsonapi_rel_new("runs", sv->run_id));
     return jsonapi_resource_new("state-versions", sv->id, attrs, rels,
                                 arena_printf(c->a, "/api/v2/state-versions/%s", sv->id));
+}
+
+static json_t *encode_output(struct ctx *c, const struct state_output *o, bool reveal);
+
+static const char *const includes[] = {
+    "created_by", "run", "run.created_by", "run.configuration_version", "outputs", 0};
+static int (*include_run)(struct ctx *, const char *, struct include *);
+
+void state_on_include_run(int (*fn)(struct ctx *c, const char *run_id, struct include *inc))
+{
+    include_run = fn;
+}
+
+static int include_outputs(struct ctx *c, const char *sv_id, struct include *inc)
+{
+    struct state_output *o;
+    size_t n;
+    int rc = state_db_outputs(c, sv_id, &o, &n);
+    for (size_t i = 0; !rc && i < n; i++)
+        include_add(inc, encode_output(c, &o[i], false));
+    return rc;
+}
+
+static int include_related(struct ctx *c, const struct state_version *sv, struct include *inc)
+{
+    struct user u;
+    if (include_wants(inc, "created_by") && sv->created_by && user_get(c, sv->created_by, &u) == 0)
+        include_add(inc, user_encode(c, &u));
+    int rc = 0;
+    if (include_wants(inc, "outputs")) rc = include_outputs(c, sv->id, inc);
+    if (!rc && include_wants_under(inc, "run") && sv->run_id && include_run)
+        rc = include_run(c, sv->run_id, inc);
+    return rc;
+}
+
+/* One state version with what ?include= asks for. */
+static void respond(struct ctx *c, int status, const struct state_version *sv)
+{
+    struct include *inc;
+    int rc = include_parse(c, includes, &inc);
+    if (!rc) rc = include_related(c, sv, inc);
+    if (rc) return api_fail(c, rc);
+    json_t *doc = jsonapi_doc_new(encode(c, sv));
+    include_finish(inc, doc);
+    jsonapi_respond(c->req, status, doc);
+}
+
+int state_include_for_workspace(struct ctx *c, const struct workspace *w, json_t *res,
+                                struct include *inc)
+{
+    (void)res;
+    struct state_version sv;
+    bool want_sv = include_wants(inc, "current-state-version");
+    if ((!want_sv && !include_wants(inc, "outputs")) || !w->current_state_version_id) return 0;
+    int rc = state_db_get(c, w->current_state_version_id, &sv);
+    if (rc) return rc == ERR_NOT_FOUND ? 0 : rc;
+    if (want_sv) include_add(inc, encode(c, &sv));
+    return include_wants(inc, "outputs") ? include_outputs(c, sv.id, inc) : 0;
 }
 
 /* Reads a state version whose workspace the caller may see. */
@@ -202,6 +263,7 @@ static int create_version(struct ctx *c, struct workspace *w, struct state_versi
     sv->state_size = sv->json_size = -1;
     sv->created_at = codec_now_iso(c->a);
     sv->created_by = c->who.user_id;
+    sv->run_id = c->who.run_id; /* a run's own token: the state is that run's */
     unsigned char *raw = 0;
     size_t raw_len = 0;
     if (inline_state && (rc = store_inline_state(c, sv, inline_state, &raw, &raw_len))) goto out;
@@ -249,7 +311,7 @@ static void create(struct http_request *r, void *app)
     int rc = workspace_get(&c, http_req_param(r, "id"), &w);
     if (!rc) rc = create_version(&c, &w, &sv);
     if (rc) return api_fail(&c, rc);
-    jsonapi_respond(r, 201, jsonapi_doc_new(encode(&c, &sv)));
+    respond(&c, 201, &sv);
 }
 
 static void show(struct http_request *r, void *app)
@@ -260,7 +322,7 @@ static void show(struct http_request *r, void *app)
     struct state_version sv;
     int rc = load(&c, http_req_param(r, "id"), &sv);
     if (rc) return api_fail(&c, rc);
-    jsonapi_respond(r, 200, jsonapi_doc_new(encode(&c, &sv)));
+    respond(&c, 200, &sv);
 }
 
 static void show_current(struct http_request *r, void *app)
@@ -271,7 +333,7 @@ static void show_current(struct http_request *r, void *app)
     struct state_version sv;
     int rc = current(&c, http_req_param(r, "id"), &sv);
     if (rc) return api_fail(&c, rc);
-    jsonapi_respond(r, 200, jsonapi_doc_new(encode(&c, &sv)));
+    respond(&c, 200, &sv);
 }
 
 static void download(struct http_request *r, void *app)
@@ -290,13 +352,18 @@ static void list_for(struct ctx *c, const struct workspace *w)
     struct state_version *svs;
     size_t n;
     int64_t total;
+    struct include *inc;
     int rc = page_parse(c, &p);
+    if (!rc) rc = include_parse(c, includes, &inc);
     if (!rc) rc = state_db_list(c, w->id, &p, &svs, &n, &total);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = include_related(c, &svs[i], inc);
     if (rc) return api_fail(c, rc);
     json_t *data = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(data, encode(c, &svs[i]));
     json_t *doc = jsonapi_doc_new(data);
+    include_finish(inc, doc);
     page_annotate(c, doc, arena_printf(c->a, "/api/v2/workspaces/%s/state-versions", w->id), &p,
                   total);
     jsonapi_respond(c->req, 200, doc);
@@ -385,11 +452,8 @@ static void outputs_of(struct ctx *c, const char *sv_id)
     json_t *data = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(data, encode_output(c, &o[i], false));
-    json_t *doc = jsonapi_doc_new(data);
-    struct page p = {1, n > 0 ? (int64_t)n : 20, 0};
-    page_annotate(c, doc, arena_printf(c->a, "/api/v2/state-versions/%s/outputs", sv_id), &p,
-                  (int64_t)n);
-    jsonapi_respond(c->req, 200, doc);
+    rc = page_respond_all(c, data, arena_printf(c->a, "/api/v2/state-versions/%s/outputs", sv_id));
+    if (rc) api_fail(c, rc);
 }
 
 static void current_outputs(struct http_request *r, void *app)

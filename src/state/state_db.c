@@ -2,7 +2,7 @@
 #include "state/state_int.h"
 
 static const char *COLS = "SELECT id, workspace_id, serial, lineage, md5, status, state_size, "
-                          "json_size, created_by, created_at FROM state_versions ";
+                          "json_size, created_by, created_at, run_id FROM state_versions ";
 
 static void fill(const struct store_result *r, size_t i, struct state_version *s)
 {
@@ -16,6 +16,7 @@ static void fill(const struct store_result *r, size_t i, struct state_version *s
     s->json_size = store_cell_int(r, i, 7);
     s->created_by = store_cell(r, i, 8);
     s->created_at = store_cell(r, i, 9);
+    s->run_id = store_cell(r, i, 10);
 }
 
 int state_db_get(struct ctx *c, const char *id, struct state_version *out)
@@ -33,12 +34,12 @@ int state_db_insert(struct ctx *c, const struct state_version *sv)
 {
     return store_exec(c->app->store,
                       "INSERT INTO state_versions (id, workspace_id, serial, lineage, md5, status, "
-                      "state_size, json_size, created_by, created_at) "
-                      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                      "state_size, json_size, created_by, created_at, run_id) "
+                      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                       S_ARGS(S_TEXT(sv->id), S_TEXT(sv->workspace_id), S_INT(sv->serial),
                              S_TEXT(sv->lineage), S_TEXT(sv->md5), S_TEXT(sv->status),
                              S_INT(sv->state_size), S_INT(sv->json_size), S_TEXT(sv->created_by),
-                             S_TEXT(sv->created_at)),
+                             S_TEXT(sv->created_at), S_TEXT(sv->run_id)),
                       0);
 }
 

@@ -8,11 +8,16 @@
 struct ctx;
 #include "http/http.h"
 
+#include <jansson.h>
+
 struct user {
     const char *id, *username, *email, *created_at;
     bool is_admin;
 };
 
+/* The user as a JSON:API resource (a new reference): email and permissions only for the user
+ * itself and site admins. */
+json_t *user_encode(struct ctx *c, const struct user *u);
 /* Reads a user by id; ERR_NOT_FOUND when absent. */
 int user_get(struct ctx *c, const char *id, struct user *out);
 /* Creates a user; ERR_INVALID naming the attribute for a bad or taken username/email or a

@@ -29,6 +29,12 @@ static json_t *encode(struct ctx *c, const struct user *u, bool self)
                                 arena_printf(c->a, "/api/v2/users/%s", u->id));
 }
 
+json_t *user_encode(struct ctx *c, const struct user *u)
+{
+    bool self = c->who.user_id && strcmp(c->who.user_id, u->id) == 0;
+    return encode(c, u, self || authz_site_admin(c));
+}
+
 /* The calling user; organization and team tokens have no account, as in TFE. */
 static int caller(struct ctx *c, struct user *u)
 {

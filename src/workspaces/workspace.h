@@ -50,6 +50,17 @@ void workspace_on_unlocked(int (*fn)(struct ctx *c, const char *workspace_id));
 /* The workspace as a JSON:API resource (for other domains' includes); a new reference. */
 json_t *workspace_encode(struct ctx *c, const struct workspace *w);
 
+/* ?include= of workspaces: what TFE documents (go-tfe's WSIncludeOpt). */
+extern const char *const workspace_includes[];
+/* Adds what inc asks for about w to inc (organization, locked_by users here; higher domains
+ * through the hooks: runs, configuration versions, state). res is w's resource, for
+ * relationships to what is included. */
+struct include;
+int workspace_include(struct ctx *c, const struct workspace *w, json_t *res, struct include *inc);
+/* An include hook: adds the names it knows (e.g. "current_run") for w. At most 4. */
+void workspace_on_include(int (*fn)(struct ctx *c, const struct workspace *w, json_t *res,
+                                    struct include *inc));
+
 /* Runs before a workspace row is deleted (state/ removes its blobs). At most 4, set at start. */
 void workspace_on_delete(int (*fn)(struct ctx *c, const char *workspace_id));
 

@@ -1,6 +1,9 @@
 /* workspace_api.c — TFE API: Workspaces, including locking and tags
  * (developer.hashicorp.com/terraform/enterprise/api-docs/workspaces). */
 #include "workspaces/workspace_int.h"
+#include "app/include.h"
+#include "organizations/organization.h"
+#include "users/user.h"
 #include "http/http.h"
 #include "jsonapi/jsonapi.h"
 
@@ -64,9 +67,61 @@ json_t *workspace_encode(struct ctx *c, const struct workspace *w)
         arena_printf(c->a, "/api/v2/organizations/%s/workspaces/%s", w->organization, w->name));
 }
 
+const char *const workspace_includes[] = {"organization",
+                                          "current_configuration_version",
+                                          "current_configuration_version.ingress_attributes",
+                                          "current_run",
+                                          "current_run.plan",
+                                          "current_run.configuration_version",
+                                          "current_run.configuration_version.ingress_attributes",
+                                          "effective_tag_bindings",
+                                          "locked_by",
+                                          "readme",
+                                          "outputs",
+                                          "current-state-version",
+                                          "project",
+                                          0};
+
+static int (*include_hooks[4])(struct ctx *, const struct workspace *, json_t *, struct include *);
+static int ninclude_hooks;
+
+void workspace_on_include(int (*fn)(struct ctx *c, const struct workspace *w, json_t *res,
+                                    struct include *inc))
+{
+    if (ninclude_hooks < 4) include_hooks[ninclude_hooks++] = fn;
+}
+
+/* Readme, project, ingress attributes and effective tag bindings: none exist here, so asking
+ * for them includes nothing. */
+int workspace_include(struct ctx *c, const struct workspace *w, json_t *res, struct include *inc)
+{
+    if (!inc->n) return 0;
+    struct organization o;
+    if (include_wants(inc, "organization") && organization_get(c, w->organization, &o) == 0)
+        include_add(inc, organization_encode(c, &o));
+    struct user u;
+    if (include_wants(inc, "locked_by") && w->locked_by_kind &&
+        strcmp(w->locked_by_kind, "users") == 0 && user_get(c, w->locked_by_id, &u) == 0)
+        include_add(inc, user_encode(c, &u));
+    int rc = 0;
+    for (int i = 0; !rc && i < ninclude_hooks; i++)
+        rc = include_hooks[i](c, w, res, inc);
+    return rc;
+}
+
 static void respond(struct ctx *c, int status, const struct workspace *w)
 {
-    jsonapi_respond(c->req, status, jsonapi_doc_new(workspace_encode(c, w)));
+    struct include *inc;
+    json_t *res = workspace_encode(c, w);
+    int rc = include_parse(c, workspace_includes, &inc);
+    if (!rc) rc = workspace_include(c, w, res, inc);
+    if (rc) {
+        json_decref(res);
+        return api_fail(c, rc);
+    }
+    json_t *doc = jsonapi_doc_new(res);
+    include_finish(inc, doc);
+    jsonapi_respond(c->req, status, doc);
 }
 
 /* Tags from "tag-names", from relationships.tags.data[].attributes.name (go-tfe's form), or
@@ -252,15 +307,25 @@ static void list(struct http_request *r, void *app)
     struct workspace *ws;
     size_t n;
     int64_t total;
+    struct include *inc;
     int rc = authz_org(&c, org);
     if (rc) rc = ctx_fail(&c, rc, "organization \"%s\" not found", org);
     if (!rc) rc = page_parse(&c, &p);
+    if (!rc) rc = include_parse(&c, workspace_includes, &inc);
     if (!rc) rc = workspace_db_list(&c, org, &f, &p, &ws, &n, &total);
     if (rc) return api_fail(&c, rc);
     json_t *data = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(data, workspace_encode(&c, &ws[i]));
+    for (size_t i = 0; i < n && !rc; i++) {
+        json_t *res = workspace_encode(&c, &ws[i]);
+        json_array_append_new(data, res);
+        rc = workspace_include(&c, &ws[i], res, inc);
+    }
+    if (rc) {
+        json_decref(data);
+        return api_fail(&c, rc);
+    }
     json_t *doc = jsonapi_doc_new(data);
+    include_finish(inc, doc);
     page_annotate(&c, doc, arena_printf(c.a, "/api/v2/organizations/%s/workspaces", org), &p,
                   total);
     jsonapi_respond(r, 200, doc);

@@ -207,6 +207,7 @@ int workspace_set_current_run(struct ctx *c, const char *workspace_id, const cha
 
 int workspace_on_org_renamed(struct ctx *c, const char *from, const char *to)
 {
-    return store_exec(c->app->store, "UPDATE workspaces SET organization = $2 WHERE organization = $1",
+    return store_exec(c->app->store,
+                      "UPDATE workspaces SET organization = $2 WHERE organization = $1",
                       S_ARGS(S_TEXT(from), S_TEXT(to)), 0);
 }

@@ -149,6 +149,50 @@ class FidelityTest(NodeTest):
         self.assertEqual((status, headers["X-Terraform-Snapshot-Interval"]), (201, "5"))
         self.assertIn("application/vnd.api+json", headers["Content-Type"])
 
+    def test_include_puts_related_resources_in_included(self):
+        ws = self.node.create_workspace("acme", "inc", **{"auto-apply": True})
+        self.node.create_workspace("acme", "inc-other")
+        cv = self.node.api("POST", f"/api/v2/workspaces/{ws['id']}/configuration-versions",
+                           attrs_doc("configuration-versions"))["data"]
+        url = cv["attributes"]["upload-url"].split(self.node.settings["hostname"])[1]
+        body = make_slug({"main.tf": b'output "o" {\n  value = "v"\n}\n'
+                                     b'resource "terraform_data" "x" {}\n'})
+        self.assertEqual(self.node.request("PUT", url, body=body, token=False)[0], 200)
+        for _ in range(300):
+            runs = self.node.api("GET", f"/api/v2/workspaces/{ws['id']}/runs")["data"]
+            if runs and runs[0]["attributes"]["status"] in ("applied", "errored"):
+                break
+            time.sleep(0.2)
+        self.assertEqual(runs[0]["attributes"]["status"], "applied")
+        run = runs[0]
+
+        def kinds(doc):
+            return sorted({r["type"] for r in doc.get("included", [])})
+        listed = self.node.api("GET", "/api/v2/organizations/acme/workspaces?search%5Bname%5D=inc"
+                               "&include=organization,current_run,current_run.plan,"
+                               "current-state-version,outputs,current_configuration_version")
+        self.assertEqual(kinds(listed), ["configuration-versions", "organizations", "plans",
+                                         "runs", "state-version-outputs", "state-versions"])
+        self.assertEqual(len([r for r in listed["included"] if r["type"] == "organizations"]), 1)
+        mine = [w for w in listed["data"] if w["id"] == ws["id"]][0]
+        self.assertEqual(mine["relationships"]["current-configuration-version"]["data"]["id"],
+                         cv["id"])
+        shown = self.node.api("GET", f"/api/v2/runs/{run['id']}?include=plan,apply,created_by,"
+                                     "configuration_version,workspace,task_stages")
+        self.assertEqual(kinds(shown), ["applies", "configuration-versions", "plans",
+                                        "workspaces"])  # an upload's run has no user
+        sv = self.node.api("GET", f"/api/v2/workspaces/{ws['id']}/current-state-version"
+                                  "?include=run,run.configuration_version,outputs")
+        self.assertEqual(sv["data"]["relationships"]["run"]["data"]["id"], run["id"])
+        self.assertEqual(kinds(sv), ["configuration-versions", "runs", "state-version-outputs"])
+        cvdoc = self.node.api("GET", f"/api/v2/configuration-versions/{cv['id']}?include=run")
+        self.assertEqual([r["id"] for r in cvdoc["included"]], [run["id"]])
+        plain = self.node.api("GET", f"/api/v2/runs/{run['id']}")
+        self.assertNotIn("included", plain)
+        status, doc, _ = self.node.request("GET", f"/api/v2/runs/{run['id']}?include=nonsense")
+        self.assertEqual(status, 400, doc)
+        self.assertIn("nonsense", json.dumps(doc))
+
     def test_organization_rename_moves_everything(self):
         self.node.create_org("oldname")
         ws = self.node.create_workspace("oldname", "app")
