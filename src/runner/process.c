@@ -1,7 +1,7 @@
 /* process.c — terraform in the phase's sandbox (sandbox/): its output streamed to the run's log
  * with secrets masked; a cancel (SIGINT, then SIGKILL), a limit hit or the phase time limit
  * ends it with the reason in the log. */
-#define _GNU_SOURCE /* pipe2 */
+#define _GNU_SOURCE /* pipe2, memmem */
 #include "runner/runner_int.h"
 #include "base/arena.h"
 #include "base/err.h"
@@ -30,13 +30,41 @@ struct masker {
     size_t len;
 };
 
+/* terraform -json prints every output's value in its "outputs" message, sensitive ones too:
+ * those become null before the line reaches the log (the CLI shows them as sensitive). A new
+ * malloc'd line, or NULL when the line is not such a message. */
+static char *hide_sensitive_outputs(const char *p, size_t n, size_t *outn)
+{
+    static const char tag[] = "\"type\":\"outputs\"";
+    if (!memmem(p, n, tag, sizeof tag - 1)) return 0;
+    json_t *doc = json_loadb(p, n, 0, 0), *outputs = json_object_get(doc, "outputs"), *o;
+    const char *name;
+    char *text = 0;
+    json_object_foreach(outputs, name, o) if (json_is_true(json_object_get(o, "sensitive")))
+        json_object_set_new(o, "value", json_null());
+    if (json_is_object(outputs)) text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    if (!text) return 0;
+    *outn = strlen(text) + 1;
+    char *line = malloc(*outn + 1);
+    if (!line) abort();
+    memcpy(line, text, *outn - 1);
+    line[*outn - 1] = '\n';
+    line[*outn] = 0;
+    free(text);
+    return line;
+}
+
 static int emit(struct masker *m, const char *p, size_t n)
 {
     if (m->capture_fd >= 0) return write(m->capture_fd, p, n) == (ssize_t)n ? 0 : ERR_IO;
-    char *copy = malloc(n + 1);
-    if (!copy) abort();
-    memcpy(copy, p, n);
-    copy[n] = 0;
+    char *copy = m->wd->structured ? hide_sensitive_outputs(p, n, &n) : 0;
+    if (!copy) {
+        copy = malloc(n + 1);
+        if (!copy) abort();
+        memcpy(copy, p, n);
+        copy[n] = 0;
+    }
     for (size_t i = 0; i < m->wd->nsecrets; i++) {
         const char *s = m->wd->secrets[i];
         size_t sl = strlen(s);

@@ -110,6 +110,25 @@ static int init(struct ctx *c, const struct run_job *job, const struct workdir *
     return rc;
 }
 
+/* For structured run output: the redacted JSON plan the CLI renders the plan from. */
+static int keep_redacted_plan(struct ctx *c, const struct run_job *job, const struct workdir *wd,
+                              struct run_log *log, const char *plan_file)
+{
+    const char *plan_json = arena_printf(c->a, "%s/plan.json", wd->root);
+    const char *schemas = arena_printf(c->a, "%s/schemas.json", wd->root);
+    const char *redacted = arena_printf(c->a, "%s/plan-redacted.json", wd->root);
+    const char *show[] = {"terraform", "show", "-json", plan_file, 0};
+    const char *schema[] = {"terraform", "providers", "schema", "-json", 0};
+    struct process_result pr;
+    int rc = process_run(c, job->run_id, wd, show, log, plan_json, &pr);
+    if (!rc && pr.exit_code != 0) rc = ERR_INVALID;
+    if (!rc) rc = process_run(c, job->run_id, wd, schema, log, schemas, &pr);
+    if (!rc && pr.exit_code != 0) rc = ERR_INVALID;
+    if (!rc) rc = redact_plan(plan_json, schemas, redacted);
+    if (!rc) rc = run_plan_redacted_put(c, job->run_id, redacted);
+    return rc;
+}
+
 static void run_plan(struct ctx *c, const struct run_job *job, const struct workdir *wd,
                      struct run_log *log, struct run_result *res)
 {
@@ -121,6 +140,7 @@ static void run_plan(struct ctx *c, const struct run_job *job, const struct work
     argv[n++] = "-input=false";
     argv[n++] = "-lock=false"; /* the run holds the workspace lock on the server */
     argv[n++] = "-detailed-exitcode";
+    if (job->structured) argv[n++] = "-json";
     argv[n++] = arena_printf(c->a, "-out=%s", plan_file);
     if (job->is_destroy) argv[n++] = "-destroy";
     if (job->refresh_only) argv[n++] = "-refresh-only";
@@ -137,6 +157,11 @@ static void run_plan(struct ctx *c, const struct run_job *job, const struct work
     if (rc || pr.canceled || (pr.exit_code != 0 && pr.exit_code != 2)) return;
     res->ok = true;
     res->has_changes = pr.exit_code == 2;
+    if (job->structured && keep_redacted_plan(c, job, wd, log, plan_file)) {
+        run_log_write(log, "Error: the JSON plan could not be prepared\n", 43);
+        res->ok = false;
+        return;
+    }
     if (res->has_changes && !job->speculative) {
         rc = run_plan_file_put(c, job->run_id, plan_file);
         if (rc) {
@@ -156,7 +181,11 @@ static void run_apply(struct ctx *c, const struct run_job *job, const struct wor
         run_log_write(log, "Error: the saved plan of this run is missing\n", 45);
         return;
     }
-    const char *argv[] = {"terraform", "apply", "-input=false", "-lock=false", plan_file, 0};
+    const char *argv[] = {"terraform", "apply", "-input=false", "-lock=false", plan_file, 0, 0};
+    if (job->structured) {
+        argv[4] = "-json";
+        argv[5] = plan_file;
+    }
     struct process_result pr;
     int rc = process_run(c, job->run_id, wd, argv, log, 0, &pr);
     res->canceled = pr.canceled;
@@ -189,6 +218,7 @@ static void execute(struct runner *rn, const char *run_id, enum run_phase phase)
     wd.limits = rn->limits;
     wd.timeout = rn->timeout;
     wd.deadline = now.tv_sec + rn->timeout;
+    wd.structured = job.structured;
     if (!rc && (rc = sandbox_new(&rn->limits, &wd.sandbox))) {
         const char *msg = "Error: this node cannot make a sandbox for the run\n";
         run_log_write(log, msg, strlen(msg));

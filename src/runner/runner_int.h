@@ -6,6 +6,7 @@
 #include "runs/run.h"
 #include "sandbox/sandbox.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -18,6 +19,7 @@ struct workdir {
     struct sandbox_limits limits;
     int64_t timeout;  /* seconds the phase may run (run_phase_timeout) */
     int64_t deadline; /* CLOCK_MONOTONIC second at which it is stopped */
+    bool structured;  /* terraform's JSON log lines (sensitive output values are hidden) */
     const char *root; /* disk_path/work/<phase-id>, removed afterwards */
     const char *dir;  /* where terraform runs: root/config/<working_directory> */
     const char *terraform;
@@ -47,6 +49,10 @@ int terraform_detect(char *err, size_t errlen);
  * own (the node is root), a fresh 0711 folder under /tmp (disk_path's ancestors need not be
  * reachable by those accounts). Set by runner_start. */
 extern char runner_work_root[4200];
+
+/* Writes TFE's json-output-redacted of a plan (see redact.c) from `terraform show -json` and
+ * `terraform providers schema -json` files. 0, ERR_INVALID for unreadable input, ERR_IO. */
+int redact_plan(const char *plan_path, const char *schemas_path, const char *out_path);
 
 /* True once the node is stopping: running terraform processes are killed and their runs left
  * for recovery. */

@@ -156,12 +156,24 @@ bad:
                        "variables must be a list of {\"key\", \"value\"} strings");
 }
 
+/* terraform before 1.3 prints JSON log lines as they are: its runs keep the plain log. Its
+ * cloud backend sends "User-Agent: Terraform/<version> ..."; anything else is a newer client
+ * or an API caller, who gets what TFE gives. */
+static bool client_renders_json(struct ctx *c)
+{
+    const char *ua = c->req ? http_req_header(c->req, "User-Agent") : 0;
+    int major, minor;
+    if (!ua || sscanf(ua, "Terraform/%d.%d", &major, &minor) != 2) return true;
+    return major > 1 || (major == 1 && minor >= 3);
+}
+
 int run_create(struct ctx *c, struct run *r, json_t *attrs)
 {
     struct workspace w;
     struct configversion cv;
     int rc = workspace_get(c, r->workspace_id, &w);
     if (rc) return rc;
+    r->structured_output = w.structured_run_output_enabled && client_renders_json(c);
     if (strcmp(w.execution_mode, "remote") != 0)
         return ctx_fail(c, ERR_INVALID,
                         "workspace \"%s\" uses %s execution: its runs happen "
@@ -257,6 +269,9 @@ int run_on_workspace_delete(struct ctx *c, const char *workspace_id)
                          S_ARGS(S_TEXT(workspace_id)), &res);
     for (size_t i = 0; !rc && i < res.nrows; i++) {
         rc = blob_delete(c->app->blobs, arena_printf(c->a, "runs/%s/plan", store_cell(&res, i, 0)));
+        if (!rc)
+            rc = blob_delete(c->app->blobs,
+                             arena_printf(c->a, "runs/%s/plan-redacted", store_cell(&res, i, 0)));
         for (int k = 1; !rc && k <= 2; k++)
             rc = blob_delete(c->app->blobs, arena_printf(c->a, "logs/%s", store_cell(&res, i, k)));
     }

@@ -32,6 +32,7 @@ struct run_job {
     const char *working_directory, *terraform_version, *configuration_version_id;
     const char *run_token; /* short-lived API token acting for the run */
     bool is_destroy, refresh, refresh_only, speculative;
+    bool structured; /* -json: the log is terraform's JSON lines, and a redacted plan is kept */
     const char **target_addrs, **replace_addrs;
     size_t ntargets, nreplaces;
     const char **var_keys, **var_values; /* run variables (-var), HCL-encoded values */
@@ -63,6 +64,8 @@ int run_recover(struct app *app);
 /* The saved plan of a run, kept between its plan and apply phases (a sealed blob). */
 int run_plan_file_put(struct ctx *c, const char *run_id, const char *path);
 int run_plan_file_get(struct ctx *c, const char *run_id, const char *path);
+/* The plan's redacted JSON (structured run output), served at json-output-redacted. */
+int run_plan_redacted_put(struct ctx *c, const char *run_id, const char *path);
 
 /* The configuration-versions hook: queues a run for a configuration uploaded with
  * auto-queue-runs. */

@@ -4,6 +4,7 @@
 #include "http/http.h"
 #include "base/codec.h"
 #include "app/include.h"
+#include "blob/blob.h"
 #include "jsonapi/jsonapi.h"
 #include "workspaces/workspace.h"
 
@@ -293,6 +294,34 @@ static void phase(struct http_request *req, void *app, enum run_phase ph)
     jsonapi_respond(req, 200, jsonapi_doc_new(run_phase_encode(&c, &r, ph)));
 }
 
+static int read_blob(void *arg, void *buf, size_t cap, size_t *n)
+{
+    return blob_reader_read(arg, buf, cap, n);
+}
+
+static void close_blob(void *arg)
+{
+    blob_reader_close(arg);
+}
+
+/* GET /plans/:id/json-output-redacted: the plan the CLI renders for structured run output. */
+static void plan_json_redacted(struct http_request *req, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, req, app)) return;
+    struct run r;
+    struct workspace w;
+    struct blob_reader *br;
+    int rc = run_db_get(&c, "plan_id = $1", S_ARGS(S_TEXT(http_req_param(req, "id"))), &r);
+    if (!rc) rc = workspace_get(&c, r.workspace_id, &w);
+    if (!rc)
+        rc = blob_reader_open(c.app->blobs, arena_printf(c.a, "runs/%s/plan-redacted", r.id), &br);
+    if (rc == ERR_NOT_FOUND) rc = ctx_fail(&c, rc, "this plan has no JSON output");
+    if (rc) return api_fail(&c, rc);
+    http_respond_stream(req, 200, "application/json", -1,
+                        (struct http_source){read_blob, close_blob, br});
+}
+
 static void plan_show(struct http_request *req, void *app)
 {
     phase(req, app, RUN_PLAN);
@@ -315,6 +344,7 @@ const struct http_route run_routes[] = {
     {HTTP_M_GET, "/api/v2/runs/:id/task-stages", empty_list, 0, 0},
     {HTTP_M_GET, "/api/v2/runs/:id/policy-checks", empty_list, 0, 0},
     {HTTP_M_GET, "/api/v2/plans/:id", plan_show, 0, 0},
+    {HTTP_M_GET, "/api/v2/plans/:id/json-output-redacted", plan_json_redacted, 0, 0},
     {HTTP_M_GET, "/api/v2/applies/:id", apply_show, 0, 0},
     {HTTP_M_GET, "/api/v2/organizations/:org/runs/queue", org_queue, 0, 0},
     {HTTP_M_GET, "/api/v2/organizations/:org/capacity", org_capacity, 0, 0},

@@ -8,7 +8,7 @@ static const char *COLS =
     "apply_status, created_by, created_at, is_destroy, refresh, refresh_only, plan_only, "
     "speculative, auto_apply, allow_empty_apply, save_plan, has_changes, cancel_requested, "
     "plan_add, plan_change, plan_destroy, apply_add, apply_change, apply_destroy, "
-    "force_cancel_available_at FROM runs ";
+    "force_cancel_available_at, structured_output FROM runs ";
 
 static void fill(const struct store_result *res, size_t i, struct run *r)
 {
@@ -41,6 +41,7 @@ static void fill(const struct store_result *res, size_t i, struct run *r)
         &r->apply_add,        &r->apply_change, &r->apply_destroy, &r->force_cancel_available_at};
     for (size_t k = 0; k < sizeof n / sizeof n[0]; k++)
         *n[k] = store_cell_int(res, i, col++);
+    r->structured_output = store_cell_bool(res, i, col++);
 }
 
 int run_db_get(struct ctx *c, const char *where, const struct store_arg *args, size_t nargs,
@@ -62,9 +63,9 @@ int run_db_insert(struct ctx *c, const struct run *r)
         "INSERT INTO runs (id, workspace_id, configuration_version_id, plan_id, apply_id, status, "
         "message, source, is_destroy, refresh, refresh_only, plan_only, speculative, auto_apply, "
         "allow_empty_apply, save_plan, target_addrs, replace_addrs, sealed_variables, "
-        "plan_status, apply_status, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, "
-        "$5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, "
-        "$23, $23)",
+        "plan_status, apply_status, created_by, created_at, updated_at, structured_output) VALUES "
+        "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
+        "$20, $21, $22, $23, $23, $24)",
         S_ARGS(S_TEXT(r->id), S_TEXT(r->workspace_id), S_TEXT(r->configuration_version_id),
                S_TEXT(r->plan_id), S_TEXT(r->apply_id), S_TEXT(r->status), S_TEXT(r->message),
                S_TEXT(r->source), S_BOOL(r->is_destroy), S_BOOL(r->refresh),
@@ -72,7 +73,7 @@ int run_db_insert(struct ctx *c, const struct run *r)
                S_BOOL(r->auto_apply), S_BOOL(r->allow_empty_apply), S_BOOL(r->save_plan),
                S_TEXT(r->target_addrs), S_TEXT(r->replace_addrs), S_TEXT(r->sealed_variables),
                S_TEXT(r->plan_status), S_TEXT(r->apply_status), S_TEXT(r->created_by),
-               S_TEXT(r->created_at)),
+               S_TEXT(r->created_at), S_BOOL(r->structured_output)),
         0);
 }
 

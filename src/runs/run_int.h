@@ -18,6 +18,7 @@ struct run {
     const char *status_timestamps, *plan_status, *apply_status, *created_by, *created_at;
     bool is_destroy, refresh, refresh_only, plan_only, speculative, auto_apply;
     bool allow_empty_apply, save_plan, has_changes;
+    bool structured_output; /* logs are terraform's JSON lines, rendered by the client */
     int64_t cancel_requested, plan_add, plan_change, plan_destroy;
     int64_t apply_add, apply_change, apply_destroy;
     int64_t force_cancel_available_at; /* unix seconds; 0 until a cancel */

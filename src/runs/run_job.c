@@ -72,6 +72,7 @@ int run_job_begin(struct ctx *c, const char *run_id, enum run_phase phase, struc
     job->refresh = r.refresh;
     job->refresh_only = r.refresh_only;
     job->speculative = r.speculative;
+    job->structured = r.structured_output;
     job->target_addrs = string_list(c, r.target_addrs, &job->ntargets);
     job->replace_addrs = string_list(c, r.replace_addrs, &job->nreplaces);
     if ((rc = open_variables(c, &r, job))) return rc;
@@ -150,6 +151,11 @@ static const char *plan_key(struct ctx *c, const char *run_id)
 int run_plan_file_put(struct ctx *c, const char *run_id, const char *path)
 {
     return blob_put_file(c->app->blobs, plan_key(c, run_id), path);
+}
+
+int run_plan_redacted_put(struct ctx *c, const char *run_id, const char *path)
+{
+    return blob_put_file(c->app->blobs, arena_printf(c->a, "runs/%s/plan-redacted", run_id), path);
 }
 
 int run_plan_file_get(struct ctx *c, const char *run_id, const char *path)

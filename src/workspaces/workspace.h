@@ -16,7 +16,7 @@ struct workspace {
     const char *id, *organization, *name, *description, *execution_mode, *terraform_version;
     const char *working_directory, *created_at, *updated_at;
     bool auto_apply, allow_destroy_plan, file_triggers_enabled, queue_all_runs;
-    bool speculative_enabled, global_remote_state;
+    bool speculative_enabled, global_remote_state, structured_run_output_enabled;
     const char *trigger_prefixes;                            /* a JSON array of strings */
     const char *source_name, *source_url;                    /* NULL when not given */
     const char *locked_by_kind, *locked_by_id, *lock_reason; /* NULL when unlocked */

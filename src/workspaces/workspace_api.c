@@ -47,11 +47,12 @@ json_t *workspace_encode(struct ctx *c, const struct workspace *w)
         w->auto_apply, "locked", w->locked_by_kind != 0, "working-directory", w->working_directory,
         "created-at", w->created_at, "updated-at", w->updated_at, "permissions", p, "tag-names",
         string_array(w->tags, w->ntags), "actions", "is-destroyable", 1, "trigger-prefixes",
-        prefixes ? prefixes : json_array(), "structured-run-output-enabled", 0,
-        "speculative-enabled", w->speculative_enabled, "queue-all-runs", w->queue_all_runs,
-        "global-remote-state", w->global_remote_state, "environment", "default", "source",
-        "tfe-api", "vcs-repo", json_null(), "file-triggers-enabled", w->file_triggers_enabled,
-        "allow-destroy-plan", w->allow_destroy_plan, "lock-reason",
+        prefixes ? prefixes : json_array(), "structured-run-output-enabled",
+        w->structured_run_output_enabled, "speculative-enabled", w->speculative_enabled,
+        "queue-all-runs", w->queue_all_runs, "global-remote-state", w->global_remote_state,
+        "environment", "default", "source", "tfe-api", "vcs-repo", json_null(),
+        "file-triggers-enabled", w->file_triggers_enabled, "allow-destroy-plan",
+        w->allow_destroy_plan, "lock-reason",
         w->lock_reason ? json_string(w->lock_reason) : json_null(), "resource-count",
         json_integer(0), "setting-overwrites", "execution-mode", 1, "agent-pool", 1, "source-name",
         w->source_name ? json_string(w->source_name) : json_null(), "source-url",
@@ -191,6 +192,9 @@ static int read_attrs(struct ctx *c, struct workspace *w, bool *tags_given)
     if (!rc) rc = jsonapi_attr_bool(&b, "queue-all-runs", &w->queue_all_runs, 0);
     if (!rc) rc = jsonapi_attr_bool(&b, "speculative-enabled", &w->speculative_enabled, 0);
     if (!rc) rc = jsonapi_attr_bool(&b, "global-remote-state", &w->global_remote_state, 0);
+    if (!rc)
+        rc = jsonapi_attr_bool(&b, "structured-run-output-enabled",
+                               &w->structured_run_output_enabled, 0);
     if (!rc) rc = jsonapi_attr_string(&b, "source-name", &w->source_name, 0);
     if (!rc) rc = jsonapi_attr_string(&b, "source-url", &w->source_url, 0);
     if (rc) return ctx_fail_body(c, rc, &b);
@@ -227,6 +231,7 @@ static void create(struct http_request *r, void *app)
                           .allow_destroy_plan = true,
                           .file_triggers_enabled = true,
                           .speculative_enabled = true,
+                          .structured_run_output_enabled = true,
                           .trigger_prefixes = "[]"};
     w.execution_mode = !rc && o.nrows ? store_cell(&o, 0, 0) : "remote";
     bool tags_given;

@@ -6,7 +6,7 @@ static const char *COLS =
     "working_directory, created_at, updated_at, auto_apply, locked_by_kind, locked_by_id, "
     "lock_reason, current_state_version_id, current_run_id, allow_destroy_plan, "
     "file_triggers_enabled, queue_all_runs, speculative_enabled, global_remote_state, "
-    "trigger_prefixes, source_name, source_url FROM workspaces ";
+    "trigger_prefixes, source_name, source_url, structured_run_output_enabled FROM workspaces ";
 
 static void fill(const struct store_result *r, size_t i, struct workspace *w)
 {
@@ -34,6 +34,7 @@ static void fill(const struct store_result *r, size_t i, struct workspace *w)
     w->trigger_prefixes = store_cell(r, i, 20);
     w->source_name = store_cell(r, i, 21);
     w->source_url = store_cell(r, i, 22);
+    w->structured_run_output_enabled = store_cell_bool(r, i, 23);
 }
 
 static int load_tags(struct ctx *c, struct workspace *w)
@@ -62,34 +63,38 @@ int workspace_db_insert(struct ctx *c, const struct workspace *w)
         "INSERT INTO workspaces (id, organization, name, description, execution_mode, "
         "terraform_version, auto_apply, working_directory, created_at, updated_at, "
         "allow_destroy_plan, file_triggers_enabled, queue_all_runs, speculative_enabled, "
-        "global_remote_state, trigger_prefixes, source_name, source_url) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+        "global_remote_state, trigger_prefixes, source_name, source_url, "
+        "structured_run_output_enabled) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
+        "$18)",
         S_ARGS(S_TEXT(w->id), S_TEXT(w->organization), S_TEXT(w->name), S_TEXT(w->description),
                S_TEXT(w->execution_mode), S_TEXT(w->terraform_version), S_BOOL(w->auto_apply),
                S_TEXT(w->working_directory), S_TEXT(w->created_at), S_BOOL(w->allow_destroy_plan),
                S_BOOL(w->file_triggers_enabled), S_BOOL(w->queue_all_runs),
                S_BOOL(w->speculative_enabled), S_BOOL(w->global_remote_state),
-               S_TEXT(w->trigger_prefixes), S_TEXT(w->source_name), S_TEXT(w->source_url)),
+               S_TEXT(w->trigger_prefixes), S_TEXT(w->source_name), S_TEXT(w->source_url),
+               S_BOOL(w->structured_run_output_enabled)),
         0);
 }
 
 int workspace_db_update(struct ctx *c, const struct workspace *w)
 {
-    return store_exec(
-        c->app->store,
-        "UPDATE workspaces SET name = $2, description = $3, execution_mode = $4, "
-        "terraform_version = $5, auto_apply = $6, working_directory = $7, "
-        "updated_at = $8, allow_destroy_plan = $9, file_triggers_enabled = $10, "
-        "queue_all_runs = $11, speculative_enabled = $12, "
-        "global_remote_state = $13, trigger_prefixes = $14, source_name = $15, "
-        "source_url = $16 WHERE id = $1",
-        S_ARGS(S_TEXT(w->id), S_TEXT(w->name), S_TEXT(w->description), S_TEXT(w->execution_mode),
-               S_TEXT(w->terraform_version), S_BOOL(w->auto_apply), S_TEXT(w->working_directory),
-               S_TEXT(w->updated_at), S_BOOL(w->allow_destroy_plan),
-               S_BOOL(w->file_triggers_enabled), S_BOOL(w->queue_all_runs),
-               S_BOOL(w->speculative_enabled), S_BOOL(w->global_remote_state),
-               S_TEXT(w->trigger_prefixes), S_TEXT(w->source_name), S_TEXT(w->source_url)),
-        0);
+    return store_exec(c->app->store,
+                      "UPDATE workspaces SET name = $2, description = $3, execution_mode = $4, "
+                      "terraform_version = $5, auto_apply = $6, working_directory = $7, "
+                      "updated_at = $8, allow_destroy_plan = $9, file_triggers_enabled = $10, "
+                      "queue_all_runs = $11, speculative_enabled = $12, "
+                      "global_remote_state = $13, trigger_prefixes = $14, source_name = $15, "
+                      "source_url = $16, structured_run_output_enabled = $17 WHERE id = $1",
+                      S_ARGS(S_TEXT(w->id), S_TEXT(w->name), S_TEXT(w->description),
+                             S_TEXT(w->execution_mode), S_TEXT(w->terraform_version),
+                             S_BOOL(w->auto_apply), S_TEXT(w->working_directory),
+                             S_TEXT(w->updated_at), S_BOOL(w->allow_destroy_plan),
+                             S_BOOL(w->file_triggers_enabled), S_BOOL(w->queue_all_runs),
+                             S_BOOL(w->speculative_enabled), S_BOOL(w->global_remote_state),
+                             S_TEXT(w->trigger_prefixes), S_TEXT(w->source_name),
+                             S_TEXT(w->source_url), S_BOOL(w->structured_run_output_enabled)),
+                      0);
 }
 
 int workspace_db_set_tags(struct ctx *c, const char *id, const char **tags, size_t n)

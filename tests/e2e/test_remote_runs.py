@@ -232,7 +232,8 @@ data "terraform_remote_state" "slow" {{
                                       daemon=True)
             reader.start()
             deadline = time.time() + 60
-            while not any("slow: Reading..." in l for l in seen) and time.time() < deadline:
+            while not any("slow: Reading..." in l or "slow: Refreshing..." in l for l in seen) \
+                    and time.time() < deadline:
                 time.sleep(0.1)
             runs, _ = self.runs("cancel")
             run = runs[0]

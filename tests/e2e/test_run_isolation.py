@@ -2,6 +2,7 @@
 attacker's provisioner hunts for the victim's secrets; limits (processes, memory, time) end the
 run that hits them and nothing else; a node that cannot sandbox refuses runs and says why."""
 import hashlib
+import json
 import os
 import time
 import unittest
@@ -57,6 +58,18 @@ resource "terraform_data" "attacker" {
 '''
 
 
+def messages(log):
+    """A log as lines of text: terraform's JSON lines (structured run output) by their
+    "@message", everything else as it is."""
+    out = []
+    for line in log.splitlines():
+        try:
+            out.append(json.loads(line)["@message"])
+        except (ValueError, KeyError, TypeError):
+            out.append(line)
+    return "\n".join(out)
+
+
 def sha16(text):
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -105,7 +118,7 @@ class Runs:
         status, text, _ = self.node.request("GET", url.split(self.node.settings["hostname"])[1],
                                             token=False)
         assert status == 200, status
-        return rel, text if isinstance(text, str) else str(text)
+        return rel, messages(text if isinstance(text, str) else str(text))
 
 
 @unittest.skipIf(NO_SANDBOX, NO_SANDBOX)
