@@ -133,6 +133,7 @@ static int read_tags(struct ctx *c, struct jsonapi_body *b, struct workspace *w,
     json_t *rel = b->rels ? json_object_get(json_object_get(b->rels, "tags"), "data") : 0;
     json_t *bindings =
         b->rels ? json_object_get(json_object_get(b->rels, "tag-bindings"), "data") : 0;
+    if (json_is_null(rel)) rel = 0; /* null means absent */
     if (json_is_array(bindings) && !names && !rel) {
         *given = true;
         w->tags = arena_alloc(c->a, (json_array_size(bindings) + 1) * sizeof *w->tags);
@@ -350,6 +351,7 @@ static int read_reason(struct ctx *c, const char **reason)
     json_t *attrs = json_object_get(json_object_get(doc, "data"), "attributes");
     json_t *v = json_object_get(attrs ? attrs : doc, "reason");
     int rc = 0;
+    if (json_is_null(v)) v = 0; /* null means absent */
     if (v && !json_is_string(v))
         rc = ctx_fail_at(c, ERR_INVALID, "/data/attributes/reason", "reason must be a string");
     else

@@ -55,6 +55,73 @@ class FidelityTest(NodeTest):
             sensitive=None))["data"]["attributes"]
         self.assertEqual((var["value"], var["hcl"], var["sensitive"]), ("", False, False))
 
+    def test_null_for_every_optional_attribute_everywhere(self):
+        ws = self.node.create_workspace("acme", "nulls-everywhere", **{"tag-names": None})
+        wid = ws["id"]
+        cv = self.node.api("POST", f"/api/v2/workspaces/{wid}/configuration-versions", attrs_doc(
+            "configuration-versions", **{"auto-queue-runs": False, "speculative": None,
+                                         "provisional": None}))["data"]
+        self.assertFalse(cv["attributes"]["speculative"])
+        url = cv["attributes"]["upload-url"].split(self.node.settings["hostname"])[1]
+        slug = make_slug({"main.tf": b'resource "terraform_data" "x" {}\n'})
+        self.assertEqual(self.node.request("PUT", url, body=slug, token=False)[0], 200)
+        time.sleep(0.3)
+        run = self.node.api("POST", "/api/v2/runs", {"data": {"type": "runs", "attributes": {
+            "message": None, "is-destroy": None, "refresh": None, "refresh-only": None,
+            "plan-only": True, "auto-apply": None, "allow-empty-apply": None, "save-plan": None,
+            "target-addrs": None, "replace-addrs": None, "variables": None},
+            "relationships": {"workspace": {"data": {"type": "workspaces", "id": wid}},
+                              "configuration-version": None}}})["data"]
+        self.assertTrue(run["attributes"]["refresh"])
+        self.assertEqual(run["attributes"]["target-addrs"], [])
+        var = self.node.api("POST", f"/api/v2/workspaces/{wid}/vars", attrs_doc(
+            "vars", key="v", value="1", category="env"))["data"]
+        upd = self.node.api("PATCH", f"/api/v2/workspaces/{wid}/vars/{var['id']}", attrs_doc(
+            "vars", key=None, value=None, category=None, description=None, hcl=None,
+            sensitive=None))["data"]["attributes"]
+        self.assertEqual((upd["key"], upd["category"]), ("v", "env"))
+        org = self.node.api("PATCH", "/api/v2/organizations/acme", attrs_doc(
+            "organizations", name=None, email=None, **{"default-execution-mode": None}))["data"]
+        self.assertEqual(org["attributes"]["name"], "acme")
+        self.node.api("POST", f"/api/v2/workspaces/{wid}/actions/lock",
+                      {"data": {"attributes": {"reason": None}}})
+        self.node.api("POST", f"/api/v2/workspaces/{wid}/actions/unlock")
+        tok = self.node.api("POST", "/api/v2/organizations/acme/authentication-token",
+                            attrs_doc("authentication-tokens", description=None,
+                                      **{"expired-at": None}))["data"]
+        self.assertIn("token", tok["attributes"])
+        self.node.api("DELETE", "/api/v2/organizations/acme/authentication-token")
+        ws2 = self.node.api("PATCH", f"/api/v2/workspaces/{wid}", {"data": {
+            "type": "workspaces", "attributes": {"description": None},
+            "relationships": {"tags": {"data": None}}}})["data"]
+        self.assertEqual(ws2["attributes"]["name"], "nulls-everywhere")
+
+    def test_errors_name_the_attribute_and_status(self):
+        wid = self.node.create_workspace("acme", "errors")["id"]
+        cases = [
+            ("POST", "/api/v2/organizations/acme/workspaces", b"{not json", 400, None),
+            ("POST", "/api/v2/organizations/acme/workspaces",
+             attrs_doc("workspaces", name="x", **{"auto-apply": "yes"}), 422,
+             "/data/attributes/auto-apply"),
+            ("POST", "/api/v2/organizations/acme/workspaces", attrs_doc("workspaces", name="x y"),
+             422, "/data/attributes/name"),
+            ("POST", f"/api/v2/workspaces/{wid}/vars", attrs_doc("vars", key="k", category="x"),
+             422, "/data/attributes/category"),
+            ("PATCH", f"/api/v2/workspaces/{wid}", attrs_doc("workspaces", **{
+                "execution-mode": "sideways"}), 422, "/data/attributes/execution-mode"),
+            ("GET", "/api/v2/workspaces/ws-doesnotexist", None, 404, None),
+            ("GET", f"/api/v2/workspaces/{wid}/vars?page%5Bnumber%5D=-1", None, 422, None),
+        ]
+        for method, path, body, status, pointer in cases:
+            got, doc, headers = self.node.request(method, path, body)
+            self.assertEqual(got, status, (method, path, doc))
+            self.assertIn("application/vnd.api+json", headers["Content-Type"])
+            err = doc["errors"][0]
+            self.assertEqual(err["status"], str(status))
+            self.assertTrue(err["title"])
+            if pointer:
+                self.assertEqual(err["source"]["pointer"], pointer)
+
     def test_workspace_attributes_are_stored_as_set(self):
         given = {"allow-destroy-plan": False, "file-triggers-enabled": False,
                  "queue-all-runs": True, "trigger-prefixes": ["modules/", "shared"],
