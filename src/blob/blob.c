@@ -330,3 +330,13 @@ int blob_check(struct blob_store *bs)
     if (!rc && (n != sizeof probe || memcmp(back, probe, n) != 0)) rc = ERR_IO;
     return rc;
 }
+
+int blob_source_read(void *arg, void *buf, size_t cap, size_t *n)
+{
+    return blob_reader_read(arg, buf, cap, n);
+}
+
+void blob_source_close(void *arg)
+{
+    blob_reader_close(arg);
+}

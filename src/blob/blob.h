@@ -48,6 +48,10 @@ int64_t blob_writer_size(const struct blob_writer *w);
 int blob_reader_open(struct blob_store *bs, const char *key, struct blob_reader **r);
 int blob_reader_read(struct blob_reader *r, void *buf, size_t cap, size_t *n);
 void blob_reader_close(struct blob_reader *r);
+/* The same two as untyped callbacks (arg is a struct blob_reader *), for streaming a blob
+ * into an HTTP answer. */
+int blob_source_read(void *arg, void *buf, size_t cap, size_t *n);
+void blob_source_close(void *arg);
 
 int blob_delete(struct blob_store *bs, const char *key);
 

@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,29 +88,20 @@ static int feed(struct masker *m, const char *p, size_t n)
     return rc;
 }
 
-static void say(struct run_log *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(struct run_log *log, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (n > 0) run_log_write(log, msg, strlen(msg));
-}
-
 /* Why a limit ended the phase, in the log; true when one did. */
 static bool limit_hit(const struct workdir *wd, struct run_log *log)
 {
     switch (sandbox_breach(wd->sandbox)) {
     case SANDBOX_OUT_OF_MEMORY:
-        say(log,
+        run_log_printf(
+            log,
             "\nError: the run used more memory than its limit (capacity_memory = %lld MB) and "
             "was stopped\n",
             (long long)wd->limits.memory_mb);
         return true;
     case SANDBOX_TOO_MANY_PROCESSES:
-        say(log, "\nError: the run started more than %lld processes at once and was stopped\n",
+        run_log_printf(
+            log, "\nError: the run started more than %lld processes at once and was stopped\n",
             (long long)wd->limits.processes);
         return true;
     case SANDBOX_WITHIN_LIMITS:
@@ -166,10 +156,10 @@ int process_run(struct ctx *c, const char *run_id, const struct workdir *wd,
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (now.tv_sec >= wd->deadline) {
-            say(log,
-                "\nError: the phase ran longer than its limit of %lld seconds and was "
-                "stopped\n",
-                (long long)wd->timeout);
+            run_log_printf(log,
+                           "\nError: the phase ran longer than its limit of %lld seconds and was "
+                           "stopped\n",
+                           (long long)wd->timeout);
             stopped = true;
         } else if (limit_hit(wd, log) || runner_stopping()) {
             stopped = true;

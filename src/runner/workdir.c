@@ -13,23 +13,11 @@
 
 #include <errno.h>
 #include <ftw.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static void say(struct run_log *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(struct run_log *log, const char *fmt, ...)
-{
-    char msg[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (n > 0) run_log_write(log, msg, strlen(msg));
-}
 
 static int write_file(const char *path, const char *text)
 {
@@ -105,26 +93,28 @@ int workdir_prepare(struct ctx *c, const struct run_job *job, struct run_log *lo
     mkdir(runner_work_root, 0700);
     workdir_remove(wd);
     if (mkdir(wd->root, 0700) || mkdir(config, 0700) || mkdir(home, 0700)) {
-        say(log, "Error: cannot create the working folder %s: %s\n", wd->root, strerror(errno));
+        run_log_printf(log, "Error: cannot create the working folder %s: %s\n", wd->root,
+                       strerror(errno));
         return ERR_IO;
     }
     int rc = terraform_resolve(c, job->terraform_version, &wd->terraform, why, sizeof why);
     if (rc) {
-        say(log, "Error: %s\n", why);
+        run_log_printf(log, "Error: %s\n", why);
         return rc;
     }
     rc =
         configversion_unpack(c->app->blobs, job->configuration_version_id, config, why, sizeof why);
     if (rc) {
-        say(log, "Error: the configuration cannot be unpacked: %s\n", why[0] ? why : err_name(rc));
+        run_log_printf(log, "Error: the configuration cannot be unpacked: %s\n",
+                       why[0] ? why : err_name(rc));
         return rc;
     }
     wd->dir = *job->working_directory ? arena_printf(c->a, "%s/%s", config, job->working_directory)
                                       : config;
     struct stat st;
     if (strstr(job->working_directory, "..") || stat(wd->dir, &st) || !S_ISDIR(st.st_mode)) {
-        say(log, "Error: the working directory \"%s\" is not in the configuration\n",
-            job->working_directory);
+        run_log_printf(log, "Error: the working directory \"%s\" is not in the configuration\n",
+                       job->working_directory);
         return ERR_INVALID;
     }
     /* the cloud block of the configuration, if any, is replaced by this workspace */
@@ -182,10 +172,10 @@ int workdir_prepare(struct ctx *c, const struct run_job *job, struct run_log *lo
             reserved |= strlen(v->key) == kl && strncmp(fixed[k], v->key, kl) == 0;
         }
         if (reserved)
-            say(log,
-                "Warning: environment variable %s is set by Strata for every run; the "
-                "workspace's value is ignored\n",
-                v->key);
+            run_log_printf(log,
+                           "Warning: environment variable %s is set by Strata for every run; the "
+                           "workspace's value is ignored\n",
+                           v->key);
         else
             wd->env[ne++] = arena_printf(c->a, "%s=%s", v->key, v->value);
     }
@@ -197,7 +187,7 @@ int workdir_prepare(struct ctx *c, const struct run_job *job, struct run_log *lo
     owner_uid = sandbox_uid(wd->sandbox);
     owner_gid = sandbox_gid(wd->sandbox);
     if (owner_uid >= 0 && nftw(wd->root, chown_entry, 16, FTW_PHYS) != 0) {
-        say(log, "Error: cannot hand the working folder to the run's account\n");
+        run_log_printf(log, "Error: cannot hand the working folder to the run's account\n");
         return ERR_IO;
     }
     return 0;

@@ -80,6 +80,8 @@ int run_on_workspace_unlocked(struct ctx *c, const char *workspace_id);
 struct run_log;
 int run_log_open(struct app *app, const char *phase_id, struct run_log **out);
 int run_log_write(struct run_log *l, const void *p, size_t n);
+/* Appends a formatted message (at most 2 KiB). */
+void run_log_printf(struct run_log *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends ETX, stores the log as a blob and frees l. */
 int run_log_close(struct run_log *l);
 

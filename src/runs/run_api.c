@@ -294,16 +294,6 @@ static void phase(struct http_request *req, void *app, enum run_phase ph)
     jsonapi_respond(req, 200, jsonapi_doc_new(run_phase_encode(&c, &r, ph)));
 }
 
-static int read_blob(void *arg, void *buf, size_t cap, size_t *n)
-{
-    return blob_reader_read(arg, buf, cap, n);
-}
-
-static void close_blob(void *arg)
-{
-    blob_reader_close(arg);
-}
-
 /* GET /plans/:id/json-output-redacted: the plan the CLI renders for structured run output. */
 static void plan_json_redacted(struct http_request *req, void *app)
 {
@@ -319,7 +309,7 @@ static void plan_json_redacted(struct http_request *req, void *app)
     if (rc == ERR_NOT_FOUND) rc = ctx_fail(&c, rc, "this plan has no JSON output");
     if (rc) return api_fail(&c, rc);
     http_respond_stream(req, 200, "application/json", -1,
-                        (struct http_source){read_blob, close_blob, br});
+                        (struct http_source){blob_source_read, blob_source_close, br});
 }
 
 static void plan_show(struct http_request *req, void *app)

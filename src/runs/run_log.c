@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -137,3 +138,13 @@ const struct http_route run_log_routes[] = {
     {HTTP_M_GET, "/_archivist/logs/:token", serve, 0, 0},
     {0, 0, 0, 0, 0},
 };
+
+void run_log_printf(struct run_log *l, const char *fmt, ...)
+{
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (n > 0) run_log_write(l, msg, strlen(msg));
+}

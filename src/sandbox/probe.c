@@ -52,6 +52,8 @@ static int try_sandbox(char *why, size_t whylen)
     ssize_t n = rc ? 0 : read(out[0], said, sizeof said - 1);
     said[n > 0 ? n : 0] = 0;
     said[strcspn(said, "\n")] = 0;
+    char *more = strstr(said, ". ");
+    if (more) *more = 0; /* its first sentence: what follows is a pointer to its docs */
     int code = rc ? -1 : sandbox_wait(sb);
     if (code != 0) {
         snprintf(why, whylen, "bubblewrap cannot make a sandbox on this host (%s)",

@@ -131,16 +131,6 @@ static int upload_json(struct http_request *r, void *app, struct http_sink *sink
     return upload_open(r, app, sink, true);
 }
 
-static int source_read(void *arg, void *buf, size_t cap, size_t *n)
-{
-    return blob_reader_read(arg, buf, cap, n);
-}
-
-static void source_close(void *arg)
-{
-    blob_reader_close(arg);
-}
-
 /* Streams a version's raw or JSON state to the client. */
 void state_send_blob(struct ctx *c, const struct state_version *sv, bool json)
 {
@@ -150,7 +140,7 @@ void state_send_blob(struct ctx *c, const struct state_version *sv, bool json)
                       : blob_reader_open(c->app->blobs, state_blob_key(c, sv->id, json), &br);
     if (rc) return api_fail(c, rc);
     http_respond_stream(c->req, 200, "application/json", size,
-                        (struct http_source){source_read, source_close, br});
+                        (struct http_source){blob_source_read, blob_source_close, br});
 }
 
 static void download(struct http_request *r, void *app, bool json)
