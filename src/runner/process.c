@@ -11,11 +11,24 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+static atomic_bool stopping;
+
+void process_stop_all(void)
+{
+    atomic_store(&stopping, true);
+}
+
+bool process_stopping(void)
+{
+    return atomic_load(&stopping);
+}
 
 /* Seconds terraform gets to stop after SIGINT before it is killed. */
 enum { CANCEL_GRACE = 10 };
@@ -161,7 +174,7 @@ int process_run(struct ctx *c, const char *run_id, const struct workdir *wd,
                            "stopped\n",
                            (long long)wd->timeout);
             stopped = true;
-        } else if (limit_hit(wd, log) || runner_stopping()) {
+        } else if (limit_hit(wd, log) || process_stopping()) {
             stopped = true;
         }
         if (stopped) {

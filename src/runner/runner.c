@@ -9,23 +9,16 @@
 
 #include <pthread.h>
 #include <sys/stat.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-static atomic_bool stopping;
 char runner_work_root[4200];
 
 /* Processes (and threads: terraform's runtime has a dozen) a run may have at once. */
 enum { RUN_PROCESS_LIMIT = 1024 };
-
-bool runner_stopping(void)
-{
-    return atomic_load(&stopping);
-}
 
 struct runner {
     struct app *app;
@@ -246,7 +239,7 @@ static void execute(struct runner *rn, const char *run_id, enum run_phase phase)
     if (log) run_log_close(log);
     sandbox_free(wd.sandbox);
     workdir_remove(&wd);
-    if (runner_stopping()) {
+    if (process_stopping()) {
         /* the node is stopping: the run stays as it is and the next start picks it up */
         log_info("run %s: left for recovery at the next start", run_id);
         arena_free(c.a);
@@ -340,7 +333,7 @@ int runner_start(struct app *app, struct bus *bus, struct runner **out, char *er
 void runner_stop(struct runner *rn)
 {
     if (!rn) return;
-    atomic_store(&stopping, true);
+    process_stop_all();
     bus_shutdown(rn->bus);
     for (int i = 0; i < rn->nthreads; i++)
         pthread_join(rn->threads[i], 0);

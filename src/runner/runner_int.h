@@ -54,9 +54,10 @@ extern char runner_work_root[4200];
  * `terraform providers schema -json` files. 0, ERR_INVALID for unreadable input, ERR_IO. */
 int redact_plan(const char *plan_path, const char *schemas_path, const char *out_path);
 
-/* True once the node is stopping: running terraform processes are killed and their runs left
- * for recovery. */
-bool runner_stopping(void);
+/* Once the node is stopping: running terraform processes are killed and their runs left for
+ * recovery. process_stop_all is called once by runner_stop; any thread may ask. */
+void process_stop_all(void);
+bool process_stopping(void);
 
 struct process_result {
     int exit_code; /* -1 when killed by a signal */

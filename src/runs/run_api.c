@@ -2,103 +2,12 @@
  * (developer.hashicorp.com/terraform/enterprise/api-docs/run, .../plans, .../applies). */
 #include "runs/run_int.h"
 #include "http/http.h"
-#include "base/codec.h"
 #include "app/include.h"
 #include "blob/blob.h"
 #include "jsonapi/jsonapi.h"
 #include "workspaces/workspace.h"
 
 #include <stdlib.h>
-
-static json_t *json_text(const char *text, const char *fallback)
-{
-    json_error_t je;
-    json_t *v = json_loads(text ? text : fallback, JSON_DECODE_ANY, &je);
-    return v ? v : json_loads(fallback, JSON_DECODE_ANY, &je);
-}
-
-json_t *run_encode(struct ctx *c, const struct run *r)
-{
-    bool final = run_status_final(r->status);
-    bool planned = strcmp(r->status, "planned") == 0 || strcmp(r->status, "planned_and_saved") == 0;
-    /* a cancel asks terraform to stop; after the cool-off a force-cancel may end the run */
-    bool canceling = !final && r->cancel_requested > 0;
-    json_t *actions = json_pack(
-        "{s:b, s:b, s:b, s:b}", "is-cancelable", !final && !planned && !canceling, "is-confirmable",
-        planned, "is-discardable", planned, "is-force-cancelable",
-        canceling && r->cancel_requested == 1 && codec_now_unix() >= r->force_cancel_available_at);
-    json_t *perms =
-        json_pack("{s:b, s:b, s:b, s:b, s:b, s:b}", "can-apply", 1, "can-cancel", 1, "can-discard",
-                  1, "can-force-execute", 1, "can-force-cancel", 1, "can-override-policy-check", 0);
-    json_t *attrs = json_pack(
-        "{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:s, s:o, s:i, s:o, s:o, s:o, "
-        "s:o, s:s, s:o}",
-        "status", r->status, "message", r->message, "source", r->source, "is-destroy",
-        r->is_destroy, "refresh", r->refresh, "refresh-only", r->refresh_only, "plan-only",
-        r->plan_only, "auto-apply", r->auto_apply, "allow-empty-apply", r->allow_empty_apply,
-        "save-plan", r->save_plan, "has-changes", r->has_changes, "created-at", r->created_at,
-        "status-timestamps", json_text(r->status_timestamps, "{}"), "position-in-queue", 0,
-        "target-addrs", json_text(r->target_addrs, "[]"), "replace-addrs",
-        json_text(r->replace_addrs, "[]"), "actions", actions, "permissions", perms,
-        "trigger-reason", "manual", "variables", json_array());
-    json_object_set_new(attrs, "force-cancel-available-at",
-                        r->force_cancel_available_at
-                            ? json_string(codec_iso_of_unix(c->a, r->force_cancel_available_at))
-                            : json_null());
-    json_t *rels = json_pack(
-        "{s:o, s:o, s:o, s:o, s:o, s:o, s:{s:[]}, s:{s:[]}, s:{s:[]}}", "workspace",
-        jsonapi_rel_new("workspaces", r->workspace_id), "configuration-version",
-        jsonapi_rel_new("configuration-versions", r->configuration_version_id), "plan",
-        jsonapi_rel_new("plans", r->plan_id), "apply", jsonapi_rel_new("applies", r->apply_id),
-        "created-by", jsonapi_rel_new("users", r->created_by), "cost-estimate",
-        jsonapi_rel_new("cost-estimates", 0), "policy-checks", "data", "task-stages", "data",
-        "run-events", "data");
-    return jsonapi_resource_new("runs", r->id, attrs, rels,
-                                arena_printf(c->a, "/api/v2/runs/%s", r->id));
-}
-
-/* A phase's status-timestamps (queued-at, started-at, finished-at, errored-at, canceled-at),
- * taken from the run's: each phase's moments are the run's moments of entering its states. */
-static json_t *phase_timestamps(const struct run *r, bool plan)
-{
-    json_t *run = json_text(r->status_timestamps, "{}"), *out = json_object();
-    const char *status = plan ? r->plan_status : r->apply_status;
-    const char *map[][2] = {
-        {"queued-at", plan ? "plan-queued-at" : "apply-queued-at"},
-        {"started-at", plan ? "planning-at" : "applying-at"},
-        {"finished-at", plan ? "planned-at" : "applied-at"},
-        {"finished-at", plan ? "planned-and-finished-at" : ""},
-        {"finished-at", plan ? "planned-and-saved-at" : ""},
-        {"errored-at", strcmp(status, "errored") == 0 ? "errored-at" : ""},
-        {"canceled-at", strcmp(status, "canceled") == 0 ? "canceled-at" : ""},
-        {"canceled-at", strcmp(status, "canceled") == 0 ? "force-canceled-at" : ""},
-    };
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
-        json_t *v = *map[i][1] ? json_object_get(run, map[i][1]) : 0;
-        if (json_is_string(v)) json_object_set(out, map[i][0], v);
-    }
-    json_decref(run);
-    return out;
-}
-
-/* A plan or an apply: the run's phase as its own resource. */
-json_t *run_phase_encode(struct ctx *c, const struct run *r, enum run_phase phase)
-{
-    bool plan = phase == RUN_PLAN;
-    const char *id = plan ? r->plan_id : r->apply_id;
-    const char *status = plan ? r->plan_status : r->apply_status;
-    json_t *attrs = json_pack(
-        "{s:s, s:s, s:I, s:I, s:I, s:i, s:b, s:o, s:{s:s}}", "status", status, "log-read-url",
-        run_log_url(c, id), "resource-additions", (json_int_t)(plan ? r->plan_add : r->apply_add),
-        "resource-changes", (json_int_t)(plan ? r->plan_change : r->apply_change),
-        "resource-destructions", (json_int_t)(plan ? r->plan_destroy : r->apply_destroy),
-        "resource-imports", 0, "has-changes", r->has_changes, "status-timestamps",
-        phase_timestamps(r, plan), "execution-details", "mode", "remote");
-    json_t *rels = json_pack("{s:o}", "run", jsonapi_rel_new("runs", r->id));
-    const char *type = plan ? "plans" : "applies";
-    return jsonapi_resource_new(type, id, attrs, rels,
-                                arena_printf(c->a, "/api/v2/%s/%s", type, id));
-}
 
 static void respond(struct ctx *c, int status, const struct run *r)
 {

@@ -96,7 +96,7 @@ class RunnerCapacityTest(unittest.TestCase):
         self.assertEqual(queue["data"], [])
 
     def test_memory_limit_applies_to_terraform(self):
-        node = self.sandbox.node(settings={"capacity_memory": "16"})
+        node = self.sandbox.node(settings={"capacity_memory": "4"})
         node.create_org("acme")
         ws = self.queue_run(node, "tiny")
         deadline = time.time() + 60
