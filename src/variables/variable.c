@@ -193,6 +193,16 @@ static int load(struct ctx *c, struct variable *v, bool open_value)
     return rc;
 }
 
+static void show(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    struct variable v;
+    int rc = load(&c, &v, true);
+    if (rc) return api_fail(&c, rc);
+    jsonapi_respond(r, 200, jsonapi_doc_new(encode(&c, &v)));
+}
+
 static void update(struct http_request *r, void *app)
 {
     struct ctx c;
@@ -221,6 +231,7 @@ static void destroy(struct http_request *r, void *app)
 const struct http_route variable_routes[] = {
     {HTTP_M_POST, "/api/v2/workspaces/:id/vars", create, 0, 0},
     {HTTP_M_GET, "/api/v2/workspaces/:id/vars", list, 0, 0},
+    {HTTP_M_GET, "/api/v2/workspaces/:id/vars/:var_id", show, 0, 0},
     {HTTP_M_PATCH, "/api/v2/workspaces/:id/vars/:var_id", update, 0, 0},
     {HTTP_M_DELETE, "/api/v2/workspaces/:id/vars/:var_id", destroy, 0, 0},
     {0, 0, 0, 0, 0},

@@ -161,6 +161,47 @@ class FidelityTest(NodeTest):
         self.assertEqual(without_urls(listed), without_urls(created))
         self.assertIn("upload-url", listed["attributes"])
 
+    def test_create_read_update_and_list_answer_one_representation(self):
+        org = self.node.create_org("onerep")
+        self.assertEqual(self.node.api("GET", "/api/v2/organizations/onerep")["data"], org)
+        listed = [o for o in self.node.api("GET", "/api/v2/organizations?page%5Bsize%5D=100")
+                  ["data"] if o["id"] == "onerep"]
+        self.assertEqual(listed, [org])
+        updated = self.node.api("PATCH", "/api/v2/organizations/onerep", attrs_doc(
+            "organizations", email="other@example.test"))["data"]
+        self.assertEqual(self.node.api("GET", "/api/v2/organizations/onerep")["data"], updated)
+        ws = self.node.create_workspace("onerep", "app")
+        path = f"/api/v2/workspaces/{ws['id']}/vars"
+        made = self.node.api("POST", path, attrs_doc(
+            "vars", key="region", value="eu", category="terraform", description="where",
+            hcl=False, sensitive=False))["data"]
+        self.assertEqual(made["attributes"]["description"], "where")
+        self.assertEqual(self.node.api("GET", f"{path}/{made['id']}")["data"], made)
+        self.assertEqual(self.node.api("GET", path)["data"], [made])
+        changed = self.node.api("PATCH", f"{path}/{made['id']}", attrs_doc(
+            "vars", value='"us"', hcl=True))["data"]
+        self.assertEqual((changed["attributes"]["value"], changed["attributes"]["hcl"],
+                          changed["attributes"]["description"]), ('"us"', True, "where"))
+        self.assertEqual(self.node.api("GET", path)["data"], [changed])
+        secret = self.node.api("POST", path, attrs_doc(
+            "vars", key="pw", value="hunter2hunter2", category="env", sensitive=True))["data"]
+        self.assertIsNone(secret["attributes"]["value"])  # write-only, in every answer
+        self.assertEqual(self.node.api("GET", f"{path}/{secret['id']}")["data"], secret)
+        self.assertEqual([v for v in self.node.api("GET", path)["data"] if v["id"] == secret["id"]],
+                         [secret])
+        state = json.dumps({"version": 4, "terraform_version": "1.11.4", "serial": 1,
+                            "lineage": "l-3", "outputs": {"o": {"value": "v", "type": "string"}},
+                            "resources": []}).encode()
+        self.node.api("POST", f"/api/v2/workspaces/{ws['id']}/actions/lock", {"reason": "t"})
+        self.node.api("POST", f"/api/v2/workspaces/{ws['id']}/state-versions", attrs_doc(
+            "state-versions", serial=1, md5=hashlib.md5(state).hexdigest(), lineage="l-3",
+            state=base64.b64encode(state).decode()))
+        cur = self.node.api("GET", f"/api/v2/workspaces/{ws['id']}/current-state-version")["data"]
+        shown = self.node.api("GET", f"/api/v2/state-versions/{cur['id']}")["data"]
+        listed = self.node.api("GET", f"/api/v2/workspaces/{ws['id']}/state-versions")["data"]
+        self.assertEqual(without_urls(shown), without_urls(cur))
+        self.assertEqual([without_urls(v) for v in listed], [without_urls(cur)])
+
     def test_every_list_pages(self):
         ws = self.node.create_workspace("acme", "paged")
         for i in range(5):
