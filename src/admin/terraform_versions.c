@@ -9,17 +9,18 @@
 #include "base/err.h"
 #include "jsonapi/jsonapi.h"
 #include "store/store.h"
+#include "workspaces/workspace.h"
 
 #include <ctype.h>
 #include <string.h>
 
 struct tf_version {
-    const char *id, *version, *path, *url, *sha, *created_at;
-    bool enabled;
+    const char *id, *version, *path, *url, *sha, *created_at, *deprecated_reason;
+    bool enabled, official, beta, deprecated;
 };
 
-static const char *COLS =
-    "SELECT id, version, path, url, sha256, created_at, enabled FROM terraform_versions ";
+static const char *COLS = "SELECT id, version, path, url, sha256, created_at, enabled, official, "
+                          "beta, deprecated, deprecated_reason FROM terraform_versions ";
 
 static void fill(const struct store_result *r, size_t i, struct tf_version *v)
 {
@@ -30,6 +31,10 @@ static void fill(const struct store_result *r, size_t i, struct tf_version *v)
     v->sha = store_cell(r, i, 4);
     v->created_at = store_cell(r, i, 5);
     v->enabled = store_cell_bool(r, i, 6);
+    v->official = store_cell_bool(r, i, 7);
+    v->beta = store_cell_bool(r, i, 8);
+    v->deprecated = store_cell_bool(r, i, 9);
+    v->deprecated_reason = store_cell(r, i, 10);
 }
 
 static json_t *opt(const char *s)
@@ -39,10 +44,13 @@ static json_t *opt(const char *s)
 
 static json_t *encode(struct ctx *c, const struct tf_version *v)
 {
-    json_t *attrs = json_pack("{s:s, s:o, s:o, s:o, s:b, s:b, s:b, s:b, s:i, s:s}", "version",
-                              v->version, "url", opt(v->url), "sha", opt(v->sha), "path",
-                              opt(v->path), "enabled", v->enabled, "official", 0, "beta", 0,
-                              "deprecated", 0, "usage", 0, "created-at", v->created_at);
+    int64_t usage = 0; /* workspaces pinned to this version */
+    workspace_count_by_version(c, v->version, &usage);
+    json_t *attrs = json_pack(
+        "{s:s, s:o, s:o, s:o, s:b, s:b, s:b, s:b, s:o, s:I, s:s}", "version", v->version, "url",
+        opt(v->url), "sha", opt(v->sha), "path", opt(v->path), "enabled", v->enabled, "official",
+        v->official, "beta", v->beta, "deprecated", v->deprecated, "deprecated-reason",
+        opt(v->deprecated_reason), "usage", (json_int_t)usage, "created-at", v->created_at);
     return jsonapi_resource_new("terraform-versions", v->id, attrs, 0,
                                 arena_printf(c->a, "/api/v2/admin/terraform-versions/%s", v->id));
 }
@@ -82,6 +90,10 @@ static int read_attrs(struct ctx *c, struct tf_version *v)
     if (!rc) rc = jsonapi_attr_string(&b, "sha", &v->sha, 0);
     if (!rc) rc = jsonapi_attr_string(&b, "path", &v->path, 0);
     if (!rc) rc = jsonapi_attr_bool(&b, "enabled", &v->enabled, 0);
+    if (!rc) rc = jsonapi_attr_bool(&b, "official", &v->official, 0);
+    if (!rc) rc = jsonapi_attr_bool(&b, "beta", &v->beta, 0);
+    if (!rc) rc = jsonapi_attr_bool(&b, "deprecated", &v->deprecated, 0);
+    if (!rc) rc = jsonapi_attr_string(&b, "deprecated-reason", &v->deprecated_reason, 0);
     if (rc) return ctx_fail_body(c, rc, &b);
     if (!v->version || !valid_version(v->version))
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/version",
@@ -103,20 +115,25 @@ static int read_attrs(struct ctx *c, struct tf_version *v)
 
 static int save(struct ctx *c, struct tf_version *v, bool creating)
 {
-    int rc =
-        creating
-            ? store_exec(c->app->store,
-                         "INSERT INTO terraform_versions (id, version, path, url, sha256, "
-                         "enabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                         S_ARGS(S_TEXT(v->id), S_TEXT(v->version), S_TEXT(v->path), S_TEXT(v->url),
-                                S_TEXT(v->sha), S_BOOL(v->enabled), S_TEXT(v->created_at)),
-                         0)
-            : store_exec(c->app->store,
-                         "UPDATE terraform_versions SET version = $2, path = $3, url = $4, "
-                         "sha256 = $5, enabled = $6 WHERE id = $1",
-                         S_ARGS(S_TEXT(v->id), S_TEXT(v->version), S_TEXT(v->path), S_TEXT(v->url),
-                                S_TEXT(v->sha), S_BOOL(v->enabled)),
-                         0);
+    int rc = creating
+                 ? store_exec(c->app->store,
+                              "INSERT INTO terraform_versions (id, version, path, url, sha256, "
+                              "enabled, created_at, official, beta, deprecated, deprecated_reason) "
+                              "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                              S_ARGS(S_TEXT(v->id), S_TEXT(v->version), S_TEXT(v->path),
+                                     S_TEXT(v->url), S_TEXT(v->sha), S_BOOL(v->enabled),
+                                     S_TEXT(v->created_at), S_BOOL(v->official), S_BOOL(v->beta),
+                                     S_BOOL(v->deprecated), S_TEXT(v->deprecated_reason)),
+                              0)
+                 : store_exec(
+                       c->app->store,
+                       "UPDATE terraform_versions SET version = $2, path = $3, url = $4, "
+                       "sha256 = $5, enabled = $6, official = $7, beta = $8, deprecated = $9, "
+                       "deprecated_reason = $10 WHERE id = $1",
+                       S_ARGS(S_TEXT(v->id), S_TEXT(v->version), S_TEXT(v->path), S_TEXT(v->url),
+                              S_TEXT(v->sha), S_BOOL(v->enabled), S_BOOL(v->official),
+                              S_BOOL(v->beta), S_BOOL(v->deprecated), S_TEXT(v->deprecated_reason)),
+                       0);
     if (rc == ERR_CONFLICT)
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/version",
                            "version %s is already registered", v->version);

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct ctx;
 #include "http/http.h"
@@ -60,6 +61,9 @@ int workspace_include(struct ctx *c, const struct workspace *w, json_t *res, str
 /* An include hook: adds the names it knows (e.g. "current_run") for w. At most 4. */
 void workspace_on_include(int (*fn)(struct ctx *c, const struct workspace *w, json_t *res,
                                     struct include *inc));
+
+/* How many workspaces are pinned to a terraform version (admin's "usage"); no authorization. */
+int workspace_count_by_version(struct ctx *c, const char *version, int64_t *n);
 
 /* Runs before a workspace row is deleted (state/ removes its blobs). At most 4, set at start. */
 void workspace_on_delete(int (*fn)(struct ctx *c, const char *workspace_id));

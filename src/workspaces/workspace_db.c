@@ -216,3 +216,13 @@ int workspace_on_org_renamed(struct ctx *c, const char *from, const char *to)
                       "UPDATE workspaces SET organization = $2 WHERE organization = $1",
                       S_ARGS(S_TEXT(from), S_TEXT(to)), 0);
 }
+
+int workspace_count_by_version(struct ctx *c, const char *version, int64_t *n)
+{
+    struct store_result r;
+    int rc = store_query(c->app->store, c->a,
+                         "SELECT COUNT(*) FROM workspaces WHERE terraform_version = $1",
+                         S_ARGS(S_TEXT(version)), &r);
+    *n = rc ? 0 : store_cell_int(&r, 0, 0);
+    return rc;
+}

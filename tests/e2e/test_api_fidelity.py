@@ -202,6 +202,24 @@ class FidelityTest(NodeTest):
         self.assertEqual(without_urls(shown), without_urls(cur))
         self.assertEqual([without_urls(v) for v in listed], [without_urls(cur)])
 
+    def test_admin_terraform_versions_store_every_flag(self):
+        from harness import TERRAFORM
+        api = "/api/v2/admin/terraform-versions"
+        made = self.node.api("POST", api, attrs_doc(
+            "terraform-versions", version="1.50.0", path=TERRAFORM, official=True, beta=True,
+            deprecated=True, **{"deprecated-reason": "use 1.51", "enabled": None}))["data"]
+        a = made["attributes"]
+        self.assertEqual((a["official"], a["beta"], a["deprecated"], a["deprecated-reason"],
+                          a["enabled"], a["usage"]), (True, True, True, "use 1.51", True, 0))
+        self.node.create_workspace("acme", "pinned-150", **{"terraform-version": "1.50.0"})
+        read = self.node.api("GET", f"{api}/{made['id']}")["data"]
+        self.assertEqual(read["attributes"]["usage"], 1)
+        listed = [v for v in self.node.api("GET", api)["data"] if v["id"] == made["id"]]
+        self.assertEqual(listed, [read])
+        upd = self.node.api("PATCH", f"{api}/{made['id']}", attrs_doc(
+            "terraform-versions", deprecated=False, beta=None))["data"]["attributes"]
+        self.assertEqual((upd["deprecated"], upd["beta"], upd["official"]), (False, True, True))
+
     def test_every_list_pages(self):
         ws = self.node.create_workspace("acme", "paged")
         for i in range(5):
