@@ -40,7 +40,7 @@ int token_revoke_run(struct ctx *c, const char *run_id)
 }
 
 int token_issue(struct ctx *c, enum token_kind kind, const char *owner, const char *description,
-                struct token *out)
+                int64_t expires_at, struct token *out)
 {
     static const char *kinds[] = {"user", "organization", "team"};
     memset(out, 0, sizeof *out);
@@ -50,6 +50,7 @@ int token_issue(struct ctx *c, enum token_kind kind, const char *owner, const ch
     out->description = description ? description : "";
     out->created_at = codec_now_iso(c->a);
     out->created_by = c->who.user_id;
+    out->expires_at = expires_at;
     if (kind == TOKEN_USER) out->user_id = owner;
     if (kind == TOKEN_ORG) out->organization = owner;
     if (kind == TOKEN_TEAM) out->team_id = owner;

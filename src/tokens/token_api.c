@@ -3,16 +3,18 @@
  * .../team-tokens). */
 #include "tokens/token_int.h"
 #include "app/pagination.h"
+#include "base/codec.h"
 #include "http/http.h"
 #include "jsonapi/jsonapi.h"
 #include "teams/team.h"
 
 static json_t *encode(struct ctx *c, const struct token *t)
 {
-    (void)c;
-    json_t *attrs = json_pack("{s:s, s:o, s:s, s:n}", "created-at", t->created_at, "last-used-at",
+    json_t *attrs = json_pack("{s:s, s:o, s:s, s:o}", "created-at", t->created_at, "last-used-at",
                               t->last_used_at ? json_string(t->last_used_at) : json_null(),
-                              "description", t->description ? t->description : "", "expired-at");
+                              "description", t->description ? t->description : "", "expired-at",
+                              t->expires_at ? json_string(codec_iso_of_unix(c->a, t->expires_at))
+                                            : json_null());
     if (t->plaintext) json_object_set_new(attrs, "token", json_string(t->plaintext));
     json_t *rels = json_pack("{s:o}", "created-by", jsonapi_rel_new("users", t->created_by));
     return jsonapi_resource_new("authentication-tokens", t->id, attrs, rels, 0);
@@ -24,13 +26,22 @@ static void respond_issued(struct ctx *c, int rc, const struct token *t)
     jsonapi_respond(c->req, 201, jsonapi_doc_new(encode(c, t)));
 }
 
-static const char *read_description(struct ctx *c, int *rc)
+/* A new token's description and expired-at (an ISO 8601 time in the future, or none). */
+static const char *read_options(struct ctx *c, int *rc, int64_t *expires_at)
 {
     struct jsonapi_body b;
-    const char *d = 0;
+    const char *d = 0, *exp = 0;
+    *expires_at = 0;
     *rc = jsonapi_parse(c->req, "authentication-tokens", true, &b);
     if (!*rc) *rc = jsonapi_attr_string(&b, "description", &d, 0);
-    if (*rc) *rc = ctx_fail_body(c, *rc, &b);
+    if (!*rc) *rc = jsonapi_attr_string(&b, "expired-at", &exp, 0);
+    if (*rc) {
+        *rc = ctx_fail_body(c, *rc, &b);
+        return 0;
+    }
+    if (exp && (!codec_parse_iso(exp, expires_at) || *expires_at <= codec_now_unix()))
+        *rc = ctx_fail_at(c, ERR_INVALID, "/data/attributes/expired-at",
+                          "expired-at must be a time in the future, e.g. 2030-01-31T00:00:00.000Z");
     return d;
 }
 
@@ -49,8 +60,9 @@ static void user_create(struct http_request *r, void *app)
     const char *uid = http_req_param(r, "user_id");
     struct token t;
     int rc = own_user(&c, uid);
-    const char *d = rc ? 0 : read_description(&c, &rc);
-    if (!rc) rc = token_issue(&c, TOKEN_USER, uid, d, &t);
+    int64_t exp = 0;
+    const char *d = rc ? 0 : read_options(&c, &rc, &exp);
+    if (!rc) rc = token_issue(&c, TOKEN_USER, uid, d, exp, &t);
     respond_issued(&c, rc, &t);
 }
 
@@ -119,8 +131,9 @@ static void org_create(struct http_request *r, void *app)
     const char *org = http_req_param(r, "org");
     struct token t;
     int rc = manage_in(&c, org);
-    const char *d = rc ? 0 : read_description(&c, &rc);
-    if (!rc) rc = token_issue(&c, TOKEN_ORG, org, d, &t);
+    int64_t exp = 0;
+    const char *d = rc ? 0 : read_options(&c, &rc, &exp);
+    if (!rc) rc = token_issue(&c, TOKEN_ORG, org, d, exp, &t);
     respond_issued(&c, rc, &t);
 }
 
@@ -158,8 +171,9 @@ static void team_create(struct http_request *r, void *app)
     struct token t;
     int rc = team_get(&c, http_req_param(r, "team_id"), &tm);
     if (!rc) rc = manage_in(&c, tm.organization);
-    const char *d = rc ? 0 : read_description(&c, &rc);
-    if (!rc) rc = token_issue(&c, TOKEN_TEAM, tm.id, d, &t);
+    int64_t exp = 0;
+    const char *d = rc ? 0 : read_options(&c, &rc, &exp);
+    if (!rc) rc = token_issue(&c, TOKEN_TEAM, tm.id, d, exp, &t);
     respond_issued(&c, rc, &t);
 }
 

@@ -3,7 +3,7 @@
 #include "base/codec.h"
 
 static const char *COLS = "SELECT id, kind, description, created_at, last_used_at, user_id, "
-                          "organization, team_id, created_by FROM tokens ";
+                          "organization, team_id, created_by, expires_at FROM tokens ";
 
 static void fill(const struct store_result *r, size_t i, struct token *t)
 {
@@ -16,6 +16,7 @@ static void fill(const struct store_result *r, size_t i, struct token *t)
     t->organization = store_cell(r, i, 6);
     t->team_id = store_cell(r, i, 7);
     t->created_by = store_cell(r, i, 8);
+    t->expires_at = store_cell_int(r, i, 9);
     t->plaintext = 0; /* shown only when made */
 }
 
@@ -38,7 +39,7 @@ int token_db_principal(struct app *app, struct arena *a, const char *hash, struc
               : strcmp(kind, "run") == 0          ? PRINCIPAL_RUN
                                                   : PRINCIPAL_TEAM;
     if (store_cell(&r, 0, 9) && store_cell_int(&r, 0, 9) < codec_now_unix())
-        return ERR_UNAUTHORIZED; /* an expired run token */
+        return ERR_UNAUTHORIZED; /* an expired token (runs' always expire) */
     p->user_id = store_cell(&r, 0, 2);
     p->username = store_cell(&r, 0, 3);
     p->site_admin = store_cell_bool(&r, 0, 4);
@@ -53,11 +54,12 @@ int token_db_insert(struct ctx *c, const struct token *t, const char *hash)
 {
     return store_exec(c->app->store,
                       "INSERT INTO tokens (id, kind, hash, user_id, organization, team_id, "
-                      "description, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-                      "$8, $9)",
+                      "description, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, "
+                      "$5, $6, $7, $8, $9, $10)",
                       S_ARGS(S_TEXT(t->id), S_TEXT(t->kind), S_TEXT(hash), S_TEXT(t->user_id),
                              S_TEXT(t->organization), S_TEXT(t->team_id), S_TEXT(t->description),
-                             S_TEXT(t->created_by), S_TEXT(t->created_at)),
+                             S_TEXT(t->created_by), S_TEXT(t->created_at),
+                             t->expires_at ? S_INT(t->expires_at) : S_TEXT(0)),
                       0);
 }
 

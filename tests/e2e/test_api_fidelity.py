@@ -392,6 +392,19 @@ class FidelityTest(NodeTest):
         status, _, _ = self.node.request("GET", "/api/v2/account/details",
                                          token=made["attributes"]["token"])
         self.assertEqual(status, 401)
+        # expired-at: stored, answered, enforced
+        past = attrs_doc("authentication-tokens", **{"expired-at": "2001-01-01T00:00:00.000Z"})
+        self.assertEqual(self.node.request("POST", path, past)[0], 422)
+        soon = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() + 3))
+        made = self.node.api("POST", path, attrs_doc(
+            "authentication-tokens", **{"expired-at": soon}))["data"]
+        self.assertEqual(made["attributes"]["expired-at"], soon)
+        self.assertEqual(self.node.api("GET", path)["data"]["attributes"]["expired-at"], soon)
+        org_path = "/api/v2/organizations/tokens/workspaces"
+        tok = made["attributes"]["token"]
+        self.assertEqual(self.node.request("GET", org_path, token=tok)[0], 200)
+        time.sleep(4.2)
+        self.assertEqual(self.node.request("GET", org_path, token=tok)[0], 401)
 
 
 FIRST_CONFIG = b'''
