@@ -38,7 +38,8 @@ struct masker {
     const struct workdir *wd;
     struct run_log *log;
     int capture_fd;
-    char line[64 * 1024];
+    char line[1024 * 1024]; /* a JSON log line (outputs, a diff) stays whole up to 1 MiB; untouched
+                               pages cost nothing */
     size_t len;
 };
 
