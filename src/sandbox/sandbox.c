@@ -28,7 +28,7 @@
 
 /* Accounts of sandboxes when the node is root: a range no distribution hands out, each taken
  * by an flock in ACCOUNT_LOCKS for as long as its sandbox lives (also across nodes on a host). */
-enum { ACCOUNT_BASE = 1900000000, ACCOUNT_RANGE = 1 << 20 };
+enum { ACCOUNT_BASE = 1900000000, ACCOUNT_RANGE = 4096 };
 #define ACCOUNT_LOCKS "/run/strata-sandbox"
 
 struct sandbox_host host;
@@ -58,8 +58,9 @@ static int account_take(struct sandbox *sb)
     sb->uid = sb->gid = sb->lock_fd = -1;
     if (!host.root) return 0;
     if (mkdir(ACCOUNT_LOCKS, 0700) != 0 && errno != EEXIST) return ERR_IO;
-    unsigned start = (unsigned)(getpid() * 7919u + atomic_fetch_add(&sandbox_counter, 1) * 104729u);
-    for (unsigned i = 0; i < 4096; i++) {
+    /* a rotating start spreads consecutive runs over the range; the range bounds the lock files */
+    unsigned start = (unsigned)getpid() * 7919u + atomic_fetch_add(&sandbox_counter, 1);
+    for (unsigned i = 0; i < ACCOUNT_RANGE; i++) {
         unsigned uid = ACCOUNT_BASE + (start + i) % ACCOUNT_RANGE;
         char path[128];
         snprintf(path, sizeof path, ACCOUNT_LOCKS "/%u", uid);
