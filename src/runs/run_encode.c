@@ -6,6 +6,7 @@
 #include "base/codec.h"
 #include "configversions/configversion.h"
 #include "jsonapi/jsonapi.h"
+#include "keyring/keyring.h"
 #include "users/user.h"
 #include "workspaces/workspace.h"
 
@@ -14,6 +15,36 @@ static json_t *json_text(const char *text, const char *fallback)
     json_error_t je;
     json_t *v = json_loads(text ? text : fallback, JSON_DECODE_ANY, &je);
     return v ? v : json_loads(fallback, JSON_DECODE_ANY, &je);
+}
+
+/* The run variables it was created with ([{"key", "value"}], kept sealed). */
+static json_t *run_variables(struct ctx *c, const struct run *r)
+{
+    unsigned char *plain;
+    size_t len;
+    json_t *v = 0;
+    if (r->sealed_variables &&
+        keyring_unseal(c->app->keyring, c->a, r->sealed_variables, &plain, &len) == 0)
+        v = json_loadb((const char *)plain, len, 0, 0);
+    if (json_is_array(v)) return v;
+    json_decref(v);
+    return json_array();
+}
+
+/* A pending run's place in its workspace's queue: the live runs created before it (the one
+ * holding the workspace included). 0 once it runs. */
+static int64_t queue_position(struct ctx *c, const struct run *r)
+{
+    if (strcmp(r->status, "pending") != 0) return 0;
+    struct store_result res;
+    int rc =
+        store_query(c->app->store, c->a,
+                    "SELECT COUNT(*) FROM runs WHERE workspace_id = $1 AND created_at < $2 "
+                    "AND speculative = $3 AND status NOT IN ('applied', "
+                    "'planned_and_finished', 'planned_and_saved', 'discarded', 'errored', "
+                    "'canceled', 'force_canceled')",
+                    S_ARGS(S_TEXT(r->workspace_id), S_TEXT(r->created_at), S_BOOL(false)), &res);
+    return rc ? 0 : store_cell_int(&res, 0, 0);
 }
 
 json_t *run_encode(struct ctx *c, const struct run *r)
@@ -30,16 +61,16 @@ json_t *run_encode(struct ctx *c, const struct run *r)
         json_pack("{s:b, s:b, s:b, s:b, s:b, s:b}", "can-apply", 1, "can-cancel", 1, "can-discard",
                   1, "can-force-execute", 1, "can-force-cancel", 1, "can-override-policy-check", 0);
     json_t *attrs = json_pack(
-        "{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:s, s:o, s:i, s:o, s:o, s:o, "
+        "{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:s, s:o, s:I, s:o, s:o, s:o, "
         "s:o, s:s, s:o}",
         "status", r->status, "message", r->message, "source", r->source, "is-destroy",
         r->is_destroy, "refresh", r->refresh, "refresh-only", r->refresh_only, "plan-only",
         r->plan_only, "auto-apply", r->auto_apply, "allow-empty-apply", r->allow_empty_apply,
         "save-plan", r->save_plan, "has-changes", r->has_changes, "created-at", r->created_at,
-        "status-timestamps", json_text(r->status_timestamps, "{}"), "position-in-queue", 0,
-        "target-addrs", json_text(r->target_addrs, "[]"), "replace-addrs",
-        json_text(r->replace_addrs, "[]"), "actions", actions, "permissions", perms,
-        "trigger-reason", "manual", "variables", json_array());
+        "status-timestamps", json_text(r->status_timestamps, "{}"), "position-in-queue",
+        (json_int_t)queue_position(c, r), "target-addrs", json_text(r->target_addrs, "[]"),
+        "replace-addrs", json_text(r->replace_addrs, "[]"), "actions", actions, "permissions",
+        perms, "trigger-reason", "manual", "variables", run_variables(c, r));
     json_object_set_new(attrs, "force-cancel-available-at",
                         r->force_cancel_available_at
                             ? json_string(codec_iso_of_unix(c->a, r->force_cancel_available_at))

@@ -220,6 +220,36 @@ class FidelityTest(NodeTest):
             "terraform-versions", deprecated=False, beta=None))["data"]["attributes"]
         self.assertEqual((upd["deprecated"], upd["beta"], upd["official"]), (False, True, True))
 
+    def test_runs_answer_their_variables_and_queue_position(self):
+        ws = self.node.create_workspace("acme", "queued")
+        cv = self.node.api("POST", f"/api/v2/workspaces/{ws['id']}/configuration-versions",
+                           attrs_doc("configuration-versions", **{"auto-queue-runs": False}))["data"]
+        url = cv["attributes"]["upload-url"].split(self.node.settings["hostname"])[1]
+        slug = make_slug({"main.tf": b'variable "n" {}\nresource "terraform_data" "x" {\n'
+                                     b'  input = var.n\n}\n'})
+        self.assertEqual(self.node.request("PUT", url, body=slug, token=False)[0], 200)
+        time.sleep(0.3)
+        def run(n):
+            return self.node.api("POST", "/api/v2/runs", {"data": {"type": "runs", "attributes": {
+                "variables": [{"key": "n", "value": f'"{n}"'}]}, "relationships": {
+                "workspace": {"data": {"type": "workspaces", "id": ws["id"]}}}}})["data"]
+        first = run(1)
+        self.assertEqual(first["attributes"]["variables"], [{"key": "n", "value": '"1"'}])
+        for _ in range(300):
+            status = self.node.api("GET", f"/api/v2/runs/{first['id']}")["data"]["attributes"]["status"]
+            if status in ("planned", "errored"):
+                break
+            time.sleep(0.2)
+        self.assertEqual(status, "planned")  # it waits for confirmation, holding the workspace
+        second = run(2)
+        self.assertEqual(second["attributes"]["status"], "pending")
+        self.assertEqual(second["attributes"]["position-in-queue"], 1)
+        read = self.node.api("GET", f"/api/v2/runs/{second['id']}")["data"]["attributes"]
+        self.assertEqual((read["position-in-queue"], read["variables"]),
+                         (1, [{"key": "n", "value": '"2"'}]))
+        self.node.api("POST", f"/api/v2/runs/{first['id']}/actions/discard")
+        self.node.api("POST", f"/api/v2/runs/{second['id']}/actions/discard", expect=(202, 409))
+
     def test_every_list_pages(self):
         ws = self.node.create_workspace("acme", "paged")
         for i in range(5):
