@@ -111,12 +111,12 @@ static bool limit_hit(const struct workdir *wd, struct run_log *log)
             log,
             "\nError: the run used more memory than its limit (capacity_memory = %lld MB) and "
             "was stopped\n",
-            (long long)wd->limits.memory_mb);
+            (long long)sandbox_limits_of(wd->sandbox)->memory_mb);
         return true;
     case SANDBOX_TOO_MANY_PROCESSES:
         run_log_printf(
             log, "\nError: the run started more than %lld processes at once and was stopped\n",
-            (long long)wd->limits.processes);
+            (long long)sandbox_limits_of(wd->sandbox)->processes);
         return true;
     case SANDBOX_WITHIN_LIMITS:
         break;

@@ -151,7 +151,7 @@ static void run_plan(struct ctx *c, const struct run_job *job, const struct work
     res->ok = true;
     res->has_changes = pr.exit_code == 2;
     if (job->structured && keep_redacted_plan(c, job, wd, log, plan_file)) {
-        run_log_write(log, "Error: the JSON plan could not be prepared\n", 43);
+        run_log_printf(log, "Error: the JSON plan could not be prepared\n");
         res->ok = false;
         return;
     }
@@ -201,21 +201,16 @@ static void execute(struct runner *rn, const char *run_id, enum run_phase phase)
     log_info("run %s: %s started", run_id, phase == RUN_PLAN ? "plan" : "apply");
     rc = run_log_open(rn->app, job.phase_id, &log);
     if (!rc && rn->refusal[0]) {
-        char msg[700];
-        snprintf(msg, sizeof msg, "Error: this node cannot execute runs: %s\n", rn->refusal);
-        run_log_write(log, msg, strlen(msg));
+        run_log_printf(log, "Error: this node cannot execute runs: %s\n", rn->refusal);
         rc = ERR_UNAVAILABLE;
     }
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    wd.limits = rn->limits;
     wd.timeout = rn->timeout;
     wd.deadline = now.tv_sec + rn->timeout;
     wd.structured = job.structured;
-    if (!rc && (rc = sandbox_new(&rn->limits, &wd.sandbox))) {
-        const char *msg = "Error: this node cannot make a sandbox for the run\n";
-        run_log_write(log, msg, strlen(msg));
-    }
+    if (!rc && (rc = sandbox_new(&rn->limits, &wd.sandbox)))
+        run_log_printf(log, "Error: this node cannot make a sandbox for the run\n");
     if (!rc) rc = workdir_prepare(&c, &job, log, &wd);
     if (!rc) {
         const char *hello = "Terraform runs on Strata " STRATA_VERSION "\n"

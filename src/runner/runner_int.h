@@ -16,12 +16,11 @@ struct run_log;
  * arena. */
 struct workdir {
     struct sandbox *sandbox; /* every process of the phase runs in it; the folder is its own */
-    struct sandbox_limits limits;
-    int64_t timeout;  /* seconds the phase may run (run_phase_timeout) */
-    int64_t deadline; /* CLOCK_MONOTONIC second at which it is stopped */
-    bool structured;  /* terraform's JSON log lines (sensitive output values are hidden) */
-    const char *root; /* disk_path/work/<phase-id>, removed afterwards */
-    const char *dir;  /* where terraform runs: root/config/<working_directory> */
+    int64_t timeout;         /* seconds the phase may run (run_phase_timeout) */
+    int64_t deadline;        /* CLOCK_MONOTONIC second at which it is stopped */
+    bool structured;         /* terraform's JSON log lines (sensitive output values are hidden) */
+    const char *root;        /* disk_path/work/<phase-id>, removed afterwards */
+    const char *dir;         /* where terraform runs: root/config/<working_directory> */
     const char *terraform;
     const char **env;     /* NULL-terminated "K=V" */
     const char **secrets; /* sensitive values to mask in the log */
@@ -29,7 +28,7 @@ struct workdir {
 };
 
 /* Unpacks the configuration and writes the override, variables, CLI config and CA bundle into
- * a folder owned by wd->sandbox's account (wd->sandbox, limits and timeout are the caller's; the
+ * a folder owned by wd->sandbox's account (wd->sandbox, timeout and deadline are the caller's; the
  * rest is filled in). On failure the reason is written to the log. */
 int workdir_prepare(struct ctx *c, const struct run_job *job, struct run_log *log,
                     struct workdir *wd);

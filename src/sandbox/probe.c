@@ -72,10 +72,7 @@ done:
 int sandbox_init(const struct sandbox_config *cfg, char *why, size_t whylen)
 {
     host.root = geteuid() == 0;
-    for (const char *const *h = cfg->hidden; h && *h; h++) {
-        host.hidden = realloc(host.hidden, (host.nhidden + 1) * sizeof *host.hidden);
-        if (!host.hidden || !(host.hidden[host.nhidden++] = strdup(*h))) abort();
-    }
+    sandbox_mounts_init(cfg->hidden);
     cgroup_init(&host.memory_cgroup, &host.pids_cgroup);
     int rc = ERR_UNAVAILABLE;
     if (!find_on_path("bwrap", host.bwrap, sizeof host.bwrap)) {
@@ -110,9 +107,5 @@ const char *sandbox_mode(void)
 
 void sandbox_shutdown(void)
 {
-    for (size_t i = 0; i < host.nhidden; i++)
-        free(host.hidden[i]);
-    free(host.hidden);
-    host.hidden = 0;
-    host.nhidden = 0;
+    sandbox_mounts_free();
 }

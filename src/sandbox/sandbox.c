@@ -42,6 +42,11 @@ struct sandbox {
 
 static atomic_uint sandbox_counter;
 
+const struct sandbox_limits *sandbox_limits_of(const struct sandbox *sb)
+{
+    return &sb->lim;
+}
+
 int sandbox_uid(const struct sandbox *sb)
 {
     return sb->uid;
@@ -144,57 +149,60 @@ static bool under(const char *path, const char *dir)
     return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == 0);
 }
 
-/* The system, read-only: /usr, /etc and the top-level links or folders of a merged or split
- * /usr; the resolver's file where /etc/resolv.conf points elsewhere (systemd-resolved). */
-static void add_system(struct args *a, const char ***bound)
+/* What every sandbox sees of the host, made once by sandbox_mounts_init: the system read-only
+ * (/usr, /etc and the top-level links or folders of a merged or split /usr; the resolver's file
+ * where /etc/resolv.conf points elsewhere, as with systemd-resolved), a new /proc and /dev, a
+ * private /tmp, and the node's own files masked where they sit under a folder it sees. Read-only
+ * once made: worker threads share it. */
+static struct args mounts;
+
+void sandbox_mounts_init(const char *const *hidden)
 {
     static const char *top[] = {"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", 0};
-    static const char *seen[16];
-    size_t ns = 0;
-    add3(a, "--ro-bind", "/usr", "/usr");
-    seen[ns++] = "/usr";
-    add3(a, "--ro-bind", "/etc", "/etc");
-    seen[ns++] = "/etc";
+    const char *bound[16] = {"/usr", "/etc"};
+    size_t nb = 2;
+    add3(&mounts, "--ro-bind", "/usr", "/usr");
+    add3(&mounts, "--ro-bind", "/etc", "/etc");
     for (int i = 0; top[i]; i++) {
         char target[PATH_MAX];
         struct stat st;
         ssize_t n = readlink(top[i], target, sizeof target - 1);
         if (n > 0) {
             target[n] = 0;
-            add3(a, "--symlink", target, top[i]);
+            add3(&mounts, "--symlink", target, top[i]);
         } else if (stat(top[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-            add3(a, "--ro-bind", top[i], top[i]);
-            seen[ns++] = top[i];
+            add3(&mounts, "--ro-bind", top[i], top[i]);
+            bound[nb++] = top[i];
         }
     }
-    static char resolv[PATH_MAX];
-    if (realpath("/etc/resolv.conf", resolv) && !under(resolv, "/etc") && !under(resolv, "/usr"))
-        add3(a, "--ro-bind-try", resolv, resolv);
-    seen[ns] = 0;
-    *bound = seen;
-}
-
-/* The node's own files stay out of sight even where they sit in a folder the sandbox sees. */
-static void add_hidden(struct args *a, const char **bound)
-{
-    for (size_t i = 0; i < host.nhidden; i++) {
-        char real[PATH_MAX];
+    char real[PATH_MAX];
+    if (realpath("/etc/resolv.conf", real) && !under(real, "/etc") && !under(real, "/usr"))
+        add3(&mounts, "--ro-bind-try", real, real);
+    add3(&mounts, "--proc", "/proc", 0);
+    add3(&mounts, "--dev", "/dev", 0);
+    add3(&mounts, "--tmpfs", "/tmp", 0);
+    for (const char *const *h = hidden; h && *h; h++) {
         struct stat st;
-        if (!realpath(host.hidden[i], real) || stat(real, &st) != 0) continue;
+        if (!realpath(*h, real) || stat(real, &st) != 0) continue;
         bool visible = false;
-        for (int k = 0; bound[k]; k++)
+        for (size_t k = 0; k < nb; k++)
             visible |= under(real, bound[k]);
         if (!visible) continue;
         if (S_ISDIR(st.st_mode))
-            add3(a, "--tmpfs", real, 0);
+            add3(&mounts, "--tmpfs", real, 0);
         else
-            add3(a, "--ro-bind", "/dev/null", real);
+            add3(&mounts, "--ro-bind", "/dev/null", real);
     }
+}
+
+void sandbox_mounts_free(void)
+{
+    args_free(&mounts);
+    memset(&mounts, 0, sizeof mounts);
 }
 
 static void bwrap_args(const struct sandbox_exec *ex, struct args *a)
 {
-    const char **bound;
     add(a, "bwrap");
     add(a, "--unshare-user");
     add(a, "--unshare-pid");
@@ -206,11 +214,8 @@ static void bwrap_args(const struct sandbox_exec *ex, struct args *a)
     add(a, "--die-with-parent");
     add(a, "--new-session");
     add(a, "--as-pid-1");
-    add_system(a, &bound);
-    add3(a, "--proc", "/proc", 0);
-    add3(a, "--dev", "/dev", 0);
-    add3(a, "--tmpfs", "/tmp", 0);
-    add_hidden(a, bound);
+    for (size_t i = 0; i < mounts.n; i++)
+        add(a, mounts.v[i]);
     add3(a, "--bind", ex->folder, ex->folder);
     add3(a, "--chdir", ex->cwd, 0);
     add3(a, "--info-fd", "4", 0);

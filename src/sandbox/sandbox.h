@@ -17,7 +17,7 @@ struct sandbox_config {
      * host cannot make a sandbox, instead of refusing to run them. */
     bool allow_unsandboxed;
     /* Paths no sandbox may see even where they sit under a folder it sees (the node's
-     * settings, keys and data); NULL-terminated, copied. */
+     * settings, keys and data); NULL-terminated, read during sandbox_init only. */
     const char *const *hidden;
 };
 
@@ -28,7 +28,7 @@ struct sandbox_config {
 int sandbox_init(const struct sandbox_config *cfg, char *why, size_t whylen);
 /* What sandboxes are made with, for the log and health: "bubblewrap", "unsandboxed". */
 const char *sandbox_mode(void);
-/* Frees what sandbox_init copied. */
+/* Frees what sandbox_init made. */
 void sandbox_shutdown(void);
 
 struct sandbox_limits {
@@ -42,6 +42,8 @@ struct sandbox_limits {
 struct sandbox;
 int sandbox_new(const struct sandbox_limits *lim, struct sandbox **out);
 void sandbox_free(struct sandbox *sb);
+/* The limits sb was made with. */
+const struct sandbox_limits *sandbox_limits_of(const struct sandbox *sb);
 /* The account files in the writable folder must belong to; -1 when it is the node's own. */
 int sandbox_uid(const struct sandbox *sb);
 int sandbox_gid(const struct sandbox *sb);

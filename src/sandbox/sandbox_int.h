@@ -15,10 +15,13 @@ struct sandbox_host {
     bool memory_cgroup; /* limits by cgroup; rlimits where false */
     bool pids_cgroup;
     char bwrap[PATH_MAX];
-    char **hidden; /* sandbox_config.hidden, copied */
-    size_t nhidden;
 };
 extern struct sandbox_host host;
+
+/* Makes the mount arguments every sandbox shares (hidden: paths to mask, NULL-terminated);
+ * called once, before any sandbox. sandbox_mounts_free releases them. */
+void sandbox_mounts_init(const char *const *hidden);
+void sandbox_mounts_free(void);
 
 /* A sandbox's cgroup folders: with cgroup v1 one per controller, with v2 the same folder twice;
  * "" where the host gave the node no such controller. */
