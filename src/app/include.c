@@ -56,22 +56,25 @@ static const char *str(json_t *o, const char *key)
     return json_string_value(json_object_get(o, key));
 }
 
-void include_add(struct include *inc, json_t *resource)
+bool include_has(const struct include *inc, const char *type, const char *id)
 {
-    if (!inc->included || !resource) {
-        json_decref(resource);
-        return;
-    }
     size_t i;
     json_t *have;
     json_array_foreach(inc->included, i, have)
     {
-        if (str(have, "id") && str(resource, "id") &&
-            strcmp(str(have, "id"), str(resource, "id")) == 0 &&
-            strcmp(str(have, "type"), str(resource, "type")) == 0) {
-            json_decref(resource);
-            return;
-        }
+        if (id && str(have, "id") && strcmp(str(have, "id"), id) == 0 &&
+            strcmp(str(have, "type"), type) == 0)
+            return true;
+    }
+    return false;
+}
+
+void include_add(struct include *inc, json_t *resource)
+{
+    if (!inc->included || !resource ||
+        include_has(inc, str(resource, "type"), str(resource, "id"))) {
+        json_decref(resource);
+        return;
     }
     json_array_append_new(inc->included, resource);
 }

@@ -22,6 +22,9 @@ int include_parse(struct ctx *c, const char *const *allowed, struct include **ou
 bool include_wants(const struct include *inc, const char *name);
 /* True when name or a path under it ("current_run" for "current_run.plan") was asked for. */
 bool include_wants_under(const struct include *inc, const char *name);
+/* True when a resource of type and id is included already: callers skip loading it again (a
+ * list's runs share one workspace, its workspaces one organization). */
+bool include_has(const struct include *inc, const char *type, const char *id);
 /* Adds a resource (stolen) unless one with the same type and id is there already. */
 void include_add(struct include *inc, json_t *resource);
 /* Moves "included" into doc when anything was asked for and frees what is left. */

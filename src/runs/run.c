@@ -72,8 +72,7 @@ static int active_runs(struct ctx *c, const char *workspace_id, int64_t *n)
     struct store_result r;
     int rc = store_query(c->app->store, c->a,
                          "SELECT COUNT(*) FROM runs WHERE workspace_id = $1 AND speculative = $2 "
-                         "AND status IN ('plan_queued', 'planning', 'planned', 'confirmed', "
-                         "'apply_queued', 'applying')",
+                         "AND status IN (" RUN_ACTIVE_SQL ")",
                          S_ARGS(S_TEXT(workspace_id), S_BOOL(false)), &r);
     if (!rc) *n = store_cell_int(&r, 0, 0);
     return rc;

@@ -31,8 +31,8 @@ static json_t *run_variables(struct ctx *c, const struct run *r)
     return json_array();
 }
 
-/* A pending run's place in its workspace's queue: the live runs created before it (the one
- * holding the workspace included). 0 once it runs. */
+/* A pending run's place in its workspace's queue: the runs created before it that hold the
+ * workspace or wait for it. 0 once it runs. */
 static int64_t queue_position(struct ctx *c, const struct run *r)
 {
     if (strcmp(r->status, "pending") != 0) return 0;
@@ -40,9 +40,7 @@ static int64_t queue_position(struct ctx *c, const struct run *r)
     int rc =
         store_query(c->app->store, c->a,
                     "SELECT COUNT(*) FROM runs WHERE workspace_id = $1 AND created_at < $2 "
-                    "AND speculative = $3 AND status NOT IN ('applied', "
-                    "'planned_and_finished', 'planned_and_saved', 'discarded', 'errored', "
-                    "'canceled', 'force_canceled')",
+                    "AND speculative = $3 AND status IN ('pending', " RUN_ACTIVE_SQL ")",
                     S_ARGS(S_TEXT(r->workspace_id), S_TEXT(r->created_at), S_BOOL(false)), &res);
     return rc ? 0 : store_cell_int(&res, 0, 0);
 }
@@ -154,14 +152,17 @@ int run_include(struct ctx *c, const struct run *r, const char *prefix, struct i
     if (wants(c, inc, prefix, "plan")) include_add(inc, run_phase_encode(c, r, RUN_PLAN));
     if (wants(c, inc, prefix, "apply")) include_add(inc, run_phase_encode(c, r, RUN_APPLY));
     struct user u;
-    if (wants(c, inc, prefix, "created_by") && r->created_by && user_get(c, r->created_by, &u) == 0)
+    if (wants(c, inc, prefix, "created_by") && r->created_by &&
+        !include_has(inc, "users", r->created_by) && user_get(c, r->created_by, &u) == 0)
         include_add(inc, user_encode(c, &u));
     struct configversion cv;
     if (wants(c, inc, prefix, "configuration_version") && r->configuration_version_id &&
+        !include_has(inc, "configuration-versions", r->configuration_version_id) &&
         configversion_get(c, r->configuration_version_id, &cv) == 0)
         include_add(inc, configversion_encode(c, &cv));
     struct workspace w;
-    if (wants(c, inc, prefix, "workspace") && workspace_get(c, r->workspace_id, &w) == 0)
+    if (wants(c, inc, prefix, "workspace") && !include_has(inc, "workspaces", r->workspace_id) &&
+        workspace_get(c, r->workspace_id, &w) == 0)
         include_add(inc, workspace_encode(c, &w));
     return 0;
 }

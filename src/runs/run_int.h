@@ -52,7 +52,9 @@ extern const char *const run_includes[];
 struct include;
 int run_include(struct ctx *c, const struct run *r, const char *prefix, struct include *inc);
 
-/* Status sets. */
+/* Status sets. RUN_ACTIVE_SQL: the statuses of a run that holds its workspace, as an SQL list. */
+#define RUN_ACTIVE_SQL                                                                             \
+    "'plan_queued', 'planning', 'planned', 'confirmed', 'apply_queued', 'applying'"
 bool run_status_final(const char *status);
 /* Starts the oldest pending run of the workspace when nothing else holds it. */
 int run_schedule(struct ctx *c, const char *workspace_id);

@@ -69,7 +69,8 @@ static int include_outputs(struct ctx *c, const char *sv_id, struct include *inc
 static int include_related(struct ctx *c, const struct state_version *sv, struct include *inc)
 {
     struct user u;
-    if (include_wants(inc, "created_by") && sv->created_by && user_get(c, sv->created_by, &u) == 0)
+    if (include_wants(inc, "created_by") && sv->created_by &&
+        !include_has(inc, "users", sv->created_by) && user_get(c, sv->created_by, &u) == 0)
         include_add(inc, user_encode(c, &u));
     int rc = 0;
     if (include_wants(inc, "outputs")) rc = include_outputs(c, sv->id, inc);

@@ -98,11 +98,13 @@ int workspace_include(struct ctx *c, const struct workspace *w, json_t *res, str
 {
     if (!inc->n) return 0;
     struct organization o;
-    if (include_wants(inc, "organization") && organization_get(c, w->organization, &o) == 0)
+    if (include_wants(inc, "organization") && !include_has(inc, "organizations", w->organization) &&
+        organization_get(c, w->organization, &o) == 0)
         include_add(inc, organization_encode(c, &o));
     struct user u;
     if (include_wants(inc, "locked_by") && w->locked_by_kind &&
-        strcmp(w->locked_by_kind, "users") == 0 && user_get(c, w->locked_by_id, &u) == 0)
+        strcmp(w->locked_by_kind, "users") == 0 && !include_has(inc, "users", w->locked_by_id) &&
+        user_get(c, w->locked_by_id, &u) == 0)
         include_add(inc, user_encode(c, &u));
     int rc = 0;
     for (int i = 0; !rc && i < ninclude_hooks; i++)
