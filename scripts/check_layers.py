@@ -13,7 +13,7 @@ ORDER = [
     ["app"],
     ["organizations"], ["users"], ["teams"], ["tokens"], ["workspaces"], ["variables"],
     ["configversions"], ["state"], ["runs"],
-    ["runner", "meta", "admin"],
+    ["runner", "meta", "admin", "cluster"],
     ["cmd"],
 ]
 RANK = {folder: i for i, group in enumerate(ORDER) for folder in group}

@@ -2,10 +2,16 @@
 # setup.sh — installs what Strata builds and tests with, from Debian 12's packages (as root).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
+cd "$(dirname "$0")/.."
 packages=(build-essential cmake pkg-config
           libevent-dev libjansson-dev libsqlite3-dev libsodium-dev libssl-dev libhttp-parser-dev
-          libarchive-dev libcurl4-openssl-dev bubblewrap
+          libarchive-dev libcurl4-openssl-dev libpq-dev libhiredis-dev bubblewrap
           libcriterion-dev python3 openssl curl ca-certificates)
+# what the tests run beside Strata (started by the tests on loopback, never as system services)
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(postgresql-15 redis-server redis-sentinel haproxy python3-botocore)
+  command -v npm >/dev/null || packages+=(nodejs npm)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -13,4 +19,7 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+if [ "${1:-}" = "--tests" ] && [ ! -x tests/services/node_modules/.bin/s3rver ]; then
+  (cd tests/services && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -3,7 +3,7 @@
 # (unit tests, layering check, end-to-end tests with the real terraform CLI) through CTest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --tests
 command -v terraform >/dev/null || { echo "terraform is not on PATH" >&2; exit 1; }
 cmake -S . -B build-test -DSTRATA_SANITIZE=ON -DBUILD_TESTING=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build-test -j"$(nproc)"

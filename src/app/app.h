@@ -1,5 +1,5 @@
 /* app.h — the services every domain reaches through a request: settings, store, blobs,
- * keyring, and the hooks the wiring file fills in so a lower layer can call a higher domain
+ * keyring, bus, and the hooks the wiring file fills in so a lower layer can call a higher domain
  * (authentication lives in tokens/, but every handler needs it). Created once in main. */
 #ifndef STRATA_APP_H
 #define STRATA_APP_H
@@ -11,6 +11,7 @@ struct settings;
 struct store;
 struct blob_store;
 struct keyring;
+struct bus;
 struct arena;
 struct principal;
 
@@ -19,7 +20,9 @@ struct app {
     struct store *store;
     struct blob_store *blobs;
     struct keyring *keyring;
-    const char *hostname; /* "host[:port]" from the settings */
+    struct bus *bus;       /* job queue and live logs: in process, or Redis for a cluster */
+    const char *hostname;  /* "host[:port]" from the settings */
+    const char *node_name; /* this node in the cluster: "<host name>:<https port>" */
     int64_t started_at;
     /* tokens/: resolves a bearer token into *p (arena memory); ERR_UNAUTHORIZED when unknown */
     int (*authenticate)(struct app *app, struct arena *a, const char *token, struct principal *p);

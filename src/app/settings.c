@@ -68,6 +68,14 @@ static bool all_digits(const char *v)
     return true;
 }
 
+static bool all_digits_n(const char *v, size_t n)
+{
+    if (!n) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isdigit((unsigned char)v[i])) return false;
+    return true;
+}
+
 static bool parse_cidr(const char *c, unsigned char net[16], int *family, int *bits)
 {
     char addr[64];
@@ -210,8 +218,46 @@ static int check_form(enum setting_id id, const char *v, char *err, size_t errle
                         "(-----BEGIN CERTIFICATE-----...)",
                         name);
         break;
+    case SETTING_PARAMS:
+        for (const char *p = v; *p;) {
+            size_t n = strcspn(p, "&");
+            const char *eq = memchr(p, '=', n);
+            if (!eq || eq == p)
+                return fail(err, errlen,
+                            "setting \"%s\": expected key=value pairs joined by \"&\" "
+                            "(e.g. \"sslmode=require&connect_timeout=5\"), got \"%s\"",
+                            name, v);
+            p += n + (p[n] == '&');
+        }
+        break;
+    case SETTING_URL:
+        if (*v && strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7) != 0)
+            return fail(err, errlen,
+                        "setting \"%s\": expected an http:// or https:// URL, got \"%s\"", name, v);
+        break;
+    case SETTING_SSE:
+        if (*v && strcmp(v, "AES256") != 0 && strcmp(v, "aws:kms") != 0)
+            return fail(err, errlen,
+                        "setting \"%s\": expected \"\", \"AES256\" or \"aws:kms\", got \"%s\"",
+                        name, v);
+        break;
+    case SETTING_HOSTS:
+        for (const char *p = v; *p;) {
+            size_t n = strcspn(p, ",");
+            const char *colon = 0;
+            for (size_t i = 0; i < n; i++)
+                if (p[i] == ':') colon = p + i;
+            if (!colon || colon == p || !all_digits_n(colon + 1, (size_t)(p + n - colon - 1)))
+                return fail(err, errlen,
+                            "setting \"%s\": expected comma-separated host:port "
+                            "(e.g. \"10.0.0.5:26379,10.0.0.6:26379\"), got \"%s\"",
+                            name, v);
+            p += n + (p[n] == ',');
+        }
+        break;
     case SETTING_PATH:
     case SETTING_SECRET:
+    case SETTING_TEXT:
         break;
     }
     return 0;
@@ -219,6 +265,7 @@ static int check_form(enum setting_id id, const char *v, char *err, size_t errle
 
 static int find_key(const char *name)
 {
+    if (strcmp(name, "redis_password") == 0) name = "redis_pass"; /* the seed's GCP appendix */
     for (int i = 0; i < SETTING_COUNT_; i++)
         if (strcmp(rows[i].name, name) == 0) return i;
     return -1;
@@ -392,6 +439,71 @@ static int load_installer(json_t *doc, const char *base_dir, struct settings *s,
 }
 
 /* Cross-key rules, after every value has its form checked. */
+/* Appends the name of every empty setting among ids to list; returns how many. */
+static int missing(const struct settings *s, const enum setting_id *ids, size_t n, char *list,
+                   size_t cap)
+{
+    int count = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!*s->values[ids[i]]) {
+            size_t len = strlen(list);
+            snprintf(list + len, cap - len, "%s\"%s\"", len ? ", " : "", rows[ids[i]].name);
+            count++;
+        }
+    return count;
+}
+
+/* External services: what each needs, and what active/active needs of them. */
+static int check_services(const struct settings *s, char *err, size_t errlen)
+{
+    bool external = strcmp(s->values[SETTING_PRODUCTION_TYPE], "external") == 0;
+    bool aa = settings_flag(s, SETTING_ENABLE_ACTIVE_ACTIVE);
+    bool sentinel = settings_flag(s, SETTING_REDIS_SENTINEL_ENABLED);
+    bool redis = *s->values[SETTING_REDIS_HOST] || sentinel;
+    char list[512] = "";
+    if (aa && !external)
+        return fail(err, errlen,
+                    "setting \"enable_active_active\": \"1\" needs the services every node "
+                    "shares: set \"production_type\" to \"external\" with PostgreSQL "
+                    "(\"pg_netloc\", \"pg_user\", \"pg_password\", \"pg_dbname\"), object "
+                    "storage (\"s3_bucket\", \"aws_access_key_id\", "
+                    "\"aws_secret_access_key\") and Redis (\"redis_host\"); SQLite and disk "
+                    "storage belong to one node");
+    if (external) {
+        static const enum setting_id need[] = {
+            SETTING_PG_NETLOC, SETTING_PG_USER,           SETTING_PG_DBNAME,
+            SETTING_S3_BUCKET, SETTING_AWS_ACCESS_KEY_ID, SETTING_AWS_SECRET_ACCESS_KEY};
+        if (missing(s, need, sizeof need / sizeof *need, list, sizeof list))
+            return fail(err, errlen,
+                        "production_type \"external\" needs PostgreSQL and object storage: "
+                        "set %s",
+                        list);
+    }
+    if (aa && !redis)
+        return fail(err, errlen,
+                    "setting \"enable_active_active\": \"1\" needs Redis, the nodes' cache and "
+                    "job queue: set \"redis_host\" (and \"redis_port\") or the "
+                    "\"redis_sentinel_*\" settings");
+    if (redis && !external)
+        return fail(err, errlen,
+                    "setting \"redis_host\": Redis is used with production_type \"external\" "
+                    "only; a disk-mode node keeps its queue in process");
+    if (settings_flag(s, SETTING_REDIS_USE_PASSWORD_AUTH) && !*s->values[SETTING_REDIS_PASS])
+        return fail(err, errlen,
+                    "setting \"redis_pass\": required when \"redis_use_password_auth\" is "
+                    "\"1\"");
+    if (sentinel) {
+        static const enum setting_id need[] = {SETTING_REDIS_SENTINEL_HOSTS,
+                                               SETTING_REDIS_SENTINEL_LEADER_NAME};
+        if (missing(s, need, 2, list, sizeof list))
+            return fail(err, errlen, "setting \"redis_sentinel_enabled\": \"1\" needs %s", list);
+    }
+    if (strcmp(s->values[SETTING_S3_SSE], "aws:kms") == 0 && !*s->values[SETTING_S3_SSE_KMS_KEY_ID])
+        return fail(err, errlen,
+                    "setting \"s3_sse_kms_key_id\": required when \"s3_sse\" is \"aws:kms\"");
+    return 0;
+}
+
 static int check_rules(struct settings *s, char *err, size_t errlen)
 {
     for (int i = 0; i < SETTING_COUNT_; i++) {
@@ -402,14 +514,8 @@ static int check_rules(struct settings *s, char *err, size_t errlen)
         return fail(err, errlen,
                     "setting \"enc_password\": required; set it to a long random "
                     "string and never change it (it opens the encrypted data)");
-    if (strcmp(s->values[SETTING_PRODUCTION_TYPE], "external") == 0)
-        return fail(err, errlen,
-                    "setting \"production_type\": \"external\" (PostgreSQL, S3, "
-                    "Redis) is not available in this release; use \"disk\"");
-    if (settings_flag(s, SETTING_ENABLE_ACTIVE_ACTIVE))
-        return fail(err, errlen,
-                    "setting \"enable_active_active\": \"1\" requires "
-                    "production_type \"external\"; a disk-mode node runs alone");
+    int rc = check_services(s, err, errlen);
+    if (rc) return rc;
     if (!*s->values[SETTING_DISK_PATH])
         return fail(err, errlen, "setting \"disk_path\": required in disk mode");
     if (!*s->values[SETTING_TLS_CERT_FILE] != !*s->values[SETTING_TLS_KEY_FILE])

@@ -41,7 +41,39 @@
       "\"1\" runs terraform without a sandbox on a host that cannot make one (runs can then "      \
       "see each other); \"0\" refuses runs there")                                                 \
     X(CA_CERTS, "ca_certs", SETTING_PEM, "",                                                       \
-      "PEM certificates runs trust besides the system's (the CA of a private tls_cert_file)")
+      "PEM certificates runs trust besides the system's (the CA of a private tls_cert_file)")      \
+    X(PG_USER, "pg_user", SETTING_TEXT, "", "PostgreSQL user (production_type external)")          \
+    X(PG_PASSWORD, "pg_password", SETTING_SECRET, "", "PostgreSQL password")                       \
+    X(PG_NETLOC, "pg_netloc", SETTING_HOST, "", "PostgreSQL address, host or host:port")           \
+    X(PG_DBNAME, "pg_dbname", SETTING_TEXT, "", "PostgreSQL database name")                        \
+    X(PG_EXTRA_PARAMS, "pg_extra_params", SETTING_PARAMS, "",                                      \
+      "more libpq connection parameters as key=value&key=value (e.g. sslmode=require)")            \
+    X(S3_BUCKET, "s3_bucket", SETTING_TEXT, "", "bucket of the object storage")                    \
+    X(S3_REGION, "s3_region", SETTING_TEXT, "us-east-1", "region the requests are signed for")     \
+    X(S3_ENDPOINT, "s3_endpoint", SETTING_URL, "",                                                 \
+      "URL of an S3-compatible server; empty for AWS S3 (https://s3.<region>.amazonaws.com)")      \
+    X(AWS_ACCESS_KEY_ID, "aws_access_key_id", SETTING_TEXT, "", "access key of the storage")       \
+    X(AWS_SECRET_ACCESS_KEY, "aws_secret_access_key", SETTING_SECRET, "",                          \
+      "secret key of the storage")                                                                 \
+    X(S3_SSE, "s3_sse", SETTING_SSE, "",                                                           \
+      "server-side encryption asked of the storage: empty, \"AES256\" or \"aws:kms\"")             \
+    X(S3_SSE_KMS_KEY_ID, "s3_sse_kms_key_id", SETTING_TEXT, "", "KMS key for s3_sse aws:kms")      \
+    X(REDIS_HOST, "redis_host", SETTING_HOST, "", "Redis host (production_type external)")         \
+    X(REDIS_PORT, "redis_port", SETTING_PORT, "6379", "Redis port")                                \
+    X(REDIS_USE_PASSWORD_AUTH, "redis_use_password_auth", SETTING_FLAG, "0",                       \
+      "\"1\" when Redis requires a password (redis_pass)")                                         \
+    X(REDIS_PASS, "redis_pass", SETTING_SECRET, "", "Redis password (alias: redis_password)")      \
+    X(REDIS_USE_TLS, "redis_use_tls", SETTING_FLAG, "0", "\"1\" when Redis requires TLS")          \
+    X(REDIS_CA_CERT_FILE, "redis_ca_cert_file", SETTING_PATH, "",                                  \
+      "PEM CA certificates that sign Redis' certificate (the system's when empty)")                \
+    X(REDIS_SENTINEL_ENABLED, "redis_sentinel_enabled", SETTING_FLAG, "0",                         \
+      "\"1\" finds the Redis leader through Redis Sentinel (redis_sentinel_hosts)")                \
+    X(REDIS_SENTINEL_HOSTS, "redis_sentinel_hosts", SETTING_HOSTS, "",                             \
+      "comma-separated host:port of the sentinels")                                                \
+    X(REDIS_SENTINEL_LEADER_NAME, "redis_sentinel_leader_name", SETTING_TEXT, "",                  \
+      "name of the monitored leader the sentinels know")                                           \
+    X(REDIS_SENTINEL_PASSWORD, "redis_sentinel_password", SETTING_SECRET, "",                      \
+      "password of the sentinels, when they require one")
 
 enum setting_form {
     SETTING_HOST,
@@ -54,6 +86,11 @@ enum setting_form {
     SETTING_FLAG,
     SETTING_COUNT,
     SETTING_PEM,
+    SETTING_TEXT,
+    SETTING_PARAMS,
+    SETTING_URL,
+    SETTING_SSE,
+    SETTING_HOSTS,
 };
 
 enum setting_id {

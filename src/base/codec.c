@@ -102,8 +102,16 @@ char *codec_new_id(struct arena *a, const char *prefix)
 
 char *codec_now_iso(struct arena *a)
 {
+    return codec_iso_ms_ago(a, 0);
+}
+
+char *codec_iso_ms_ago(struct arena *a, int64_t ms)
+{
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t t = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - ms;
+    ts.tv_sec = (time_t)(t / 1000);
+    ts.tv_nsec = (long)(t % 1000) * 1000000L;
     struct tm tm;
     gmtime_r(&ts.tv_sec, &tm);
     return arena_printf(a, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
@@ -137,6 +145,13 @@ char *codec_iso_of_unix(struct arena *a, int64_t t)
     gmtime_r(&s, &tm);
     return arena_printf(a, "%04d-%02d-%02dT%02d:%02d:%02d.000Z", tm.tm_year + 1900, tm.tm_mon + 1,
                         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+int64_t codec_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int64_t codec_now_unix(void)

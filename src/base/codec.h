@@ -36,11 +36,15 @@ char *codec_new_id(struct arena *a, const char *prefix);
 
 /* Now as TFE prints it: "2026-11-25T20:55:15.123Z", owned by the arena. */
 char *codec_now_iso(struct arena *a);
+/* The same for the moment ms milliseconds ago. */
+char *codec_iso_ms_ago(struct arena *a, int64_t ms);
 /* Reads "YYYY-MM-DDTHH:MM:SS[.fff]Z" (UTC) into unix seconds; false when it is not that form. */
 bool codec_parse_iso(const char *s, int64_t *out);
 /* The same form for a unix time (whole seconds). */
 char *codec_iso_of_unix(struct arena *a, int64_t t);
 /* Seconds since the epoch. */
 int64_t codec_now_unix(void);
+/* Wall-clock unix milliseconds (shared between nodes, unlike a monotonic clock). */
+int64_t codec_now_ms(void);
 
 #endif

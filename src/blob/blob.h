@@ -1,5 +1,5 @@
 /* blob.h — large objects (state files, later slugs and logs) as streams, behind one interface
- * with a local-disk backend now and S3 next. Every blob is sealed on the way in and checked on
+ * with a local-disk and an S3 backend. Every blob is sealed on the way in and checked on
  * the way out (libsodium secretstream, 64 KiB chunks): a flipped or truncated byte is an error,
  * never data. No caller ever holds a whole blob in memory.
  * Keys are relative paths of [A-Za-z0-9._/-] without "..". */
@@ -31,6 +31,15 @@ struct blob_backend {
 /* Local-disk blob store under root (created when missing). The keyring must outlive the store.
  * The caller frees *out with blob_store_free. */
 int blob_open_disk(const char *root, const struct keyring *k, struct blob_store **out);
+/* Objects in an S3 bucket (AWS, or an S3-compatible server at endpoint, path-style). Checks
+ * that the bucket answers before returning. The caller frees *out with blob_store_free. */
+struct blob_s3_config {
+    const char *endpoint; /* "" or NULL: AWS S3 in region */
+    const char *bucket, *region, *access_key, *secret_key;
+    const char *sse, *kms_key_id; /* server-side encryption asked of the storage, or "" */
+};
+int blob_open_s3(const struct blob_s3_config *cfg, const struct keyring *k,
+                 struct blob_store **out);
 void blob_store_free(struct blob_store *bs);
 const char *blob_backend_name(const struct blob_store *bs);
 

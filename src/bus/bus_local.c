@@ -1,5 +1,5 @@
 /* bus_local.c — the in-process bus: one mutex, one condition variable, a linked list of jobs. */
-#include "bus/bus.h"
+#include "bus/bus_int.h"
 #include "base/err.h"
 
 #include <pthread.h>
@@ -14,16 +14,16 @@ struct item {
     char queue[64], job[256];
 };
 
-struct bus {
+struct local {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct item *head, *tail;
     bool down;
 };
 
-struct bus *bus_new_local(void)
+static struct local *local_new(void)
 {
-    struct bus *b = calloc(1, sizeof *b);
+    struct local *b = calloc(1, sizeof *b);
     if (!b) abort();
     pthread_mutex_init(&b->mu, 0);
     pthread_condattr_t attr;
@@ -34,9 +34,9 @@ struct bus *bus_new_local(void)
     return b;
 }
 
-void bus_free(struct bus *b)
+static void local_free(void *impl)
 {
-    if (!b) return;
+    struct local *b = impl;
     while (b->head) {
         struct item *i = b->head;
         b->head = i->next;
@@ -47,9 +47,9 @@ void bus_free(struct bus *b)
     free(b);
 }
 
-int bus_enqueue(struct bus *b, const char *queue, const char *job)
+static int local_enqueue(void *impl, const char *queue, const char *job)
 {
-    if (strlen(queue) >= 64 || strlen(job) >= 256) return ERR_BAD_REQUEST;
+    struct local *b = impl;
     struct item *i = calloc(1, sizeof *i);
     if (!i) abort();
     snprintf(i->queue, sizeof i->queue, "%s", queue);
@@ -66,7 +66,7 @@ int bus_enqueue(struct bus *b, const char *queue, const char *job)
 }
 
 /* Unlinks and returns the first job of queue, or NULL. Called with the mutex held. */
-static struct item *take(struct bus *b, const char *queue)
+static struct item *take(struct local *b, const char *queue)
 {
     struct item *prev = 0;
     for (struct item *i = b->head; i; prev = i, i = i->next) {
@@ -81,8 +81,9 @@ static struct item *take(struct bus *b, const char *queue)
     return 0;
 }
 
-int bus_claim(struct bus *b, const char *queue, int timeout_ms, char *job, size_t cap)
+static int local_claim(void *impl, const char *queue, int timeout_ms, char *job, size_t cap)
 {
+    struct local *b = impl;
     struct timespec until;
     clock_gettime(CLOCK_MONOTONIC, &until);
     until.tv_sec += timeout_ms / 1000;
@@ -108,10 +109,68 @@ int bus_claim(struct bus *b, const char *queue, int timeout_ms, char *job, size_
     return 0;
 }
 
-void bus_shutdown(struct bus *b)
+static void local_shutdown(void *impl)
 {
+    struct local *b = impl;
     pthread_mutex_lock(&b->mu);
     b->down = true;
     pthread_cond_broadcast(&b->cv);
     pthread_mutex_unlock(&b->mu);
+}
+
+static int local_queued(void *impl, const char *queue, const char *job, bool *queued)
+{
+    struct local *b = impl;
+    pthread_mutex_lock(&b->mu);
+    *queued = false;
+    for (struct item *i = b->head; i && !*queued; i = i->next)
+        *queued = strcmp(i->queue, queue) == 0 && strcmp(i->job, job) == 0;
+    pthread_mutex_unlock(&b->mu);
+    return 0;
+}
+
+/* One node: the running phase's log file is the only copy anyone needs. */
+static int local_log_append(void *impl, const char *id, const void *p, size_t n, int64_t *total)
+{
+    (void)impl, (void)id, (void)p, (void)n;
+    *total = -1;
+    return 0;
+}
+
+static int local_log_reset(void *impl, const char *id)
+{
+    (void)impl, (void)id;
+    return 0;
+}
+
+static int local_log_read(void *impl, const char *id, int64_t offset, void *buf, size_t cap,
+                          size_t *n)
+{
+    (void)impl, (void)id, (void)offset, (void)buf, (void)cap, (void)n;
+    return ERR_NOT_FOUND;
+}
+
+static int local_check(void *impl)
+{
+    (void)impl;
+    return 0;
+}
+
+static const struct bus_ops local_ops = {
+    .name = "local",
+    .enqueue = local_enqueue,
+    .claim = local_claim,
+    .queued = local_queued,
+    .shutdown = local_shutdown,
+    .log_append = local_log_append,
+    .log_reset = local_log_reset,
+    .log_read = local_log_read,
+    .log_drop = local_log_reset,
+    .check = local_check,
+    .free = local_free,
+};
+
+struct bus *bus_new_local(void)
+{
+    return bus_wrap(&local_ops, local_new());
 }

@@ -10,7 +10,9 @@
 #include "bus/bus.h"
 #include "runner/runner.h"
 #include "runs/run.h"
+#include "cluster/cluster.h"
 #include "cmd/commands.h"
+#include "cmd/services.h"
 #include "cmd/wiring.h"
 #include "http/http.h"
 #include "http/tls.h"
@@ -49,34 +51,6 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     event_base_loopbreak(arg);
 }
 
-/* Database and keyring: an existing database is opened only with the right enc_password,
- * and only then migrated. */
-static int open_data(const struct settings *s, struct store **store, struct keyring **kr)
-{
-    const char *dir = settings_str(s, SETTING_DISK_PATH);
-    char path[4200], err[512] = "";
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        fprintf(stderr, "strata: setting \"disk_path\": cannot create %s: %s\n", dir,
-                strerror(errno));
-        return ERR_CONFIG;
-    }
-    snprintf(path, sizeof path, "%s/strata.db", dir);
-    int rc = store_open_sqlite(path, store);
-    if (rc) {
-        fprintf(stderr, "strata: cannot open the database %s\n", path);
-        return rc;
-    }
-    bool existing = false;
-    rc = store_table_exists(*store, "keyring", &existing);
-    if (!rc && !existing) rc = store_migrate(*store);
-    if (!rc) rc = keyring_open(*store, settings_str(s, SETTING_ENC_PASSWORD), kr, err, sizeof err);
-    if (!rc && existing) rc = store_migrate(*store);
-    /* runs under another account reach their folder in disk_path/work, nothing else */
-    if (!rc && geteuid() == 0) chmod(dir, 0711);
-    if (rc) fprintf(stderr, "strata: %s\n", err[0] ? err : "cannot prepare the database");
-    return rc;
-}
-
 static int serve(struct settings *s)
 {
     struct app app = {.settings = s,
@@ -85,15 +59,9 @@ static int serve(struct settings *s)
     struct event_base *base = 0;
     struct http_server *http = 0;
     struct event *sigint = 0, *sigterm = 0;
-    struct bus *bus = bus_new_local();
     struct runner *runner = 0;
-    run_set_bus(bus);
     char err[1024] = "", cert[4200], key[4200];
-    int rc = open_data(s, &app.store, &app.keyring);
-    if (!rc) {
-        snprintf(cert, sizeof cert, "%s/blobs", settings_str(s, SETTING_DISK_PATH));
-        rc = blob_open_disk(cert, app.keyring, &app.blobs);
-    }
+    int rc = services_open(s, &app, err, sizeof err);
     if (!rc && !*settings_str(s, SETTING_TLS_CERT_FILE)) {
         snprintf(cert, sizeof cert, "%s/tls-cert.pem", settings_str(s, SETTING_DISK_PATH));
         snprintf(key, sizeof key, "%s/tls-key.pem", settings_str(s, SETTING_DISK_PATH));
@@ -104,8 +72,13 @@ static int serve(struct settings *s)
     }
     wiring_hooks(&app);
     if (!rc) rc = iact_ensure(&app);
+    char node_name[300];
+    cluster_node_name(settings_str(s, SETTING_HTTPS_PORT), node_name, sizeof node_name);
+    app.node_name = node_name;
+    struct cluster *cluster = 0;
     if (!rc) rc = run_recover(&app);
-    if (!rc) rc = runner_start(&app, bus, &runner, err, sizeof err);
+    if (!rc) rc = cluster_start(&app, &cluster);
+    if (!rc) rc = runner_start(&app, app.bus, &runner, err, sizeof err);
     if (!rc) {
         base = event_base_new();
         struct http_server_config cfg = {
@@ -136,14 +109,12 @@ static int serve(struct settings *s)
         event_base_dispatch(base);
     }
     runner_stop(runner);
-    bus_free(bus);
+    cluster_stop(cluster);
     if (sigint) event_free(sigint);
     if (sigterm) event_free(sigterm);
     http_server_free(http);
     if (base) event_base_free(base);
-    blob_store_free(app.blobs);
-    keyring_free(app.keyring);
-    store_close(app.store);
+    services_close(&app);
     return rc ? 1 : 0;
 }
 

@@ -4,6 +4,7 @@
 #include "app/api.h"
 #include "base/err.h"
 #include "blob/blob.h"
+#include "bus/bus.h"
 #include "http/http.h"
 #include "jsonapi/jsonapi.h"
 #include "store/store.h"
@@ -33,12 +34,14 @@ static void health(struct http_request *r, void *appv)
     struct store_result res;
     int db = store_query(app->store, c.a, "SELECT 1", 0, 0, &res);
     int blobs = blob_check(app->blobs);
-    json_t *doc = json_pack("{s:s, s:{s:s, s:s}}", "status", db || blobs ? "failing" : "ok",
+    int bus = bus_check(app->bus);
+    bool failing = db || blobs || bus;
+    json_t *doc = json_pack("{s:s, s:{s:s, s:s, s:s}}", "status", failing ? "failing" : "ok",
                             "components", "database", db ? err_name(db) : "ok", "blob-storage",
-                            blobs ? err_name(blobs) : "ok");
+                            blobs ? err_name(blobs) : "ok", "queue", bus ? err_name(bus) : "ok");
     char *text = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
-    http_respond(r, db || blobs ? 503 : 200, "application/json", text, strlen(text));
+    http_respond(r, failing ? 503 : 200, "application/json", text, strlen(text));
     free(text);
 }
 

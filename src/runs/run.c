@@ -13,13 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static struct bus *run_bus;
-
-void run_set_bus(struct bus *b)
-{
-    run_bus = b;
-}
-
 bool run_status_final(const char *s)
 {
     static const char *final[] = {
@@ -41,13 +34,13 @@ int run_get(struct ctx *c, const char *id, struct run *out)
 
 int run_enqueue(struct ctx *c, const char *run_id, enum run_phase phase)
 {
-    (void)c;
     char job[128];
     snprintf(job, sizeof job, "%s:%s", run_id, phase == RUN_PLAN ? "plan" : "apply");
-    return bus_enqueue(run_bus, RUN_QUEUE, job);
+    return bus_enqueue(c->app->bus, RUN_QUEUE, job);
 }
 
-/* Starts a run: plan_queued and on the bus. A non-speculative run takes the lock first. */
+/* Starts a run: plan_queued (a non-speculative run takes the lock first). The caller puts it on
+ * the bus once its transaction has committed: a worker may claim it at once. */
 static int start(struct ctx *c, const struct run *r, bool *started)
 {
     *started = false;
@@ -61,7 +54,6 @@ static int start(struct ctx *c, const struct run *r, bool *started)
     bool changed = false;
     if (!rc) rc = run_db_transition(c, r->id, "pending", "plan_queued", &changed);
     if (!rc) rc = run_db_set_phase(c, r->id, RUN_PLAN, "queued", 0);
-    if (!rc && changed) rc = run_enqueue(c, r->id, RUN_PLAN);
     *started = changed;
     return rc;
 }
@@ -100,7 +92,9 @@ int run_schedule(struct ctx *c, const char *workspace_id)
         store_rollback(c->app->store);
         return rc;
     }
-    return store_commit(c->app->store);
+    rc = store_commit(c->app->store);
+    if (!rc && started) rc = run_enqueue(c, next.id, RUN_PLAN);
+    return rc;
 }
 
 int run_end(struct ctx *c, const struct run *r, const char *status)
@@ -224,6 +218,7 @@ int run_create(struct ctx *c, struct run *r, json_t *attrs)
             store_rollback(c->app->store);
         else
             rc = store_commit(c->app->store);
+        if (!rc && started) rc = run_enqueue(c, r->id, RUN_PLAN);
     } else {
         rc = run_schedule(c, w.id);
     }

@@ -44,9 +44,6 @@ struct run_result {
     int64_t add, change, destroy;
 };
 
-/* The bus runs are queued on; set once at start, before any request. */
-void run_set_bus(struct bus *b);
-
 /* Marks the phase started (planning/applying) and fills job; ERR_CONFLICT when the run is no
  * longer queued for it (canceled meanwhile): the runner drops the job. */
 int run_job_begin(struct ctx *c, const char *run_id, enum run_phase phase, struct run_job *job);
@@ -57,9 +54,14 @@ int run_job_finish(struct ctx *c, const struct run_job *job, enum run_phase phas
 /* Whether cancellation was asked for the run: 0 no, 1 cancel, 2 force-cancel. */
 int run_cancel_requested(struct ctx *c, const char *run_id);
 
-/* At start: queues again what was queued, re-plans what was planning and errors what was
- * applying when a node stopped (the embedded node is the only one that could run them). */
+/* At start: re-plans what was planning and errors what was applying on this node (by name)
+ * when it stopped, and queues again queued runs the bus lost. */
 int run_recover(struct app *app);
+/* The same for the runs of another node, found dead (the janitor calls it). */
+int run_recover_node(struct app *app, const char *node);
+/* Queues again the runs queued for longer than older_than_ms whose job the bus does not hold
+ * (a Redis that restarted empty); a run queued twice is claimed once. */
+int run_requeue_lost(struct app *app, int64_t older_than_ms);
 
 /* The saved plan of a run, kept between its plan and apply phases (a sealed blob). */
 int run_plan_file_put(struct ctx *c, const char *run_id, const char *path);

@@ -110,8 +110,23 @@ int run_db_transition(struct ctx *c, const char *id, const char *from, const cha
     int rc =
         store_exec(c->app->store,
                    "UPDATE runs SET status = $3, updated_at = $4 WHERE id = $1 AND "
-                   "($2 IS NULL OR status = $2)",
+                   "(CAST($2 AS TEXT) IS NULL OR status = $2)",
                    S_ARGS(S_TEXT(id), S_TEXT(from), S_TEXT(to), S_TEXT(codec_now_iso(c->a))), &n);
+    *changed = n == 1;
+    if (!rc && *changed) rc = stamp(c, id, to);
+    return rc;
+}
+
+int run_db_claim(struct ctx *c, const char *id, const char *from, const char *to, const char *node,
+                 bool *changed)
+{
+    int64_t n = 0;
+    int rc = store_exec(
+        c->app->store,
+        "UPDATE runs SET status = $3, updated_at = $4, node = $5 WHERE id = $1 "
+        "AND status = $2",
+        S_ARGS(S_TEXT(id), S_TEXT(from), S_TEXT(to), S_TEXT(codec_now_iso(c->a)), S_TEXT(node)),
+        &n);
     *changed = n == 1;
     if (!rc && *changed) rc = stamp(c, id, to);
     return rc;

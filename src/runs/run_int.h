@@ -34,6 +34,12 @@ int run_db_insert(struct ctx *c, const struct run *r);
  * was not in from (a concurrent change won). from may be NULL for any. */
 int run_db_transition(struct ctx *c, const char *id, const char *from, const char *to,
                       bool *changed);
+/* The same from the queued status to the running one, recording the node that runs it. */
+int run_db_claim(struct ctx *c, const char *id, const char *from, const char *to, const char *node,
+                 bool *changed);
+/* Copies what the bus holds of a phase's log into its blob, with note at the end, framed as a
+ * finished log (a node died while it ran). */
+void run_log_salvage(struct app *app, const char *phase_id, const char *note);
 int run_db_set_phase(struct ctx *c, const char *id, enum run_phase phase, const char *status,
                      const struct run_result *res);
 /* Records a cancel (level 1) or force-cancel (2); force_at > 0 sets when force-cancel opens. */

@@ -4,6 +4,7 @@
 #include "base/codec.h"
 #include "base/log.h"
 #include "blob/blob.h"
+#include "bus/bus.h"
 #include "keyring/keyring.h"
 #include "tokens/token.h"
 #include "workspaces/workspace.h"
@@ -53,7 +54,7 @@ int run_job_begin(struct ctx *c, const char *run_id, enum run_phase phase, struc
     bool changed = false;
     const char *from = phase == RUN_PLAN ? "plan_queued" : "apply_queued";
     const char *to = phase == RUN_PLAN ? "planning" : "applying";
-    int rc = run_db_transition(c, run_id, from, to, &changed);
+    int rc = run_db_claim(c, run_id, from, to, c->app->node_name, &changed);
     if (!rc && !changed) return ERR_CONFLICT;
     if (!rc) rc = run_db_set_phase(c, run_id, phase, "running", 0);
     if (!rc) rc = run_db_get(c, "id = $1", S_ARGS(S_TEXT(run_id)), &r);
@@ -112,35 +113,77 @@ int run_job_finish(struct ctx *c, const struct run_job *job, enum run_phase phas
     return run_apply(c, &r);
 }
 
-int run_recover(struct app *app)
+/* A phase that was running on a node that stopped: a plan runs again elsewhere; an apply may
+ * have changed real infrastructure, so it is never run again: it errors, keeping the state
+ * terraform saved meanwhile, and its log so far. */
+static int recover_run(struct ctx *c, const char *id, const char *status, const char *node)
+{
+    bool changed;
+    if (strcmp(status, "planning") == 0) {
+        log_warn("run %s: node %s stopped while planning; the plan runs again", id, node);
+        int rc = run_db_transition(c, id, "planning", "plan_queued", &changed);
+        if (!rc && changed) rc = run_db_set_phase(c, id, RUN_PLAN, "queued", 0);
+        return !rc && changed ? run_enqueue(c, id, RUN_PLAN) : rc;
+    }
+    struct run r;
+    log_warn("run %s: node %s stopped while applying; the run is errored", id, node);
+    int rc = run_db_get(c, "id = $1", S_ARGS(S_TEXT(id)), &r);
+    if (!rc)
+        run_log_salvage(c->app, r.apply_id,
+                        arena_printf(c->a,
+                                     "\nError: the node executing this apply (%s) stopped. "
+                                     "Resources it changed are in the state it saved; "
+                                     "plan again to see where things stand.\n",
+                                     node));
+    if (!rc) rc = run_db_set_phase(c, id, RUN_APPLY, "errored", 0);
+    if (!rc) rc = run_end(c, &r, "errored");
+    return rc;
+}
+
+int run_recover_node(struct app *app, const char *node)
+{
+    struct ctx c = {.a = arena_new(), .app = app};
+    struct store_result res;
+    int rc = store_query(app->store, c.a,
+                         "SELECT id, status FROM runs WHERE status IN ('planning', 'applying') "
+                         "AND (node = $1 OR node IS NULL) ORDER BY created_at",
+                         S_ARGS(S_TEXT(node)), &res);
+    for (size_t i = 0; !rc && i < res.nrows; i++)
+        rc = recover_run(&c, store_cell(&res, i, 0), store_cell(&res, i, 1), node);
+    arena_free(c.a);
+    return rc;
+}
+
+int run_requeue_lost(struct app *app, int64_t older_than_ms)
 {
     struct ctx c = {.a = arena_new(), .app = app};
     struct store_result res;
     int rc = store_query(app->store, c.a,
                          "SELECT id, status FROM runs WHERE status IN ('plan_queued', "
-                         "'planning', 'apply_queued', 'applying') ORDER BY created_at",
-                         0, 0, &res);
+                         "'apply_queued') AND updated_at < $1 ORDER BY created_at",
+                         S_ARGS(S_TEXT(codec_iso_ms_ago(c.a, older_than_ms))), &res);
     for (size_t i = 0; !rc && i < res.nrows; i++) {
-        const char *id = store_cell(&res, i, 0), *status = store_cell(&res, i, 1);
-        bool changed;
-        if (strcmp(status, "planning") == 0) {
-            rc = run_db_transition(&c, id, "planning", "plan_queued", &changed);
-            status = "plan_queued";
+        const char *id = store_cell(&res, i, 0);
+        enum run_phase phase =
+            strcmp(store_cell(&res, i, 1), "plan_queued") == 0 ? RUN_PLAN : RUN_APPLY;
+        char job[128];
+        snprintf(job, sizeof job, "%s:%s", id, phase == RUN_PLAN ? "plan" : "apply");
+        bool queued = true;
+        rc = bus_queued(app->bus, RUN_QUEUE, job, &queued);
+        if (!rc && !queued) {
+            log_warn("run %s: its job was not on the bus (Redis restarted?); queued again", id);
+            rc = run_enqueue(&c, id, phase);
         }
-        if (!rc && strcmp(status, "applying") == 0) {
-            /* an apply cut short may have changed real infrastructure: never re-run it */
-            struct run r;
-            log_warn("run %s: was applying when the node stopped; errored", id);
-            rc = run_db_get(&c, "id = $1", S_ARGS(S_TEXT(id)), &r);
-            if (!rc) rc = run_db_set_phase(&c, id, RUN_APPLY, "errored", 0);
-            if (!rc) rc = run_end(&c, &r, "errored");
-            continue;
-        }
-        if (!rc)
-            rc = run_enqueue(&c, id, strcmp(status, "plan_queued") == 0 ? RUN_PLAN : RUN_APPLY);
     }
     arena_free(c.a);
     return rc;
+}
+
+int run_recover(struct app *app)
+{
+    int rc = run_recover_node(app, app->node_name);
+    /* queued runs: the local bus starts empty; on Redis a duplicate is dropped at claim */
+    return rc ? rc : run_requeue_lost(app, 0);
 }
 
 static const char *plan_key(struct ctx *c, const char *run_id)

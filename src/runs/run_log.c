@@ -1,13 +1,16 @@
 /* run_log.c — plan and apply logs. While a phase runs its log is a local file that grows (the
  * log-read URL serves it as it is); when the phase ends the log is framed with ETX, sealed into
  * the blob store and the file removed. Reads take ?offset=&limit= as the CLI sends them.
- * (With several nodes the growing log is published on the bus; that comes with Redis.) */
+ * With several nodes the growing log is also appended to the bus, where the other nodes read it:
+ * any node serves any phase's log, live. Sources, in order: this node's file, the bus, the
+ * blob (the blob is stored before the bus copy is dropped, so a reader always finds one). */
 #include "runs/run_int.h"
 #include "app/settings.h"
 #include "app/signed_url.h"
 #include "base/fs.h"
 #include "base/log.h"
 #include "blob/blob.h"
+#include "bus/bus.h"
 #include "http/http.h"
 
 #include <errno.h>
@@ -25,6 +28,7 @@ struct run_log {
     char phase_id[64];
     char path[4200];
     int fd;
+    int64_t written; /* bytes in the file, what the bus copy should hold */
 };
 
 static void log_path(const struct app *app, const char *phase_id, char *out, size_t cap)
@@ -55,13 +59,37 @@ int run_log_open(struct app *app, const char *phase_id, struct run_log **out)
         free(l);
         return ERR_IO;
     }
+    bus_log_reset(app->bus, phase_id); /* what a node that died in this phase left */
     *out = l;
     return run_log_write(l, "\x02", 1);
 }
 
+/* Puts the whole file on the bus again after the bus lost its copy (Redis restarted). */
+static void republish(struct run_log *l)
+{
+    if (bus_log_reset(l->app->bus, l->phase_id)) return;
+    int fd = open(l->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    char buf[65536];
+    ssize_t n;
+    int64_t total = 0;
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        if (bus_log_append(l->app->bus, l->phase_id, buf, (size_t)n, &total)) break;
+    close(fd);
+    log_info("log %s: put back on the bus (%lld bytes)", l->phase_id, (long long)total);
+}
+
 int run_log_write(struct run_log *l, const void *p, size_t n)
 {
-    return fs_write_all(l->fd, p, n);
+    int rc = fs_write_all(l->fd, p, n);
+    if (rc) return rc;
+    l->written += (int64_t)n;
+    int64_t total = -1;
+    /* the bus copy is for other nodes' readers: its trouble never fails the run */
+    if (bus_log_append(l->app->bus, l->phase_id, p, n, &total) == 0 && total >= 0 &&
+        total != l->written)
+        republish(l);
+    return 0;
 }
 
 int run_log_close(struct run_log *l)
@@ -71,10 +99,12 @@ int run_log_close(struct run_log *l)
     char key[128];
     snprintf(key, sizeof key, "logs/%s", l->phase_id);
     if (!rc) rc = blob_put_file(l->app->blobs, key, l->path);
-    if (!rc)
+    if (!rc) {
         unlink(l->path);
-    else
+        bus_log_drop(l->app->bus, l->phase_id);
+    } else {
         log_error("log %s: kept at %s, not stored: %s", l->phase_id, l->path, err_name(rc));
+    }
     free(l);
     return rc;
 }
@@ -94,10 +124,12 @@ static int read_log(struct ctx *c, const char *phase_id, int64_t offset, size_t 
         *got = (size_t)n;
         return 0;
     }
+    int rc = bus_log_read(c->app->bus, phase_id, offset, out, limit, got);
+    if (rc != ERR_NOT_FOUND) return rc;
     struct blob_reader *r;
     char key[128];
     snprintf(key, sizeof key, "logs/%s", phase_id);
-    int rc = blob_reader_open(c->app->blobs, key, &r);
+    rc = blob_reader_open(c->app->blobs, key, &r);
     if (rc == ERR_NOT_FOUND) return 0; /* not started yet: an empty log */
     if (rc) return rc;
     char skip[65536];
@@ -147,4 +179,31 @@ void run_log_printf(struct run_log *l, const char *fmt, ...)
     int n = vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (n > 0) run_log_write(l, msg, strlen(msg));
+}
+
+void run_log_salvage(struct app *app, const char *phase_id, const char *note)
+{
+    char key[128];
+    snprintf(key, sizeof key, "logs/%s", phase_id);
+    struct blob_writer *w;
+    if (blob_writer_open(app->blobs, key, &w)) return;
+    char buf[65536];
+    size_t n = 0;
+    int64_t offset = 0;
+    int rc = 0;
+    bool any = false;
+    while (!(rc = bus_log_read(app->bus, phase_id, offset, buf, sizeof buf, &n)) && n) {
+        any = true;
+        if ((rc = blob_writer_write(w, buf, n))) break;
+        offset += (int64_t)n;
+    }
+    if (!any) rc = blob_writer_write(w, "\x02", 1); /* nothing reached the bus */
+    if (!rc || rc == ERR_NOT_FOUND) rc = blob_writer_write(w, note, strlen(note));
+    if (!rc) rc = blob_writer_write(w, "\x03", 1);
+    if (rc) {
+        blob_writer_abort(w);
+        log_error("log %s: could not be salvaged: %s", phase_id, err_name(rc));
+        return;
+    }
+    if (!blob_writer_commit(w)) bus_log_drop(app->bus, phase_id);
 }

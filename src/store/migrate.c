@@ -6,6 +6,8 @@
 #include "base/log.h"
 #include "store/store_int.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 struct store_migration {
@@ -18,7 +20,12 @@ struct store_migration {
 extern const struct store_migration store_migrations[];
 extern const size_t store_migrations_count;
 
-int store_migrate(struct store *s)
+struct migrate_job {
+    char *err;
+    size_t errlen;
+};
+
+static int apply_missing(struct store *s, struct migrate_job *job)
 {
     int rc =
         store_exec(s,
@@ -30,6 +37,14 @@ int store_migrate(struct store *s)
     struct store_result r;
     rc = store_query(s, a, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", 0, 0, &r);
     int64_t have = rc ? 0 : store_cell_int(&r, 0, 0);
+    int known = store_migrations_count ? store_migrations[store_migrations_count - 1].version : 0;
+    if (!rc && have > known) {
+        snprintf(job->err, job->errlen,
+                 "the database schema is at version %" PRId64 " but this binary knows "
+                 "versions up to %d: a newer Strata has upgraded it; run that version here",
+                 have, known);
+        rc = ERR_CONFIG;
+    }
     for (size_t i = 0; !rc && i < store_migrations_count; i++) {
         const struct store_migration *m = &store_migrations[i];
         if (m->version <= have) continue;
@@ -50,5 +65,25 @@ int store_migrate(struct store *s)
         log_info("database: applied migration %03d_%s", m->version, m->name);
     }
     arena_free(a);
+    return rc;
+}
+
+/* Runs on one pinned connection: the migration lock is that connection's. */
+static int migrate_locked(struct store *s, void *arg)
+{
+    const struct store_backend *b = store_backend(s);
+    int rc = b->lock_migrations ? store_exec(s, b->lock_migrations, 0, 0, 0) : 0;
+    if (rc) return rc;
+    rc = apply_missing(s, arg);
+    if (b->unlock_migrations) store_exec(s, b->unlock_migrations, 0, 0, 0);
+    return rc;
+}
+
+int store_migrate(struct store *s, char *err, size_t errlen)
+{
+    struct migrate_job job = {err, errlen};
+    if (errlen) err[0] = 0;
+    int rc = store_with_conn(s, migrate_locked, &job);
+    if (rc && errlen && !err[0]) snprintf(err, errlen, "cannot migrate the database");
     return rc;
 }

@@ -1,5 +1,6 @@
-/* store.c — every database call goes through here: the one place for locking, logging and
- * transaction pinning, whichever backend is behind. */
+/* store.c — every database call goes through here: a pool of connections, whichever backend is
+ * behind. A call takes a free connection for its statement; a transaction (or store_with_conn)
+ * pins one to the calling thread, so the statements inside it run on it. */
 #include "store/store_int.h"
 #include "base/arena.h"
 #include "base/err.h"
@@ -9,31 +10,53 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum { POOL_MAX = 32 };
+
 struct store {
     const struct store_backend *backend;
-    void *conn;
-    pthread_mutex_t mu; /* recursive: a transaction holds it across its statements */
+    char *target;
+    pthread_mutex_t mu;
+    pthread_cond_t freed;
+    size_t size, open;
+    void *conns[POOL_MAX];
+    bool busy[POOL_MAX];
 };
 
-struct store *store_wrap(const struct store_backend *backend, void *conn)
+/* The connection this thread has pinned (one store per thread at a time). */
+static _Thread_local struct {
+    struct store *s;
+    size_t idx;
+    int depth;
+} pin;
+
+int store_pool_open(const struct store_backend *backend, const char *target, size_t size,
+                    struct store **out)
 {
+    void *first = 0;
+    int rc = backend->connect(target, &first);
+    if (rc) return rc;
     struct store *s = calloc(1, sizeof *s);
     if (!s) abort();
     s->backend = backend;
-    s->conn = conn;
-    pthread_mutexattr_t attr;
-    pthread_mutexattr_init(&attr);
-    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
-    pthread_mutex_init(&s->mu, &attr);
-    pthread_mutexattr_destroy(&attr);
-    return s;
+    s->target = strdup(target);
+    if (!s->target) abort();
+    s->size = size < 1 ? 1 : size > POOL_MAX ? POOL_MAX : size;
+    s->conns[0] = first;
+    s->open = 1;
+    pthread_mutex_init(&s->mu, 0);
+    pthread_cond_init(&s->freed, 0);
+    *out = s;
+    return 0;
 }
 
 void store_close(struct store *s)
 {
     if (!s) return;
-    s->backend->close(s->conn);
+    for (size_t i = 0; i < s->open; i++)
+        s->backend->close(s->conns[i]);
+    pthread_cond_destroy(&s->freed);
     pthread_mutex_destroy(&s->mu);
+    free(s->target);
     free(s);
 }
 
@@ -42,38 +65,127 @@ const char *store_backend_name(const struct store *s)
     return s->backend->name;
 }
 
+const struct store_backend *store_backend(const struct store *s)
+{
+    return s->backend;
+}
+
+/* Takes a free connection (opening one more while the pool is below its size), or waits. */
+static int acquire(struct store *s, size_t *idx)
+{
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        for (size_t i = 0; i < s->open; i++)
+            if (!s->busy[i]) {
+                s->busy[i] = true;
+                pthread_mutex_unlock(&s->mu);
+                *idx = i;
+                return 0;
+            }
+        if (s->open < s->size) break;
+        pthread_cond_wait(&s->freed, &s->mu);
+    }
+    size_t i = s->open++;
+    s->busy[i] = true;
+    pthread_mutex_unlock(&s->mu);
+    int rc = s->backend->connect(s->target, &s->conns[i]);
+    if (rc) {
+        /* give the slot back: only the last slot can be in this state, others wait on it */
+        pthread_mutex_lock(&s->mu);
+        s->busy[i] = false;
+        if (i == s->open - 1) s->open--;
+        pthread_cond_signal(&s->freed);
+        pthread_mutex_unlock(&s->mu);
+        return rc;
+    }
+    *idx = i;
+    return 0;
+}
+
+static void release(struct store *s, size_t idx)
+{
+    pthread_mutex_lock(&s->mu);
+    s->busy[idx] = false;
+    pthread_cond_signal(&s->freed);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Pins a connection to this thread (nesting counts). */
+static int pin_take(struct store *s)
+{
+    if (pin.s == s) {
+        pin.depth++;
+        return 0;
+    }
+    if (pin.s) abort(); /* two stores pinned by one thread: a programming error */
+    size_t idx;
+    int rc = acquire(s, &idx);
+    if (rc) return rc;
+    rc = s->backend->check(s->conns[idx]);
+    if (rc) {
+        release(s, idx);
+        return rc;
+    }
+    pin.s = s;
+    pin.idx = idx;
+    pin.depth = 1;
+    return 0;
+}
+
+static void pin_drop(struct store *s)
+{
+    if (--pin.depth > 0) return;
+    pin.s = 0;
+    release(s, pin.idx);
+}
+
+int store_with_conn(struct store *s, int (*fn)(struct store *s, void *arg), void *arg)
+{
+    int rc = pin_take(s);
+    if (rc) return rc;
+    rc = fn(s, arg);
+    pin_drop(s);
+    return rc;
+}
+
+static int run(struct store *s, struct arena *a, const char *sql, const struct store_arg *args,
+               size_t nargs, struct store_result *res, int64_t *changes)
+{
+    int rc = pin_take(s);
+    if (rc) return rc;
+    rc = s->backend->exec(s->conns[pin.idx], a, sql, args, nargs, res, changes);
+    pin_drop(s);
+    return rc;
+}
+
 int store_exec(struct store *s, const char *sql, const struct store_arg *args, size_t nargs,
                int64_t *changes)
 {
-    pthread_mutex_lock(&s->mu);
-    int rc = s->backend->exec(s->conn, 0, sql, args, nargs, 0, changes);
-    pthread_mutex_unlock(&s->mu);
-    return rc;
+    return run(s, 0, sql, args, nargs, 0, changes);
 }
 
 int store_query(struct store *s, struct arena *a, const char *sql, const struct store_arg *args,
                 size_t nargs, struct store_result *res)
 {
     memset(res, 0, sizeof *res);
-    pthread_mutex_lock(&s->mu);
-    int rc = s->backend->exec(s->conn, a, sql, args, nargs, res, 0);
-    pthread_mutex_unlock(&s->mu);
-    return rc;
+    return run(s, a, sql, args, nargs, res, 0);
 }
 
 int store_table_exists(struct store *s, const char *name, bool *exists)
 {
-    pthread_mutex_lock(&s->mu);
-    int rc = s->backend->table_exists(s->conn, name, exists);
-    pthread_mutex_unlock(&s->mu);
+    int rc = pin_take(s);
+    if (rc) return rc;
+    rc = s->backend->table_exists(s->conns[pin.idx], name, exists);
+    pin_drop(s);
     return rc;
 }
 
 int store_script(struct store *s, const char *sql)
 {
-    pthread_mutex_lock(&s->mu);
-    int rc = s->backend->script(s->conn, sql);
-    pthread_mutex_unlock(&s->mu);
+    int rc = pin_take(s);
+    if (rc) return rc;
+    rc = s->backend->script(s->conns[pin.idx], sql);
+    pin_drop(s);
     return rc;
 }
 
@@ -92,24 +204,26 @@ int store_query_column(struct store *s, struct arena *a, const char *sql,
 
 int store_begin(struct store *s)
 {
-    pthread_mutex_lock(&s->mu);
-    int rc = s->backend->exec(s->conn, 0, "BEGIN", 0, 0, 0, 0);
-    if (rc) pthread_mutex_unlock(&s->mu);
+    int rc = pin_take(s);
+    if (rc) return rc;
+    rc = s->backend->exec(s->conns[pin.idx], 0, s->backend->begin_sql, 0, 0, 0, 0);
+    if (rc) pin_drop(s);
     return rc;
 }
 
 int store_commit(struct store *s)
 {
-    int rc = s->backend->exec(s->conn, 0, "COMMIT", 0, 0, 0, 0);
-    if (rc) s->backend->exec(s->conn, 0, "ROLLBACK", 0, 0, 0, 0);
-    pthread_mutex_unlock(&s->mu);
+    void *conn = s->conns[pin.idx];
+    int rc = s->backend->exec(conn, 0, "COMMIT", 0, 0, 0, 0);
+    if (rc) s->backend->exec(conn, 0, "ROLLBACK", 0, 0, 0, 0);
+    pin_drop(s);
     return rc;
 }
 
 void store_rollback(struct store *s)
 {
-    s->backend->exec(s->conn, 0, "ROLLBACK", 0, 0, 0, 0);
-    pthread_mutex_unlock(&s->mu);
+    s->backend->exec(s->conns[pin.idx], 0, "ROLLBACK", 0, 0, 0, 0);
+    pin_drop(s);
 }
 
 const char *store_cell(const struct store_result *r, size_t row, size_t col)
@@ -121,6 +235,7 @@ const char *store_cell(const struct store_result *r, size_t row, size_t col)
 int64_t store_cell_int(const struct store_result *r, size_t row, size_t col)
 {
     const char *v = store_cell(r, row, col);
+    if (v && (strcmp(v, "t") == 0)) return 1; /* a PostgreSQL boolean */
     return v ? strtoll(v, 0, 10) : 0;
 }
 

@@ -1,7 +1,8 @@
 /* store.h — the SQL database behind one small interface. Domains write portable SQL ($1 params,
  * TEXT/BIGINT/BOOLEAN) in their *_db.c files; a backend only drives the connection. Results are
  * materialised into the caller's arena, so no cursor outlives a call.
- * Thread safety: one connection, serialised by a mutex inside; a transaction pins it. */
+ * Thread safety: a pool of connections; each call takes a free one, a transaction pins one to
+ * the calling thread until it commits or rolls back. */
 #ifndef STRATA_STORE_H
 #define STRATA_STORE_H
 
@@ -33,25 +34,13 @@ struct store_result {
     char **cells; /* row-major */
 };
 
-/* A backend: one struct of function pointers, chosen once at start. */
-struct store_backend {
-    const char *name;
-    /* Runs sql with args. When res is non-NULL, rows are copied into res (arena memory).
-     * *changes gets the affected row count when non-NULL. Errors: ERR_CONFLICT on a unique
-     * violation, ERR_IO otherwise (the backend's own text goes to the log only). */
-    int (*exec)(void *conn, struct arena *a, const char *sql, const struct store_arg *args,
-                size_t nargs, struct store_result *res, int64_t *changes);
-    /* Sets *exists for a table name in the current schema. */
-    int (*table_exists)(void *conn, const char *name, bool *exists);
-    /* Runs a multi-statement script (migrations) without parameters. */
-    int (*script)(void *conn, const char *sql);
-    void (*close)(void *conn);
-};
-
 struct store;
 
 /* Opens the embedded SQLite database at path (created when missing, WAL mode). */
 int store_open_sqlite(const char *path, struct store **out);
+/* Opens a pool of up to pool_size connections to PostgreSQL (libpq conninfo text); the first
+ * connection is made now. */
+int store_open_postgres(const char *conninfo, size_t pool_size, struct store **out);
 void store_close(struct store *s);
 const char *store_backend_name(const struct store *s);
 
@@ -81,7 +70,9 @@ int64_t store_cell_int(const struct store_result *r, size_t row, size_t col);
 bool store_cell_bool(const struct store_result *r, size_t row, size_t col);
 
 /* Applies the embedded migrations not yet recorded in schema_migrations, each in its own
- * transaction. Returns 0 or ERR_IO. */
-int store_migrate(struct store *s);
+ * transaction, under the database's migration lock so that of several nodes starting at once
+ * one migrates and the others wait. A schema newer than this binary is refused: ERR_CONFIG with
+ * the reason in err. Returns 0, ERR_CONFIG or ERR_IO. */
+int store_migrate(struct store *s, char *err, size_t errlen);
 
 #endif

@@ -1,5 +1,6 @@
 /* store_sqlite.c — the embedded backend. $1..$n placeholders are SQLite named parameters, bound
- * by looking up "$<n>", so the same SQL text runs on PostgreSQL. */
+ * by looking up "$<n>", so the same SQL text runs on PostgreSQL. Each connection keeps its
+ * prepared statements by SQL text: parsing a statement costs more than running most of ours. */
 #include "store/store_int.h"
 #include "base/arena.h"
 #include "base/err.h"
@@ -7,7 +8,50 @@
 
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+enum { CACHE_SIZE = 128 };
+
+struct cached {
+    char *sql; /* malloc'd */
+    sqlite3_stmt *st;
+};
+
+struct conn {
+    sqlite3 *db;
+    struct cached cache[CACHE_SIZE];
+    size_t next; /* slot replaced when the cache is full (round robin) */
+};
+
+/* A prepared statement for sql, from the cache or made and cached now; the caller resets it. */
+static int prepare(struct conn *c, const char *sql, sqlite3_stmt **st)
+{
+    for (size_t i = 0; i < CACHE_SIZE && c->cache[i].sql; i++)
+        if (strcmp(c->cache[i].sql, sql) == 0) {
+            *st = c->cache[i].st;
+            return SQLITE_OK;
+        }
+    int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, 0);
+    if (rc != SQLITE_OK) return rc;
+    size_t slot = CACHE_SIZE;
+    for (size_t i = 0; i < CACHE_SIZE; i++)
+        if (!c->cache[i].sql) {
+            slot = i;
+            break;
+        }
+    if (slot == CACHE_SIZE) {
+        slot = c->next;
+        c->next = (c->next + 1) % CACHE_SIZE;
+        free(c->cache[slot].sql);
+        sqlite3_finalize(c->cache[slot].st);
+        /* keep the filled slots contiguous: the lookup stops at the first empty one */
+    }
+    c->cache[slot].sql = strdup(sql);
+    if (!c->cache[slot].sql) abort();
+    c->cache[slot].st = *st;
+    return SQLITE_OK;
+}
 
 static int bind_args(sqlite3_stmt *st, const struct store_arg *args, size_t nargs)
 {
@@ -64,13 +108,15 @@ static void add_row(struct arena *a, sqlite3_stmt *st, struct store_result *res,
 static int sqlite_exec(void *conn, struct arena *a, const char *sql, const struct store_arg *args,
                        size_t nargs, struct store_result *res, int64_t *changes)
 {
-    sqlite3 *db = conn;
+    struct conn *c = conn;
+    sqlite3 *db = c->db;
     sqlite3_stmt *st = 0;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, 0);
+    int rc = prepare(c, sql, &st);
     if (rc != SQLITE_OK) return map_error(db, rc, sql);
     rc = bind_args(st, args, nargs);
     if (rc != SQLITE_OK) {
-        sqlite3_finalize(st);
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
         return map_error(db, rc, sql);
     }
     size_t cap = 0;
@@ -79,13 +125,15 @@ static int sqlite_exec(void *conn, struct arena *a, const char *sql, const struc
         if (res) add_row(a, st, res, &cap);
     int out = 0;
     if (rc != SQLITE_DONE) out = map_error(db, rc, sql);
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
     if (!out && changes) *changes = sqlite3_changes64(db);
     return out;
 }
 
-static int sqlite_table_exists(void *conn, const char *name, bool *exists)
+static int sqlite_table_exists(void *conn_, const char *name, bool *exists)
 {
+    sqlite3 *conn = ((struct conn *)conn_)->db;
     sqlite3_stmt *st = 0;
     int rc = sqlite3_prepare_v2(conn,
                                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
@@ -102,7 +150,7 @@ static int sqlite_table_exists(void *conn, const char *name, bool *exists)
 static int sqlite_script(void *conn, const char *sql)
 {
     char *msg = 0;
-    if (sqlite3_exec(conn, sql, 0, 0, &msg) != SQLITE_OK) {
+    if (sqlite3_exec(((struct conn *)conn)->db, sql, 0, 0, &msg) != SQLITE_OK) {
         log_error("sqlite: %s", msg ? msg : "script failed");
         sqlite3_free(msg);
         return ERR_IO;
@@ -112,28 +160,32 @@ static int sqlite_script(void *conn, const char *sql)
 
 static void sqlite_close(void *conn)
 {
-    sqlite3_close_v2(conn);
+    struct conn *c = conn;
+    for (size_t i = 0; i < CACHE_SIZE; i++) {
+        free(c->cache[i].sql);
+        sqlite3_finalize(c->cache[i].st);
+    }
+    sqlite3_close_v2(c->db);
+    free(c);
 }
 
-const struct store_backend store_sqlite_backend = {
-    .name = "sqlite",
-    .exec = sqlite_exec,
-    .table_exists = sqlite_table_exists,
-    .script = sqlite_script,
-    .close = sqlite_close,
-};
+static int sqlite_check(void *conn)
+{
+    (void)conn;
+    return 0;
+}
 
-int store_open_sqlite(const char *path, struct store **out)
+static int sqlite_connect(const char *path, void **out)
 {
     sqlite3 *db = 0;
     int rc = sqlite3_open_v2(path, &db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, 0);
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, 0);
     if (rc != SQLITE_OK) {
         log_error("sqlite: cannot open %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
         sqlite3_close_v2(db);
         return ERR_IO;
     }
-    sqlite3_busy_timeout(db, 5000);
+    sqlite3_busy_timeout(db, 10000);
     const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
                           "PRAGMA foreign_keys=ON;";
     char *msg = 0;
@@ -143,6 +195,29 @@ int store_open_sqlite(const char *path, struct store **out)
         sqlite3_close_v2(db);
         return ERR_IO;
     }
-    *out = store_wrap(&store_sqlite_backend, db);
+    struct conn *c = calloc(1, sizeof *c);
+    if (!c) abort();
+    c->db = db;
+    *out = c;
     return 0;
+}
+
+const struct store_backend store_sqlite_backend = {
+    .name = "sqlite",
+    .connect = sqlite_connect,
+    .exec = sqlite_exec,
+    .table_exists = sqlite_table_exists,
+    .script = sqlite_script,
+    .check = sqlite_check,
+    .close = sqlite_close,
+    /* take the write lock at BEGIN: a deferred transaction that later writes can fail with
+     * SQLITE_BUSY at once instead of waiting */
+    .begin_sql = "BEGIN IMMEDIATE",
+};
+
+int store_open_sqlite(const char *path, struct store **out)
+{
+    /* each connection to ":memory:" would be its own database */
+    size_t size = strcmp(path, ":memory:") == 0 ? 1 : 4;
+    return store_pool_open(&store_sqlite_backend, path, size, out);
 }

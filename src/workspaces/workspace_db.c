@@ -191,7 +191,7 @@ int workspace_db_unlock(struct ctx *c, const char *id, const char *kind, const c
     int rc = store_exec(c->app->store,
                         "UPDATE workspaces SET locked_by_kind = NULL, locked_by_id = NULL, "
                         "lock_reason = NULL WHERE id = $1 AND locked_by_kind IS NOT NULL AND "
-                        "($2 IS NULL OR (locked_by_kind = $2 AND locked_by_id = $3))",
+                        "(CAST($2 AS TEXT) IS NULL OR (locked_by_kind = $2 AND locked_by_id = $3))",
                         S_ARGS(S_TEXT(id), S_TEXT(kind), S_TEXT(holder)), &n);
     *changed = n == 1;
     return rc;

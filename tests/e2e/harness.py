@@ -21,9 +21,12 @@ import threading
 import time
 import unittest
 
+import services
+
 STRATA_BIN = os.environ.get("STRATA_BIN") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "strata")
 TERRAFORM = shutil.which("terraform") or "/usr/local/bin/terraform"
+EXTERNAL = os.environ.get("STRATA_TEST_SERVICES") == "external"
 
 
 # A configuration every state test can apply: one terraform_data fed by a variable, one output.
@@ -155,6 +158,8 @@ class Node:
         }
         if NO_SANDBOX:
             self.settings["allow_unsandboxed_runs"] = "1"
+        if sandbox.external:
+            self.settings.update(sandbox.external_settings(name))
         self.settings.update(settings or {})
         self.config = os.path.join(self.folder, "settings.json")
         self.write_settings()
@@ -162,6 +167,41 @@ class Node:
         self.log_path = os.path.join(self.folder, "node.log")
         self.token = None
         self.env = {}  # added to the node's environment (PATH, say)
+
+    def database_bytes(self):
+        """Everything the node's database holds, as stored (SQLite file or pg_dump)."""
+        if self.sandbox.external:
+            return self.sandbox.postgres().dump(self.settings["pg_dbname"]).encode()
+        out = b""
+        for name in ("strata.db", "strata.db-wal"):  # rows not yet checkpointed are in the WAL
+            path = os.path.join(self.settings["disk_path"], name)
+            if os.path.exists(path):
+                with open(path, "rb") as f:
+                    out += f.read()
+        return out
+
+    def blob_root(self):
+        if self.sandbox.external:
+            s3 = self.sandbox.s3()
+            return os.path.join(s3.data, s3.bucket)
+        return os.path.join(self.settings["disk_path"], "blobs")
+
+    def blob_file(self, key):
+        """The file that holds blob key's (sealed) bytes, on disk or in the S3 server."""
+        suffix = "._S3rver_object" if self.sandbox.external else ""
+        return os.path.join(self.blob_root(), key) + suffix
+
+    def blob_keys(self, prefix=""):
+        """Keys of the stored blobs under prefix."""
+        root, out = self.blob_root(), []
+        for folder, _, names in os.walk(os.path.join(root, prefix)):
+            for n in names:
+                if self.sandbox.external:
+                    if not n.endswith("._S3rver_object"):
+                        continue
+                    n = n[:-len("._S3rver_object")]
+                out.append(os.path.relpath(os.path.join(folder, n), root))
+        return out
 
     @property
     def url(self):
@@ -317,10 +357,36 @@ class Terraform:
 class Sandbox:
     """A temporary folder with a CA, and the nodes started in it (stopped at close)."""
 
-    def __init__(self, name):
+    def __init__(self, name, external=None):
         self.root = tempfile.mkdtemp(prefix=f"strata-{name}-")
         self.ca = CA(os.path.join(self.root, "ca"))
         self.nodes = []
+        # STRATA_TEST_SERVICES=external runs every node on PostgreSQL, S3 and Redis
+        self.external = EXTERNAL if external is None else external
+        self.services = {}
+
+    def postgres(self):
+        if "pg" not in self.services:
+            self.services["pg"] = services.Postgres(os.path.join(self.root, "pg"))
+        return self.services["pg"]
+
+    def external_settings(self, name):
+        """Settings of a node on external services; nodes of one name share a database."""
+        s = {"production_type": "external"}
+        s.update(self.postgres().settings(re.sub(r"[^a-z0-9_]", "_", name.lower())))
+        s.update(self.s3().settings())
+        s.update(self.redis().settings())
+        return s
+
+    def redis(self):
+        if "redis" not in self.services:
+            self.services["redis"] = services.Redis(os.path.join(self.root, "redis"))
+        return self.services["redis"]
+
+    def s3(self):
+        if "s3" not in self.services:
+            self.services["s3"] = services.S3(os.path.join(self.root, "s3"))
+        return self.services["s3"]
 
     def node(self, name="node", settings=None, start=True, admin=True):
         n = Node(self, name, settings)
@@ -340,6 +406,12 @@ class Sandbox:
             code = n.stop()
             if running and code != 0:
                 failed.append(f"{n.folder}: exit {code}\n{n.read_log()}")
+        for name, svc in self.services.items():
+            if name == "s3":
+                verified, refused, why = svc.signatures()
+                if refused:
+                    failed.append(f"S3 signatures refused by botocore's check: {refused}\n{why}")
+            svc.stop()
         if os.environ.get("STRATA_KEEP") != "1" and not failed:
             shutil.rmtree(self.root, ignore_errors=True)
         if failed:

@@ -346,23 +346,21 @@ class APITest(NodeTest):
         self.assertEqual(len(listed["data"]), 1)
 
     def test_deleting_removes_state_blobs(self):
-        import glob
-        import os
         self.node.create_org("doomed")
         ws = self.new_ws("w", org="doomed")
         ws2 = self.new_ws("w2", org="doomed")
-        blobs = os.path.join(self.node.settings["disk_path"], "blobs", "state-versions")
         for w in (ws, ws2):
             self.lock(w)
             data = state_bytes()
             _, doc = self.create_sv(w, data)
             self.upload(doc["data"]["attributes"]["hosted-state-upload-url"], data)
         ids = [self.current(w)["id"] for w in (ws, ws2)]
-        self.assertTrue(all(os.path.exists(os.path.join(blobs, i, "state")) for i in ids))
+        keys = self.node.blob_keys("state-versions")
+        self.assertTrue(all(f"state-versions/{i}/state" in keys for i in ids), keys)
         self.node.api("DELETE", f"/api/v2/workspaces/{ws['id']}")
-        self.assertFalse(glob.glob(os.path.join(blobs, ids[0], "*")))
+        self.assertFalse(self.node.blob_keys(f"state-versions/{ids[0]}"))
         self.node.api("DELETE", "/api/v2/organizations/doomed")
-        self.assertFalse(glob.glob(os.path.join(blobs, ids[1], "*")))
+        self.assertFalse(self.node.blob_keys(f"state-versions/{ids[1]}"))
         status, _, _ = self.node.request("GET", f"/api/v2/workspaces/{ws2['id']}")
         self.assertEqual(status, 404)
 

@@ -97,24 +97,23 @@ class RemoteRunTest(NodeTest):
         self.assertTrue(body.startswith(b"\x02") and body.endswith(b"\x03"))
 
     def test_run_token_is_scoped_and_blobs_go_with_the_workspace(self):
-        import glob
         tf = self.tf("scoped")
         tf.run("apply", "-auto-approve", "-input=false")
         runs, ws = self.runs("scoped")
         # a run token (made here the way the runner makes one) reads its workspace and writes its
         # state, and nothing else
         from harness import free_port  # noqa: F401
-        blobs = os.path.join(self.node.settings["disk_path"], "blobs")
-        self.assertTrue(glob.glob(os.path.join(blobs, "logs", "*")))
-        self.assertTrue(glob.glob(os.path.join(blobs, "configuration-versions", "*", "slug")))
+        self.assertTrue(self.node.blob_keys("logs"))
+        self.assertTrue([k for k in self.node.blob_keys("configuration-versions")
+                         if k.endswith("/slug")])
         self.node.api("DELETE", f"/api/v2/workspaces/{ws['id']}")
+        keys = set(self.node.blob_keys())
         for r in runs:
             for rel in ("plan", "apply"):
-                self.assertFalse(os.path.exists(os.path.join(
-                    blobs, "logs", r["relationships"][rel]["data"]["id"])))
-            self.assertFalse(os.path.exists(os.path.join(blobs, "runs", r["id"], "plan")))
+                self.assertNotIn(f"logs/{r['relationships'][rel]['data']['id']}", keys)
+            self.assertNotIn(f"runs/{r['id']}/plan", keys)
         cv = r["relationships"]["configuration-version"]["data"]["id"]
-        self.assertFalse(os.path.exists(os.path.join(blobs, "configuration-versions", cv)))
+        self.assertFalse(self.node.blob_keys(f"configuration-versions/{cv}"))
 
     def test_saved_plan_applied_later(self):
         tf = self.tf("saved")
@@ -194,8 +193,7 @@ resource "terraform_data" "echo" {
         status, doc, _ = self.node.request("PATCH", f"/api/v2/workspaces/{ws['id']}/vars/{secret['id']}",
                                            {"data": {"type": "vars", "attributes": {"sensitive": False}}})
         self.assertEqual(status, 422)
-        with open(os.path.join(self.node.settings["disk_path"], "strata.db"), "rb") as f:
-            self.assertNotIn(b"hunter22-very-secret", f.read())
+        self.assertNotIn(b"hunter22-very-secret", self.node.database_bytes())
 
     def test_failing_config_errors_the_run(self):
         tf = self.tf("broken", SIMPLE_CONFIG)

@@ -23,7 +23,7 @@ static void setup(void)
 {
     cr_assert(sodium_init() >= 0);
     cr_assert_eq(store_open_sqlite(":memory:", &store), 0);
-    cr_assert_eq(store_migrate(store), 0);
+    cr_assert_eq(store_migrate(store, 0, 0), 0);
     cr_assert_eq(keyring_open(store, "right password", &kr, err, sizeof err), 0, "%s", err);
     strcpy(dir, "/tmp/strata-crypto-XXXXXX");
     cr_assert(mkdtemp(dir));

@@ -26,7 +26,7 @@ static void setup(void)
     char err[256];
     cr_assert(sodium_init() >= 0);
     cr_assert_eq(store_open_sqlite(":memory:", &store), 0);
-    cr_assert_eq(store_migrate(store), 0);
+    cr_assert_eq(store_migrate(store, 0, 0), 0);
     cr_assert_eq(keyring_open(store, "pw", &kr, err, sizeof err), 0);
     strcpy(dir, "/tmp/strata-slug-XXXXXX");
     cr_assert(mkdtemp(dir));

@@ -1,0 +1,23 @@
+/* bus_int.h — the implementations behind bus.h, one struct of function pointers each. */
+#ifndef STRATA_BUS_INT_H
+#define STRATA_BUS_INT_H
+
+#include "bus/bus.h"
+
+struct bus_ops {
+    const char *name;
+    int (*enqueue)(void *impl, const char *queue, const char *job);
+    int (*claim)(void *impl, const char *queue, int timeout_ms, char *job, size_t cap);
+    int (*queued)(void *impl, const char *queue, const char *job, bool *queued);
+    void (*shutdown)(void *impl);
+    int (*log_append)(void *impl, const char *id, const void *p, size_t n, int64_t *total);
+    int (*log_reset)(void *impl, const char *id);
+    int (*log_read)(void *impl, const char *id, int64_t offset, void *buf, size_t cap, size_t *n);
+    int (*log_drop)(void *impl, const char *id);
+    int (*check)(void *impl);
+    void (*free)(void *impl);
+};
+
+struct bus *bus_wrap(const struct bus_ops *ops, void *impl);
+
+#endif

@@ -1,0 +1,258 @@
+/* bus_redis.c — the bus on Redis: queues are lists (LPUSH, BRPOP), live logs are strings
+ * (APPEND, GETRANGE). Connections are pooled; one that fails is closed and the call is tried
+ * once more on a new one, which asks the sentinels again: that is how a failover is followed. */
+#include "bus/bus_int.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "bus/redis.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { POOL_MAX = 64, LOG_TTL = 24 * 3600 };
+
+struct rbus {
+    struct redis_config cfg;
+    char *strings[6]; /* copies of cfg's strings */
+    pthread_mutex_t mu;
+    struct redis *idle[POOL_MAX];
+    size_t nidle;
+    bool down;
+};
+
+static char *dup_or_null(const char *s)
+{
+    if (!s) return 0;
+    char *d = strdup(s);
+    if (!d) abort();
+    return d;
+}
+
+static int take(struct rbus *b, struct redis **out)
+{
+    pthread_mutex_lock(&b->mu);
+    struct redis *r = b->nidle ? b->idle[--b->nidle] : 0;
+    pthread_mutex_unlock(&b->mu);
+    if (r) {
+        *out = r;
+        return 0;
+    }
+    char err[512];
+    int rc = redis_open(&b->cfg, out, err, sizeof err);
+    if (rc) log_warn("redis: %s", err);
+    return rc;
+}
+
+static void give_back(struct rbus *b, struct redis *r)
+{
+    pthread_mutex_lock(&b->mu);
+    if (b->nidle < POOL_MAX) {
+        b->idle[b->nidle++] = r;
+        r = 0;
+    }
+    pthread_mutex_unlock(&b->mu);
+    redis_close(r);
+}
+
+/* Runs one command on a pooled connection, once more on a new one when the first fails. */
+static int call(struct rbus *b, int timeout_ms, redisReply **reply, int argc, const char **argv,
+                const size_t *lens)
+{
+    int rc = ERR_UNAVAILABLE;
+    for (int attempt = 0; attempt < 2 && rc == ERR_UNAVAILABLE; attempt++) {
+        struct redis *r;
+        if ((rc = take(b, &r))) continue;
+        rc = redis_call(r, timeout_ms, reply, argc, argv, lens);
+        if (rc)
+            redis_close(r);
+        else
+            give_back(b, r);
+    }
+    if (!rc && (*reply)->type == REDIS_REPLY_ERROR) {
+        log_error("redis: %s: %s", argv[0], (*reply)->str);
+        freeReplyObject(*reply);
+        *reply = 0;
+        rc = ERR_IO;
+    }
+    return rc;
+}
+
+static int callv(struct rbus *b, int timeout_ms, redisReply **reply, int argc,
+                 const char *const *argv)
+{
+    size_t lens[8];
+    for (int i = 0; i < argc; i++)
+        lens[i] = strlen(argv[i]);
+    return call(b, timeout_ms, reply, argc, (const char **)argv, lens);
+}
+
+static void queue_key(char *out, size_t cap, const char *queue)
+{
+    snprintf(out, cap, "strata:queue:%s", queue);
+}
+
+static int rbus_enqueue(void *impl, const char *queue, const char *job)
+{
+    char key[128];
+    queue_key(key, sizeof key, queue);
+    const char *argv[] = {"LPUSH", key, job};
+    redisReply *rep;
+    int rc = callv(impl, 0, &rep, 3, argv);
+    if (!rc) freeReplyObject(rep);
+    return rc;
+}
+
+static int rbus_claim(void *impl, const char *queue, int timeout_ms, char *job, size_t cap)
+{
+    struct rbus *b = impl;
+    if (__atomic_load_n(&b->down, __ATOMIC_ACQUIRE)) return ERR_UNAVAILABLE;
+    char key[128], secs[32];
+    queue_key(key, sizeof key, queue);
+    snprintf(secs, sizeof secs, "%.3f", timeout_ms > 0 ? timeout_ms / 1000.0 : 0.001);
+    const char *argv[] = {"BRPOP", key, secs};
+    redisReply *rep;
+    int rc = callv(b, timeout_ms + 5000, &rep, 3, argv);
+    if (rc) return rc == ERR_IO ? ERR_UNAVAILABLE : rc;
+    if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 2) {
+        snprintf(job, cap, "%s", rep->element[1]->str);
+    } else {
+        rc = ERR_NOT_FOUND;
+    }
+    freeReplyObject(rep);
+    return rc;
+}
+
+static int rbus_queued(void *impl, const char *queue, const char *job, bool *queued)
+{
+    char key[128];
+    queue_key(key, sizeof key, queue);
+    const char *argv[] = {"LPOS", key, job};
+    redisReply *rep;
+    int rc = callv(impl, 0, &rep, 3, argv);
+    if (rc) return rc;
+    *queued = rep->type == REDIS_REPLY_INTEGER;
+    freeReplyObject(rep);
+    return 0;
+}
+
+static void rbus_shutdown(void *impl)
+{
+    struct rbus *b = impl;
+    __atomic_store_n(&b->down, true, __ATOMIC_RELEASE);
+}
+
+static void log_key(char *out, size_t cap, const char *id)
+{
+    snprintf(out, cap, "strata:log:%s", id);
+}
+
+static int rbus_log_append(void *impl, const char *id, const void *p, size_t n, int64_t *total)
+{
+    char key[128];
+    log_key(key, sizeof key, id);
+    const char *argv[] = {"APPEND", key, p};
+    size_t lens[] = {6, strlen(key), n};
+    redisReply *rep;
+    int rc = call(impl, 0, &rep, 3, argv, lens);
+    if (rc) return rc;
+    *total = rep->type == REDIS_REPLY_INTEGER ? rep->integer : -1;
+    freeReplyObject(rep);
+    if (*total == (int64_t)n) { /* a new log: it goes away by itself if its node dies */
+        char ttl[32];
+        snprintf(ttl, sizeof ttl, "%d", LOG_TTL);
+        const char *ex[] = {"EXPIRE", key, ttl};
+        if (!callv(impl, 0, &rep, 3, ex)) freeReplyObject(rep);
+    }
+    return 0;
+}
+
+static int rbus_log_drop(void *impl, const char *id)
+{
+    char key[128];
+    log_key(key, sizeof key, id);
+    const char *argv[] = {"DEL", key};
+    redisReply *rep;
+    int rc = callv(impl, 0, &rep, 2, argv);
+    if (!rc) freeReplyObject(rep);
+    return rc;
+}
+
+static int rbus_log_read(void *impl, const char *id, int64_t offset, void *buf, size_t cap,
+                         size_t *n)
+{
+    char key[128], from[32], to[32];
+    log_key(key, sizeof key, id);
+    snprintf(from, sizeof from, "%lld", (long long)offset);
+    snprintf(to, sizeof to, "%lld", (long long)(offset + (int64_t)cap - 1));
+    const char *argv[] = {"GETRANGE", key, from, to};
+    redisReply *rep;
+    int rc = callv(impl, 0, &rep, 4, argv);
+    if (rc) return rc;
+    *n = rep->type == REDIS_REPLY_STRING ? rep->len : 0;
+    if (*n > cap) *n = cap;
+    memcpy(buf, rep->str, *n);
+    freeReplyObject(rep);
+    if (*n) return 0;
+    const char *ex[] = {"EXISTS", key};
+    if ((rc = callv(impl, 0, &rep, 2, ex))) return rc;
+    bool exists = rep->type == REDIS_REPLY_INTEGER && rep->integer == 1;
+    freeReplyObject(rep);
+    return exists ? 0 : ERR_NOT_FOUND;
+}
+
+static int rbus_check(void *impl)
+{
+    const char *argv[] = {"PING"};
+    redisReply *rep;
+    int rc = callv(impl, 2000, &rep, 1, argv);
+    if (!rc) freeReplyObject(rep);
+    return rc;
+}
+
+static void rbus_free(void *impl)
+{
+    struct rbus *b = impl;
+    for (size_t i = 0; i < b->nidle; i++)
+        redis_close(b->idle[i]);
+    for (size_t i = 0; i < 6; i++)
+        free(b->strings[i]);
+    pthread_mutex_destroy(&b->mu);
+    free(b);
+}
+
+static const struct bus_ops redis_ops = {
+    .name = "redis",
+    .enqueue = rbus_enqueue,
+    .claim = rbus_claim,
+    .queued = rbus_queued,
+    .shutdown = rbus_shutdown,
+    .log_append = rbus_log_append,
+    .log_reset = rbus_log_drop,
+    .log_read = rbus_log_read,
+    .log_drop = rbus_log_drop,
+    .check = rbus_check,
+    .free = rbus_free,
+};
+
+int bus_open_redis(const struct redis_config *cfg, struct bus **out, char *err, size_t errlen)
+{
+    struct redis *first;
+    int rc = redis_open(cfg, &first, err, errlen);
+    if (rc) return rc;
+    struct rbus *b = calloc(1, sizeof *b);
+    if (!b) abort();
+    b->cfg = *cfg;
+    b->cfg.host = b->strings[0] = dup_or_null(cfg->host);
+    b->cfg.password = b->strings[1] = dup_or_null(cfg->password);
+    b->cfg.ca_file = b->strings[2] = dup_or_null(cfg->ca_file);
+    b->cfg.sentinel_hosts = b->strings[3] = dup_or_null(cfg->sentinel_hosts);
+    b->cfg.leader_name = b->strings[4] = dup_or_null(cfg->leader_name);
+    b->cfg.sentinel_password = b->strings[5] = dup_or_null(cfg->sentinel_password);
+    pthread_mutex_init(&b->mu, 0);
+    b->idle[b->nidle++] = first;
+    log_info("redis: connected to %s", redis_address(first));
+    *out = bus_wrap(&redis_ops, b);
+    return 0;
+}

@@ -1,0 +1,62 @@
+/* janitor.c — periodic work done by one node at a time: the holder of the "janitor" lease.
+ * A lease is a row with a holder and an expiry; taking it is one conditional upsert, so two
+ * nodes can never both believe they hold it (their clocks may differ by less than the ttl). */
+#include "app/app.h"
+#include "base/arena.h"
+#include "base/codec.h"
+#include "base/log.h"
+#include "cluster/cluster.h"
+#include "cluster/cluster_int.h"
+#include "runs/run.h"
+#include "store/store.h"
+
+enum { LEASE_MS = 5000, LOST_JOB_MS = 5000 };
+
+int cluster_lease(struct app *app, const char *name, const char *holder, int64_t ttl_ms, bool *held)
+{
+    int64_t now = codec_now_ms(), changes = 0;
+    int rc =
+        store_exec(app->store,
+                   "INSERT INTO cluster_leases (name, holder, expires_at) VALUES ($1, $2, $3) "
+                   "ON CONFLICT (name) DO UPDATE SET holder = $2, expires_at = $3 "
+                   "WHERE cluster_leases.holder = $2 OR cluster_leases.expires_at < $4",
+                   S_ARGS(S_TEXT(name), S_TEXT(holder), S_INT(now + ttl_ms), S_INT(now)), &changes);
+    *held = !rc && changes == 1;
+    return rc;
+}
+
+/* Nodes that stopped heart-beating without stopping cleanly: their runs are taken back. */
+static void recover_dead(struct app *app, struct arena *a)
+{
+    const char **names;
+    size_t n;
+    if (store_query_column(
+            app->store, a,
+            "SELECT name FROM nodes WHERE state <> 'stopped' AND state <> 'dead' "
+            "AND heartbeat_at < $1 AND name <> $2",
+            S_ARGS(S_INT(codec_now_ms() - CLUSTER_DEAD_AFTER_MS), S_TEXT(app->node_name)), &names,
+            &n))
+        return;
+    for (size_t i = 0; i < n; i++) {
+        log_warn("cluster: node %s stopped heart-beating; taking its runs back", names[i]);
+        if (run_recover_node(app, names[i]) == 0)
+            store_exec(app->store, "UPDATE nodes SET state = 'dead' WHERE name = $1",
+                       S_ARGS(S_TEXT(names[i])), 0);
+    }
+}
+
+void janitor_pass(struct app *app)
+{
+    bool held = false;
+    if (cluster_lease(app, "janitor", app->node_name, LEASE_MS, &held) || !held) return;
+    struct arena *a = arena_new();
+    recover_dead(app, a);
+    run_requeue_lost(app, LOST_JOB_MS);
+    arena_free(a);
+}
+
+void janitor_resign(struct app *app)
+{
+    store_exec(app->store, "DELETE FROM cluster_leases WHERE name = 'janitor' AND holder = $1",
+               S_ARGS(S_TEXT(app->node_name)), 0);
+}

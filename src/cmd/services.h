@@ -1,0 +1,17 @@
+/* services.h — opens what a node stands on from its settings: the database, the keyring, the
+ * blob store and the bus, embedded or external, so that server.c never knows which. */
+#ifndef STRATA_SERVICES_H
+#define STRATA_SERVICES_H
+
+#include <stddef.h>
+
+struct settings;
+struct app;
+
+/* Fills app->store, app->keyring, app->blobs and app->bus. The database is opened only with the
+ * right enc_password, and only then migrated. On failure returns an ERR_* with a message for
+ * the operator in err; what was opened is closed again by services_close. */
+int services_open(const struct settings *s, struct app *app, char *err, size_t errlen);
+void services_close(struct app *app);
+
+#endif
