@@ -7,6 +7,7 @@
 #include "keyring/keyring.h"
 
 #include <sodium.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -310,11 +311,15 @@ int blob_get_file(struct blob_store *bs, const char *key, const char *path)
     return rc;
 }
 
-int blob_check(struct blob_store *bs)
+int blob_check(struct blob_store *bs, const char *who)
 {
     static const char probe[] = "strata health probe";
+    char key[300];
+    snprintf(key, sizeof key, "health/%s", who);
+    for (char *p = key + 7; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-' && *p != '_') *p = '-';
     struct blob_writer *w;
-    int rc = blob_writer_open(bs, "health/probe", &w);
+    int rc = blob_writer_open(bs, key, &w);
     if (rc) return rc;
     if ((rc = blob_writer_write(w, probe, sizeof probe))) {
         blob_writer_abort(w);
@@ -322,7 +327,7 @@ int blob_check(struct blob_store *bs)
     }
     if ((rc = blob_writer_commit(w))) return rc;
     struct blob_reader *r;
-    if ((rc = blob_reader_open(bs, "health/probe", &r))) return rc;
+    if ((rc = blob_reader_open(bs, key, &r))) return rc;
     char back[sizeof probe];
     size_t n = 0;
     rc = blob_reader_read(r, back, sizeof back, &n);

@@ -37,6 +37,7 @@ struct blob_s3_config {
     const char *endpoint; /* "" or NULL: AWS S3 in region */
     const char *bucket, *region, *access_key, *secret_key;
     const char *sse, *kms_key_id; /* server-side encryption asked of the storage, or "" */
+    const char *probe_name;       /* the node: its probe object at start */
 };
 int blob_open_s3(const struct blob_s3_config *cfg, const struct keyring *k,
                  struct blob_store **out);
@@ -68,7 +69,8 @@ int blob_delete(struct blob_store *bs, const char *key);
 int blob_put_file(struct blob_store *bs, const char *key, const char *path);
 int blob_get_file(struct blob_store *bs, const char *key, const char *path);
 
-/* Health probe: writes, reads back and deletes a small blob. */
-int blob_check(struct blob_store *bs);
+/* Health probe: writes and reads back a small blob named after who (a node: nodes sharing a
+ * bucket never touch each other's probe). */
+int blob_check(struct blob_store *bs, const char *who);
 
 #endif

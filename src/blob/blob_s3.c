@@ -453,7 +453,7 @@ int blob_open_s3(const struct blob_s3_config *cfg, const struct keyring *k, stru
     snprintf(s3->kms, sizeof s3->kms, "%s", cfg->kms_key_id ? cfg->kms_key_id : "");
     *out = blob_wrap(&blob_s3_backend, s3, k);
     /* reach the bucket now: a wrong endpoint, bucket or key stops the node at start */
-    int rc = blob_check(*out);
+    int rc = blob_check(*out, cfg->probe_name);
     if (rc) {
         blob_store_free(*out);
         *out = 0;

@@ -25,8 +25,8 @@ const char *bus_name(const struct bus *b);
 /* Appends a job (a short text, < 256 bytes) to the named queue. 0 or ERR_*. */
 int bus_enqueue(struct bus *b, const char *queue, const char *job);
 /* Takes the oldest job of the queue into job (cap bytes), waiting up to timeout_ms.
- * ERR_NOT_FOUND when none came in time, ERR_UNAVAILABLE once the bus is shut down or while
- * Redis cannot be reached. */
+ * ERR_NOT_FOUND when none came in time, ERR_UNAVAILABLE once the bus is shut down, ERR_IO
+ * while Redis cannot be reached (try again a little later). */
 int bus_claim(struct bus *b, const char *queue, int timeout_ms, char *job, size_t cap);
 /* Sets *queued when job waits in the queue. */
 int bus_queued(struct bus *b, const char *queue, const char *job, bool *queued);

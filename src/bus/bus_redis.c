@@ -114,7 +114,7 @@ static int rbus_claim(void *impl, const char *queue, int timeout_ms, char *job, 
     const char *argv[] = {"BRPOP", key, secs};
     redisReply *rep;
     int rc = callv(b, timeout_ms + 5000, &rep, 3, argv);
-    if (rc) return rc == ERR_IO ? ERR_UNAVAILABLE : rc;
+    if (rc) return ERR_IO; /* Redis is away (or failing over): the caller waits and retries */
     if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 2) {
         snprintf(job, cap, "%s", rep->element[1]->str);
     } else {

@@ -60,7 +60,9 @@ static int serve(struct settings *s)
     struct http_server *http = 0;
     struct event *sigint = 0, *sigterm = 0;
     struct runner *runner = 0;
-    char err[1024] = "", cert[4200], key[4200];
+    char err[1024] = "", cert[4200], key[4200], node_name[300];
+    cluster_node_name(settings_str(s, SETTING_HTTPS_PORT), node_name, sizeof node_name);
+    app.node_name = node_name;
     int rc = services_open(s, &app, err, sizeof err);
     if (!rc && !*settings_str(s, SETTING_TLS_CERT_FILE)) {
         snprintf(cert, sizeof cert, "%s/tls-cert.pem", settings_str(s, SETTING_DISK_PATH));
@@ -72,9 +74,6 @@ static int serve(struct settings *s)
     }
     wiring_hooks(&app);
     if (!rc) rc = iact_ensure(&app);
-    char node_name[300];
-    cluster_node_name(settings_str(s, SETTING_HTTPS_PORT), node_name, sizeof node_name);
-    app.node_name = node_name;
     struct cluster *cluster = 0;
     if (!rc) rc = run_recover(&app);
     if (!rc) rc = cluster_start(&app, &cluster);

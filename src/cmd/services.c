@@ -97,6 +97,7 @@ static int open_blobs(const struct settings *s, struct app *app, char *err, size
             .secret_key = settings_str(s, SETTING_AWS_SECRET_ACCESS_KEY),
             .sse = settings_str(s, SETTING_S3_SSE),
             .kms_key_id = settings_str(s, SETTING_S3_SSE_KMS_KEY_ID),
+            .probe_name = app->node_name,
         };
         int rc = blob_open_s3(&cfg, app->keyring, &app->blobs);
         if (rc)

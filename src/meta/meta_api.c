@@ -33,7 +33,7 @@ static void health(struct http_request *r, void *appv)
     api_begin_anonymous(&c, r, app);
     struct store_result res;
     int db = store_query(app->store, c.a, "SELECT 1", 0, 0, &res);
-    int blobs = blob_check(app->blobs);
+    int blobs = blob_check(app->blobs, app->node_name);
     int bus = bus_check(app->bus);
     bool failing = db || blobs || bus;
     json_t *doc = json_pack("{s:s, s:{s:s, s:s, s:s}}", "status", failing ? "failing" : "ok",

@@ -256,6 +256,7 @@ static void *worker(void *arg)
     for (;;) {
         int rc = bus_claim(rn->bus, RUN_QUEUE, 1000, job, sizeof job);
         if (rc == ERR_UNAVAILABLE) break;
+        if (rc == ERR_IO) usleep(500 * 1000); /* the bus is away: the janitor requeues */
         if (rc) continue;
         char *colon = strrchr(job, ':');
         if (!colon) continue;

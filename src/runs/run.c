@@ -36,7 +36,11 @@ int run_enqueue(struct ctx *c, const char *run_id, enum run_phase phase)
 {
     char job[128];
     snprintf(job, sizeof job, "%s:%s", run_id, phase == RUN_PLAN ? "plan" : "apply");
-    return bus_enqueue(c->app->bus, RUN_QUEUE, job);
+    int rc = bus_enqueue(c->app->bus, RUN_QUEUE, job);
+    /* the run is queued in the database, the truth: the janitor puts it on the bus later */
+    if (rc)
+        log_warn("run %s: not on the bus (%s); queued again when it answers", run_id, err_name(rc));
+    return 0;
 }
 
 /* Starts a run: plan_queued (a non-speculative run takes the lock first). The caller puts it on

@@ -276,3 +276,48 @@ class Sentinels:
                 p.wait(timeout=20)
         for r in (self.leader, self.replica):
             r.stop()
+
+
+HAPROXY_CFG = """# the load balancer of the cluster tests (and of docs/cluster.md): TLS passes through to the
+# nodes, which all answer for one host name; a node is in rotation while /_health_check says 200
+global
+    maxconn 4096
+    pidfile {folder}/haproxy.pid
+defaults
+    mode tcp
+    timeout connect 3s
+    timeout client 15m
+    timeout server 15m
+frontend strata
+    bind 127.0.0.1:{port}
+    default_backend nodes
+backend nodes
+    balance roundrobin
+    option httpchk GET /_health_check
+    http-check expect status 200
+    default-server check check-ssl verify none inter 1s fall 2 rise 1 on-marked-down shutdown-sessions
+{servers}
+"""
+
+
+class HAProxy:
+    """HAProxy in front of nodes on the given ports (a port with no node is simply down)."""
+
+    def __init__(self, folder, node_ports, port=None):
+        self.folder = folder
+        os.makedirs(folder, exist_ok=True)
+        self.port = port or free_port()
+        self.config = os.path.join(folder, "haproxy.cfg")
+        servers = "\n".join(f"    server n{i} 127.0.0.1:{p}" for i, p in enumerate(node_ports))
+        with open(self.config, "w") as f:
+            f.write(HAPROXY_CFG.format(folder=folder, port=self.port, servers=servers))
+        self.log = open(os.path.join(folder, "haproxy.log"), "ab")
+        self.proc = subprocess.Popen(["haproxy", "-db", "-f", self.config], stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        wait_port(self.port, self.proc, what="haproxy")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        self.log.close()
