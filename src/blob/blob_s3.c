@@ -219,7 +219,9 @@ static int upload_part(struct s3_put *h)
         buf_init(&x, XML_MAX);
         struct req r = {.method = "POST",
                         .key = h->key,
-                        .query = "uploads",
+                        /* "uploads=": curl 7.88 signs the query as written, and
+                         * the canonical form of a key without a value has the "=" */
+                        .query = "uploads=",
                         .range_from = -1,
                         .out = &x,
                         .headers_sse = true};

@@ -140,8 +140,9 @@ static int open_bus(const struct settings *s, struct bus **bus, char *err, size_
     if (rc)
         snprintf(err, errlen,
                  "%s (settings \"redis_host\", \"redis_port\", \"redis_use_tls\", "
-                 "\"redis_use_password_auth\", \"redis_pass\"%s)",
-                 why, sentinel ? ", \"redis_sentinel_*\"" : "");
+                 "\"redis_use_password_auth\", \"redis_pass\"%s%s)",
+                 why, cfg.tls ? ", \"redis_ca_cert_file\"" : "",
+                 sentinel ? ", \"redis_sentinel_*\"" : "");
     return rc;
 }
 

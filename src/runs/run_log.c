@@ -125,7 +125,10 @@ static int read_log(struct ctx *c, const char *phase_id, int64_t offset, size_t 
         return 0;
     }
     int rc = bus_log_read(c->app->bus, phase_id, offset, out, limit, got);
-    if (rc != ERR_NOT_FOUND) return rc;
+    if (rc == 0) return 0;
+    /* not on the bus, or the bus is away (failing over): the blob, else nothing yet; the
+     * client asks again */
+    *got = 0;
     struct blob_reader *r;
     char key[128];
     snprintf(key, sizeof key, "logs/%s", phase_id);

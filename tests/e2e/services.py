@@ -95,9 +95,12 @@ class Postgres:
     def dump(self, dbname):
         """The database as pg_dump writes it (every row, as text)."""
         env = dict(os.environ, PGPASSWORD=self.password)
-        return subprocess.run([f"{PG_BIN}/pg_dump", "-h", "127.0.0.1", "-p", str(self.port), "-U",
-                               self.user, dbname], check=True, capture_output=True, text=True,
-                              env=env).stdout
+        out = subprocess.run([f"{PG_BIN}/pg_dump", "-h", "127.0.0.1", "-p", str(self.port), "-U",
+                              self.user, dbname], check=True, capture_output=True, text=True,
+                             env=env).stdout
+        # pg_dump 15.14+ frames its output with a random \restrict key
+        return "\n".join(l for l in out.split("\n") if not l.startswith(("\\restrict",
+                                                                          "\\unrestrict")))
 
     def psql(self, sql, dbname=None):
         env = dict(os.environ, PGPASSWORD=self.password)
@@ -248,7 +251,7 @@ class Sentinels:
             with open(conf, "w") as f:
                 f.write(f"port {port}\nbind 127.0.0.1\ndir {folder}\n"
                         f"sentinel monitor strata 127.0.0.1 {self.leader.port} 2\n"
-                        f"sentinel auth-pass strata {password}\n"
+                        f"sentinel auth-pass strata \"{password}\"\n"
                         "sentinel down-after-milliseconds strata 1000\n"
                         "sentinel failover-timeout strata 5000\n")
             log = open(os.path.join(folder, f"sentinel{i}.log"), "ab")

@@ -22,7 +22,7 @@ ACCESS, SECRET, STATS = sys.argv[3], sys.argv[4], sys.argv[5]
 AUTH = re.compile(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request,\s*"
                   r"SignedHeaders=([^,]+),\s*Signature=([0-9a-f]{64})$")
 lock = threading.Lock()
-stats = {"verified": 0, "refused": 0}
+stats = {"verified": 0, "refused": 0, "denied": 0}
 
 
 def record(key, detail=""):
@@ -50,8 +50,8 @@ class Proxy(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-    def refuse(self, why):
-        record("refused", why)
+    def refuse(self, why, kind="refused"):
+        record(kind, why)
         body = (f"<?xml version=\"1.0\"?><Error><Code>SignatureDoesNotMatch</Code>"
                 f"<Message>{why}</Message></Error>").encode()
         length = int(self.headers.get("Content-Length") or 0)
@@ -69,13 +69,16 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             return self.refuse("no SigV4 Authorization header")
         access, date, region, service, signed, signature = m.groups()
         signed = signed.split(";")
-        if access != ACCESS or service != "s3" or not headers.get("x-amz-date", "").startswith(date):
+        if access != ACCESS:
+            return self.refuse("unknown access key", "denied")  # S3's InvalidAccessKeyId
+        if service != "s3" or not headers.get("x-amz-date", "").startswith(date):
             return self.refuse("wrong credential scope")
         if "host" not in signed or any(h not in headers for h in signed):
             return self.refuse(f"signed headers {signed} missing from the request")
         want, canonical = expected_signature(self.command, self.path, headers, region, signed)
         if want != signature:
-            return self.refuse(f"botocore computes {want} for:\n{canonical}")
+            return self.refuse(f"botocore computes {want} for:\n{canonical}\n"
+                               f"request: {self.command} {self.path}\n{self.headers}")
         record("verified")
         length = int(headers.get("content-length") or 0)
         up = http.client.HTTPConnection("127.0.0.1", UPSTREAM, timeout=120)
