@@ -12,6 +12,7 @@
 #include "runs/run.h"
 #include "cluster/cluster.h"
 #include "cmd/commands.h"
+#include "cmd/loops.h"
 #include "cmd/services.h"
 #include "cmd/wiring.h"
 #include "http/http.h"
@@ -23,6 +24,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <event2/event.h>
+#include <event2/thread.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -60,6 +62,7 @@ static int serve(struct settings *s)
     struct http_server *http = 0;
     struct event *sigint = 0, *sigterm = 0;
     struct runner *runner = 0;
+    struct loops *loops = 0;
     char err[1024] = "", cert[4200], key[4200], node_name[300];
     cluster_node_name(settings_str(s, SETTING_HTTPS_PORT), node_name, sizeof node_name);
     app.node_name = node_name;
@@ -91,22 +94,27 @@ static int serve(struct settings *s)
         };
         rc = http_server_new(base, &cfg, &http, err, sizeof err);
     }
+    if (!rc) {
+        wiring_routes(http);
+        rc = loops_start(http, loops_per_machine(), &loops);
+    }
     if (rc) {
         if (err[0]) fprintf(stderr, "strata: %s\n", err);
     } else {
-        wiring_routes(http);
         sigint = evsignal_new(base, SIGINT, on_signal, base);
         sigterm = evsignal_new(base, SIGTERM, on_signal, base);
         event_add(sigint, 0);
         event_add(sigterm, 0);
-        log_info("database %s, blobs %s, tls %s", store_backend_name(app.store),
-                 blob_backend_name(app.blobs), cert);
+        log_info("node %s: database %s, blobs %s, bus %s, %d event loops, tls %s", node_name,
+                 store_backend_name(app.store), blob_backend_name(app.blobs), bus_name(app.bus),
+                 loops_per_machine(), cert);
         printf("Strata %s is running at https://%s\n", STRATA_VERSION, app.hostname);
         printf("  first admin: curl --cacert %s https://%s/admin/retrieve-iact\n", cert,
                app.hostname);
         fflush(stdout);
         event_base_dispatch(base);
     }
+    loops_stop(loops);
     runner_stop(runner);
     cluster_stop(cluster);
     if (sigint) event_free(sigint);
@@ -124,6 +132,7 @@ int cmd_server(int argc, char **argv)
         return 2;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    evthread_use_pthreads(); /* several event loops, and loopbreak across threads */
     if (sodium_init() < 0) {
         fprintf(stderr, "strata: libsodium failed to initialise\n");
         return 1;

@@ -430,6 +430,33 @@ int http_server_new(struct event_base *base, const struct http_server_config *cf
     return 0;
 }
 
+int http_server_clone(struct event_base *base, const struct http_server *from,
+                      struct http_server **out)
+{
+    int fd = dup(evconnlistener_get_fd(from->listener));
+    if (fd < 0) return ERR_IO;
+    evutil_make_socket_nonblocking(fd);
+    evutil_make_socket_closeonexec(fd);
+    struct http_server *s = calloc(1, sizeof *s);
+    if (!s) abort();
+    s->base = base;
+    s->ssl = from->ssl;
+    SSL_CTX_up_ref(s->ssl);
+    s->cfg = from->cfg;
+    s->listener = evconnlistener_new(base, on_accept, s,
+                                     LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+    if (!s->listener) {
+        close(fd);
+        SSL_CTX_free(s->ssl);
+        free(s);
+        return ERR_IO;
+    }
+    for (const struct route_table *t = from->tables; t; t = t->next)
+        http_server_routes(s, t->routes);
+    *out = s;
+    return 0;
+}
+
 void http_server_routes(struct http_server *s, const struct http_route *table)
 {
     struct route_table *t = calloc(1, sizeof *t);

@@ -72,6 +72,10 @@ struct http_server_config {
  * message in err. */
 int http_server_new(struct event_base *base, const struct http_server_config *cfg,
                     struct http_server **out, char *err, size_t errlen);
+/* Another server on another event loop (thread) accepting from the same listening socket, with
+ * the same TLS context and routes: each loop thread serves the connections it accepts. */
+int http_server_clone(struct event_base *base, const struct http_server *from,
+                      struct http_server **out);
 /* Adds a NULL-pattern-terminated route table; the tables must outlive the server. */
 void http_server_routes(struct http_server *s, const struct http_route *table);
 void http_server_free(struct http_server *s);

@@ -281,28 +281,6 @@ class Sentinels:
             r.stop()
 
 
-HAPROXY_CFG = """# the load balancer of the cluster tests (and of docs/cluster.md): TLS passes through to the
-# nodes, which all answer for one host name; a node is in rotation while /_health_check says 200
-global
-    maxconn 4096
-    pidfile {folder}/haproxy.pid
-defaults
-    mode tcp
-    timeout connect 3s
-    timeout client 15m
-    timeout server 15m
-frontend strata
-    bind 127.0.0.1:{port}
-    default_backend nodes
-backend nodes
-    balance roundrobin
-    option httpchk GET /_health_check
-    http-check expect status 200
-    default-server check check-ssl verify none inter 1s fall 2 rise 1 on-marked-down shutdown-sessions
-{servers}
-"""
-
-
 class HAProxy:
     """HAProxy in front of nodes on the given ports (a port with no node is simply down)."""
 
@@ -311,9 +289,13 @@ class HAProxy:
         os.makedirs(folder, exist_ok=True)
         self.port = port or free_port()
         self.config = os.path.join(folder, "haproxy.cfg")
-        servers = "\n".join(f"    server n{i} 127.0.0.1:{p}" for i, p in enumerate(node_ports))
+        # the documented configuration (deploy/haproxy.cfg), on loopback ports
+        with open(os.path.join(REPO, "deploy", "haproxy.cfg")) as f:
+            cfg = [line for line in f.read().split("\n") if not line.strip().startswith("server ")]
+        cfg = "\n".join(cfg).replace("bind :443", f"bind 127.0.0.1:{self.port}").rstrip()
+        cfg += "\n" + "\n".join(f"    server n{i} 127.0.0.1:{p}" for i, p in enumerate(node_ports))
         with open(self.config, "w") as f:
-            f.write(HAPROXY_CFG.format(folder=folder, port=self.port, servers=servers))
+            f.write(cfg + "\n")
         self.log = open(os.path.join(folder, "haproxy.log"), "ab")
         self.proc = subprocess.Popen(["haproxy", "-db", "-f", self.config], stdout=self.log,
                                      stderr=subprocess.STDOUT)
