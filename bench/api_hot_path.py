@@ -66,8 +66,11 @@ def wrk(url, token, seconds, connections, threads):
 class Nginx:
     def __init__(self, folder, body, cert, key):
         os.makedirs(os.path.join(folder, "www"), exist_ok=True)
+        for p in (os.path.dirname(folder), folder, os.path.join(folder, "www")):
+            os.chmod(p, 0o755)  # nginx's workers run as another account
         with open(os.path.join(folder, "www", "ws.json"), "wb") as f:
             f.write(body)
+        os.chmod(os.path.join(folder, "www", "ws.json"), 0o644)
         self.port = services.free_port()
         conf = os.path.join(folder, "nginx.conf")
         with open(conf, "w") as f:

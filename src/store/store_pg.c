@@ -13,7 +13,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_ARGS = 64, TEXTOID = 25 };
+enum { MAX_ARGS = 64, TEXTOID = 25, CACHE_SIZE = 128 };
+
+/* Statements are prepared once per connection and kept by SQL text, as on SQLite: PostgreSQL
+ * then neither parses nor plans them again. */
+struct cached {
+    char *sql; /* malloc'd */
+    int nargs;
+};
+
+struct pgconn {
+    PGconn *pg;
+    struct cached cache[CACHE_SIZE];
+    size_t next; /* slot replaced when the cache is full (round robin) */
+};
+
+static void cache_clear(struct pgconn *c)
+{
+    for (size_t i = 0; i < CACHE_SIZE; i++) {
+        free(c->cache[i].sql);
+        c->cache[i].sql = 0;
+    }
+    c->next = 0;
+}
 
 /* Marks in used[] the $n (1-based) that sql mentions outside string literals. */
 static void scan_params(const char *sql, bool used[MAX_ARGS + 1])
@@ -54,9 +76,47 @@ static void copy_rows(struct arena *a, const PGresult *r, struct store_result *r
                                     (size_t)PQgetlength(r, (int)i, (int)c));
 }
 
+/* The name of sql's prepared statement on c, preparing it now when it is new; NULL on failure
+ * (the caller then runs it unprepared and the error shows there). */
+static const char *prepared(struct pgconn *c, const char *sql, int nargs, const Oid *types,
+                            char name[16])
+{
+    size_t slot = CACHE_SIZE;
+    for (size_t i = 0; i < CACHE_SIZE; i++) {
+        if (!c->cache[i].sql) {
+            if (slot == CACHE_SIZE) slot = i;
+            continue;
+        }
+        if (c->cache[i].nargs == nargs && strcmp(c->cache[i].sql, sql) == 0) {
+            snprintf(name, 16, "s%zu", i);
+            return name;
+        }
+    }
+    if (slot == CACHE_SIZE) { /* full: forget one */
+        slot = c->next;
+        c->next = (c->next + 1) % CACHE_SIZE;
+        snprintf(name, 16, "s%zu", slot);
+        char dealloc[32];
+        snprintf(dealloc, sizeof dealloc, "DEALLOCATE %s", name);
+        PQclear(PQexec(c->pg, dealloc));
+        free(c->cache[slot].sql);
+        c->cache[slot].sql = 0;
+    }
+    snprintf(name, 16, "s%zu", slot);
+    PGresult *r = PQprepare(c->pg, name, sql, nargs, types);
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!ok) return 0;
+    c->cache[slot].sql = strdup(sql);
+    if (!c->cache[slot].sql) abort();
+    c->cache[slot].nargs = nargs;
+    return name;
+}
+
 static int pg_exec(void *conn, struct arena *a, const char *sql, const struct store_arg *args,
                    size_t nargs, struct store_result *res, int64_t *changes)
 {
+    struct pgconn *c = conn;
     if (nargs > MAX_ARGS) return ERR_INTERNAL;
     bool used[MAX_ARGS + 1] = {0};
     if (nargs) scan_params(sql, used);
@@ -79,13 +139,19 @@ static int pg_exec(void *conn, struct arena *a, const char *sql, const struct st
             break;
         }
     }
-    /* no arguments and no rows wanted: the simple protocol, which runs several statements */
-    PGresult *r = nargs || res ? PQexecParams(conn, sql, (int)nargs, types, values, 0, 0, 0)
-                               : PQexec(conn, sql);
+    /* no arguments and no rows wanted: the simple protocol, which runs several statements
+     * (BEGIN and its lock); a transaction's failed statement cannot be prepared either */
+    char name[16];
+    const char *stmt = 0;
+    if ((nargs || res) && PQtransactionStatus(c->pg) != PQTRANS_INERROR)
+        stmt = prepared(c, sql, (int)nargs, types, name);
+    PGresult *r = stmt ? PQexecPrepared(c->pg, stmt, (int)nargs, values, 0, 0, 0)
+                  : nargs || res ? PQexecParams(c->pg, sql, (int)nargs, types, values, 0, 0, 0)
+                                 : PQexec(c->pg, sql);
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     int rc = 0;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-        rc = map_error(conn, r, sql);
+        rc = map_error(c->pg, r, sql);
     else {
         if (res && st == PGRES_TUPLES_OK) copy_rows(a, r, res);
         if (changes) *changes = strtoll(PQcmdTuples(r), 0, 10);
@@ -94,8 +160,9 @@ static int pg_exec(void *conn, struct arena *a, const char *sql, const struct st
     return rc;
 }
 
-static int pg_table_exists(void *conn, const char *name, bool *exists)
+static int pg_table_exists(void *conn_, const char *name, bool *exists)
 {
+    PGconn *conn = ((struct pgconn *)conn_)->pg;
     const char *v[1] = {name};
     PGresult *r = PQexecParams(conn,
                                "SELECT 1 FROM information_schema.tables WHERE "
@@ -107,8 +174,9 @@ static int pg_table_exists(void *conn, const char *name, bool *exists)
     return rc;
 }
 
-static int pg_script(void *conn, const char *sql)
+static int pg_script(void *conn_, const char *sql)
 {
+    PGconn *conn = ((struct pgconn *)conn_)->pg;
     PGresult *r = PQexec(conn, sql);
     ExecStatusType st = PQresultStatus(r);
     int rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? 0 : map_error(conn, r, sql);
@@ -116,9 +184,12 @@ static int pg_script(void *conn, const char *sql)
     return rc;
 }
 
-static int pg_check(void *conn)
+static int pg_check(void *conn_)
 {
+    struct pgconn *c = conn_;
+    PGconn *conn = c->pg;
     if (PQstatus(conn) == CONNECTION_OK) return 0;
+    cache_clear(c); /* a new session has no prepared statements */
     PQreset(conn);
     if (PQstatus(conn) == CONNECTION_OK) {
         log_info("postgres: reconnected");
@@ -144,13 +215,19 @@ static int pg_connect(const char *conninfo, void **out)
         return ERR_UNAVAILABLE;
     }
     PQsetNoticeReceiver(conn, quiet, 0);
-    *out = conn;
+    struct pgconn *c = calloc(1, sizeof *c);
+    if (!c) abort();
+    c->pg = conn;
+    *out = c;
     return 0;
 }
 
 static void pg_close(void *conn)
 {
-    PQfinish(conn);
+    struct pgconn *c = conn;
+    cache_clear(c);
+    PQfinish(c->pg);
+    free(c);
 }
 
 const struct store_backend store_pg_backend = {
