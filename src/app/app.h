@@ -14,15 +14,17 @@ struct keyring;
 struct bus;
 struct arena;
 struct principal;
+struct principal_cache;
 
 struct app {
     const struct settings *settings;
     struct store *store;
     struct blob_store *blobs;
     struct keyring *keyring;
-    struct bus *bus;       /* job queue and live logs: in process, or Redis for a cluster */
-    const char *hostname;  /* "host[:port]" from the settings */
-    const char *node_name; /* this node in the cluster: "<host name>:<https port>" */
+    struct bus *bus; /* job queue and live logs: in process, or Redis for a cluster */
+    struct principal_cache *principals; /* tokens resolved lately (app/principal_cache.h) */
+    const char *hostname;               /* "host[:port]" from the settings */
+    const char *node_name;              /* this node in the cluster: "<host name>:<https port>" */
     int64_t started_at;
     /* tokens/: resolves a bearer token into *p (arena memory); ERR_UNAUTHORIZED when unknown */
     int (*authenticate)(struct app *app, struct arena *a, const char *token, struct principal *p);

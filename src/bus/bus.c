@@ -2,12 +2,17 @@
 #include "bus/bus_int.h"
 #include "base/err.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct bus {
     const struct bus_ops *ops;
     void *impl;
+    pthread_mutex_t mu; /* guards subs */
+    struct bus_subscription subs[BUS_MAX_SUBSCRIPTIONS];
+    size_t nsubs;
 };
 
 struct bus *bus_wrap(const struct bus_ops *ops, void *impl)
@@ -16,6 +21,7 @@ struct bus *bus_wrap(const struct bus_ops *ops, void *impl)
     if (!b) abort();
     b->ops = ops;
     b->impl = impl;
+    pthread_mutex_init(&b->mu, 0);
     return b;
 }
 
@@ -23,6 +29,7 @@ void bus_free(struct bus *b)
 {
     if (!b) return;
     b->ops->free(b->impl);
+    pthread_mutex_destroy(&b->mu);
     free(b);
 }
 
@@ -70,6 +77,48 @@ int bus_log_read(struct bus *b, const char *id, int64_t offset, void *buf, size_
 int bus_log_drop(struct bus *b, const char *id)
 {
     return b->ops->log_drop(b->impl, id);
+}
+
+int bus_publish(struct bus *b, const char *channel, const char *msg)
+{
+    if (!b->ops->publish) {
+        bus_deliver(b, channel, msg);
+        return 0;
+    }
+    return b->ops->publish(b->impl, channel, msg);
+}
+
+int bus_subscribe(struct bus *b, const char *channel, bus_message_fn fn, void *arg)
+{
+    pthread_mutex_lock(&b->mu);
+    if (b->nsubs == BUS_MAX_SUBSCRIPTIONS || strlen(channel) >= sizeof b->subs[0].channel) {
+        pthread_mutex_unlock(&b->mu);
+        return ERR_BAD_REQUEST;
+    }
+    struct bus_subscription *s = &b->subs[b->nsubs++];
+    snprintf(s->channel, sizeof s->channel, "%s", channel);
+    s->fn = fn;
+    s->arg = arg;
+    pthread_mutex_unlock(&b->mu);
+    if (b->ops->subscribed) b->ops->subscribed(b->impl, b);
+    return 0;
+}
+
+void bus_deliver(struct bus *b, const char *channel, const char *msg)
+{
+    struct bus_subscription subs[BUS_MAX_SUBSCRIPTIONS];
+    size_t n = bus_subscriptions(b, subs, BUS_MAX_SUBSCRIPTIONS);
+    for (size_t i = 0; i < n; i++)
+        if (!channel || strcmp(subs[i].channel, channel) == 0) subs[i].fn(subs[i].arg, msg);
+}
+
+size_t bus_subscriptions(struct bus *b, struct bus_subscription *out, size_t cap)
+{
+    pthread_mutex_lock(&b->mu);
+    size_t n = b->nsubs < cap ? b->nsubs : cap;
+    memcpy(out, b->subs, n * sizeof *out);
+    pthread_mutex_unlock(&b->mu);
+    return n;
 }
 
 int bus_check(struct bus *b)

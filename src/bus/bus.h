@@ -43,6 +43,14 @@ int bus_log_reset(struct bus *b, const char *id);
 int bus_log_read(struct bus *b, const char *id, int64_t offset, void *buf, size_t cap, size_t *n);
 int bus_log_drop(struct bus *b, const char *id);
 
+/* Messages between nodes. A message published on a channel reaches every subscriber of every
+ * node, this one included, at most once. A subscriber is also called with msg == NULL when
+ * messages may have been missed (Redis was away): it drops whatever it derived from them.
+ * fn runs on a thread of the bus; subscribe before the node serves. */
+typedef void (*bus_message_fn)(void *arg, const char *msg);
+int bus_publish(struct bus *b, const char *channel, const char *msg);
+int bus_subscribe(struct bus *b, const char *channel, bus_message_fn fn, void *arg);
+
 /* Health probe: 0 when the bus answers. */
 int bus_check(struct bus *b);
 

@@ -14,10 +14,26 @@ struct bus_ops {
     int (*log_reset)(void *impl, const char *id);
     int (*log_read)(void *impl, const char *id, int64_t offset, void *buf, size_t cap, size_t *n);
     int (*log_drop)(void *impl, const char *id);
+    /* NULL for in-process delivery (bus.c calls the subscribers at once) */
+    int (*publish)(void *impl, const char *channel, const char *msg);
+    /* a subscription was added (NULL when nothing needs doing) */
+    void (*subscribed)(void *impl, struct bus *b);
     int (*check)(void *impl);
     void (*free)(void *impl);
 };
 
 struct bus *bus_wrap(const struct bus_ops *ops, void *impl);
+
+/* Subscriptions, kept by bus.c for every implementation. */
+enum { BUS_MAX_SUBSCRIPTIONS = 8 };
+struct bus_subscription {
+    char channel[64];
+    bus_message_fn fn;
+    void *arg;
+};
+/* Delivers msg (NULL: "you may have missed some") to the subscribers of channel (NULL: all). */
+void bus_deliver(struct bus *b, const char *channel, const char *msg);
+/* The subscriptions so far (a Redis subscriber reads them when it (re)connects). */
+size_t bus_subscriptions(struct bus *b, struct bus_subscription *out, size_t cap);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum { POOL_MAX = 64, LOG_TTL = 24 * 3600 };
 
@@ -20,6 +21,10 @@ struct rbus {
     struct redis *idle[POOL_MAX];
     size_t nidle;
     bool down;
+    /* the subscriber: one thread and connection, started by the first subscription */
+    struct bus *bus;
+    pthread_t listener;
+    bool listening, stop_listening, resubscribe;
 };
 
 static char *dup_or_null(const char *s)
@@ -202,6 +207,85 @@ static int rbus_log_read(void *impl, const char *id, int64_t offset, void *buf, 
     return exists ? 0 : ERR_NOT_FOUND;
 }
 
+static int rbus_publish(void *impl, const char *channel, const char *msg)
+{
+    char key[128];
+    snprintf(key, sizeof key, "strata:%s", channel);
+    const char *argv[] = {"PUBLISH", key, msg};
+    redisReply *rep;
+    int rc = callv(impl, 0, &rep, 3, argv);
+    if (!rc) freeReplyObject(rep);
+    return rc;
+}
+
+/* Subscribes on r to every channel the bus has. */
+static int subscribe_all(struct rbus *b, struct redis *r)
+{
+    struct bus_subscription subs[BUS_MAX_SUBSCRIPTIONS];
+    size_t n = bus_subscriptions(b->bus, subs, BUS_MAX_SUBSCRIPTIONS);
+    for (size_t i = 0; i < n; i++) {
+        char key[128];
+        snprintf(key, sizeof key, "strata:%.63s", subs[i].channel);
+        const char *argv[] = {"SUBSCRIBE", key};
+        redisReply *rep;
+        int rc = redis_callv(r, 0, &rep, 2, argv);
+        if (rc) return rc;
+        freeReplyObject(rep);
+    }
+    return 0;
+}
+
+static bool listener_should_stop(struct rbus *b)
+{
+    return __atomic_load_n(&b->stop_listening, __ATOMIC_ACQUIRE);
+}
+
+/* Receives messages until stopped; after any gap (connecting again) tells every subscriber it
+ * may have missed messages. */
+static void *listen_loop(void *arg)
+{
+    struct rbus *b = arg;
+    while (!listener_should_stop(b)) {
+        struct redis *r = 0;
+        char err[512];
+        if (redis_open(&b->cfg, &r, err, sizeof err) || subscribe_all(b, r)) {
+            redis_close(r);
+            usleep(500 * 1000);
+            continue;
+        }
+        __atomic_store_n(&b->resubscribe, false, __ATOMIC_RELEASE);
+        bus_deliver(b->bus, 0, 0);
+        while (!listener_should_stop(b) && !__atomic_load_n(&b->resubscribe, __ATOMIC_ACQUIRE)) {
+            redisReply *rep = 0;
+            int rc = redis_read(r, 1000, &rep);
+            if (rc == ERR_NOT_FOUND) continue;
+            if (rc) break;
+            if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 3 &&
+                strcmp(rep->element[0]->str, "message") == 0 &&
+                strncmp(rep->element[1]->str, "strata:", 7) == 0)
+                bus_deliver(b->bus, rep->element[1]->str + 7, rep->element[2]->str);
+            freeReplyObject(rep);
+        }
+        redis_close(r);
+    }
+    return 0;
+}
+
+static void rbus_subscribed(void *impl, struct bus *bus)
+{
+    struct rbus *b = impl;
+    pthread_mutex_lock(&b->mu);
+    b->bus = bus;
+    bool start = !b->listening;
+    b->listening = true;
+    pthread_mutex_unlock(&b->mu);
+    if (start) {
+        if (pthread_create(&b->listener, 0, listen_loop, b) != 0) abort();
+    } else {
+        __atomic_store_n(&b->resubscribe, true, __ATOMIC_RELEASE);
+    }
+}
+
 static int rbus_check(void *impl)
 {
     const char *argv[] = {"PING"};
@@ -214,6 +298,10 @@ static int rbus_check(void *impl)
 static void rbus_free(void *impl)
 {
     struct rbus *b = impl;
+    if (b->listening) {
+        __atomic_store_n(&b->stop_listening, true, __ATOMIC_RELEASE);
+        pthread_join(b->listener, 0);
+    }
     for (size_t i = 0; i < b->nidle; i++)
         redis_close(b->idle[i]);
     for (size_t i = 0; i < 6; i++)
@@ -232,6 +320,8 @@ static const struct bus_ops redis_ops = {
     .log_reset = rbus_log_drop,
     .log_read = rbus_log_read,
     .log_drop = rbus_log_drop,
+    .publish = rbus_publish,
+    .subscribed = rbus_subscribed,
     .check = rbus_check,
     .free = rbus_free,
 };

@@ -181,6 +181,33 @@ static ssize_t recv_some(struct redis *r, char *buf, size_t cap, int64_t deadlin
     }
 }
 
+/* Reads one reply. ERR_NOT_FOUND when nothing at all came before the deadline (the connection
+ * is still good), ERR_UNAVAILABLE when it broke or a reply stopped halfway. */
+static int read_reply(struct redis *r, int64_t deadline, redisReply **reply)
+{
+    void *got = 0;
+    bool partial = false;
+    while (!got) {
+        if (redisReaderGetReply(r->reader, &got) != REDIS_OK) return ERR_UNAVAILABLE;
+        if (got) break;
+        if (!partial && !(r->ssl && SSL_pending(r->ssl) > 0) && !wait_fd(r->fd, POLLIN, deadline))
+            return now_ms() >= deadline ? ERR_NOT_FOUND : ERR_UNAVAILABLE;
+        char buf[16384];
+        ssize_t n = recv_some(r, buf, sizeof buf, deadline);
+        if (n <= 0 || redisReaderFeed(r->reader, buf, (size_t)n) != REDIS_OK)
+            return ERR_UNAVAILABLE;
+        partial = true;
+    }
+    *reply = got;
+    return 0;
+}
+
+int redis_read(struct redis *r, int timeout_ms, redisReply **reply)
+{
+    *reply = 0;
+    return read_reply(r, now_ms() + timeout_ms, reply);
+}
+
 int redis_call(struct redis *r, int timeout_ms, redisReply **reply, int argc, const char **argv,
                const size_t *lens)
 {
@@ -192,16 +219,9 @@ int redis_call(struct redis *r, int timeout_ms, redisReply **reply, int argc, co
     bool sent = send_all(r, cmd, (size_t)len, deadline);
     redisFreeCommand(cmd);
     if (!sent) return ERR_UNAVAILABLE;
-    void *got = 0;
-    while (!got) {
-        if (redisReaderGetReply(r->reader, &got) != REDIS_OK) return ERR_UNAVAILABLE;
-        if (got) break;
-        char buf[16384];
-        ssize_t n = recv_some(r, buf, sizeof buf, deadline);
-        if (n <= 0 || redisReaderFeed(r->reader, buf, (size_t)n) != REDIS_OK)
-            return ERR_UNAVAILABLE;
-    }
-    redisReply *rep = got;
+    redisReply *rep = 0;
+    int rc = read_reply(r, deadline, &rep);
+    if (rc) return ERR_UNAVAILABLE; /* a reply that did not come: the connection is done */
     if (rep->type == REDIS_REPLY_ERROR && strncmp(rep->str, "READONLY", 8) == 0) {
         log_warn("redis %s: %s", r->address, rep->str);
         freeReplyObject(rep);

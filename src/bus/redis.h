@@ -39,6 +39,11 @@ void redis_close(struct redis *r);
 int redis_call(struct redis *r, int timeout_ms, redisReply **reply, int argc, const char **argv,
                const size_t *lens);
 
+/* Reads one more reply without sending anything (a subscription's messages): ERR_NOT_FOUND
+ * when none came within timeout_ms (the connection stays usable), ERR_UNAVAILABLE when it broke.
+ */
+int redis_read(struct redis *r, int timeout_ms, redisReply **reply);
+
 /* The same with NUL-terminated arguments. */
 int redis_callv(struct redis *r, int timeout_ms, redisReply **reply, int argc,
                 const char *const *argv);

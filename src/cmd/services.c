@@ -2,6 +2,7 @@
  * (PostgreSQL, S3, Redis) behind the same interfaces. */
 #include "cmd/services.h"
 #include "app/app.h"
+#include "app/principal_cache.h"
 #include "app/settings.h"
 #include "base/err.h"
 #include "blob/blob.h"
@@ -170,13 +171,18 @@ int services_open(const struct settings *s, struct app *app, char *err, size_t e
         return rc;
     }
     if ((rc = open_blobs(s, app, err, errlen))) return rc;
-    return open_bus(s, &app->bus, err, errlen);
+    if ((rc = open_bus(s, &app->bus, err, errlen))) return rc;
+    rc = principal_cache_new(app, &app->principals);
+    if (rc) snprintf(err, errlen, "cannot subscribe to the bus");
+    return rc;
 }
 
 void services_close(struct app *app)
 {
-    bus_free(app->bus);
+    bus_free(app->bus); /* first: it stops delivering to the cache */
+    principal_cache_free(app->principals);
     app->bus = 0;
+    app->principals = 0;
     blob_store_free(app->blobs);
     keyring_free(app->keyring);
     store_close(app->store);

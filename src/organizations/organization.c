@@ -1,5 +1,6 @@
 /* organization.c — organization rules: names, who may create, the created hooks. */
 #include "organizations/organization_int.h"
+#include "app/principal_cache.h"
 #include "base/codec.h"
 #include "store/store.h"
 
@@ -115,7 +116,10 @@ int organization_update(struct ctx *c, struct organization *o, const char *new_n
         store_rollback(c->app->store);
         return rc;
     }
-    return store_commit(c->app->store);
+    rc = store_commit(c->app->store);
+    /* tokens of the organization and its teams now name it differently */
+    if (!rc && new_name) principal_cache_invalidate(c->app);
+    return rc;
 }
 
 int organization_delete(struct ctx *c, const char *name)
@@ -127,5 +131,7 @@ int organization_delete(struct ctx *c, const char *name)
         return ctx_fail(c, ERR_FORBIDDEN, "organizations are deleted by their owners");
     for (int i = 0; !rc && i < ndelete_hooks; i++)
         rc = delete_hooks[i](c, name);
-    return rc ? rc : organization_db_delete(c, name);
+    if (!rc) rc = organization_db_delete(c, name);
+    if (!rc) principal_cache_invalidate(c->app); /* its tokens went with it */
+    return rc;
 }

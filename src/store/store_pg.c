@@ -145,7 +145,7 @@ static int pg_exec(void *conn, struct arena *a, const char *sql, const struct st
     const char *stmt = 0;
     if ((nargs || res) && PQtransactionStatus(c->pg) != PQTRANS_INERROR)
         stmt = prepared(c, sql, (int)nargs, types, name);
-    PGresult *r = stmt ? PQexecPrepared(c->pg, stmt, (int)nargs, values, 0, 0, 0)
+    PGresult *r = stmt           ? PQexecPrepared(c->pg, stmt, (int)nargs, values, 0, 0, 0)
                   : nargs || res ? PQexecParams(c->pg, sql, (int)nargs, types, values, 0, 0, 0)
                                  : PQexec(c->pg, sql);
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;

@@ -1,6 +1,7 @@
 /* token.c — making and checking tokens. A token looks like TFE's: 14 characters, ".atlasv1.",
  * 67 characters, all from the CSPRNG (about 480 bits). */
 #include "tokens/token_int.h"
+#include "app/principal_cache.h"
 #include "base/codec.h"
 #include "teams/team.h"
 
@@ -8,7 +9,13 @@ int token_authenticate(struct app *app, struct arena *a, const char *token, stru
 {
     size_t len = strlen(token);
     if (len < 20 || len > 200) return ERR_UNAUTHORIZED;
-    return token_db_principal(app, a, codec_sha256_hex(a, token, len), p);
+    const char *hash = codec_sha256_hex(a, token, len);
+    int rc = principal_cache_get(app->principals, a, hash, p);
+    if (rc != ERR_NOT_FOUND) return rc;
+    int64_t expires_at = 0;
+    rc = token_db_principal(app, a, hash, p, &expires_at);
+    if (!rc) principal_cache_put(app->principals, hash, p, expires_at);
+    return rc;
 }
 
 static char *new_secret(struct ctx *c)
@@ -35,8 +42,10 @@ int token_issue_run(struct ctx *c, const char *run_id, const char *org, const ch
 
 int token_revoke_run(struct ctx *c, const char *run_id)
 {
-    return store_exec(c->app->store, "DELETE FROM tokens WHERE kind = 'run' AND run_id = $1",
-                      S_ARGS(S_TEXT(run_id)), 0);
+    int rc = store_exec(c->app->store, "DELETE FROM tokens WHERE kind = 'run' AND run_id = $1",
+                        S_ARGS(S_TEXT(run_id)), 0);
+    if (!rc) principal_cache_invalidate(c->app);
+    return rc;
 }
 
 int token_issue(struct ctx *c, enum token_kind kind, const char *owner, const char *description,
@@ -64,5 +73,7 @@ int token_issue(struct ctx *c, enum token_kind kind, const char *owner, const ch
         store_rollback(c->app->store);
         return rc;
     }
-    return store_commit(c->app->store);
+    rc = store_commit(c->app->store);
+    if (!rc) principal_cache_invalidate(c->app); /* the token it replaced */
+    return rc;
 }

@@ -1,5 +1,6 @@
 /* token_db.c — the only SQL of tokens/. */
 #include "tokens/token_int.h"
+#include "app/principal_cache.h"
 #include "base/codec.h"
 
 static const char *COLS = "SELECT id, kind, description, created_at, last_used_at, user_id, "
@@ -20,7 +21,8 @@ static void fill(const struct store_result *r, size_t i, struct token *t)
     t->plaintext = 0; /* shown only when made */
 }
 
-int token_db_principal(struct app *app, struct arena *a, const char *hash, struct principal *p)
+int token_db_principal(struct app *app, struct arena *a, const char *hash, struct principal *p,
+                       int64_t *expires_at)
 {
     struct store_result r;
     int rc = store_query(app->store, a,
@@ -38,7 +40,8 @@ int token_db_principal(struct app *app, struct arena *a, const char *hash, struc
               : strcmp(kind, "organization") == 0 ? PRINCIPAL_ORG
               : strcmp(kind, "run") == 0          ? PRINCIPAL_RUN
                                                   : PRINCIPAL_TEAM;
-    if (store_cell(&r, 0, 9) && store_cell_int(&r, 0, 9) < codec_now_unix())
+    *expires_at = store_cell(&r, 0, 9) ? store_cell_int(&r, 0, 9) : 0;
+    if (*expires_at && *expires_at < codec_now_unix())
         return ERR_UNAUTHORIZED; /* an expired token (runs' always expire) */
     p->user_id = store_cell(&r, 0, 2);
     p->username = store_cell(&r, 0, 3);
@@ -75,6 +78,7 @@ int token_db_delete_owned(struct ctx *c, const char *kind, const char *org, cons
         c->app->store, "DELETE FROM tokens WHERE " OWNED_BY,
         S_ARGS(S_TEXT(kind), S_TEXT(org ? org : ""), S_TEXT(team_id ? team_id : "")), &n);
     if (found) *found = n > 0;
+    if (!rc && n) principal_cache_invalidate(c->app);
     return rc;
 }
 
@@ -104,7 +108,9 @@ int token_db_get(struct ctx *c, const char *id, struct token *out)
 
 int token_db_delete(struct ctx *c, const char *id)
 {
-    return store_exec(c->app->store, "DELETE FROM tokens WHERE id = $1", S_ARGS(S_TEXT(id)), 0);
+    int rc = store_exec(c->app->store, "DELETE FROM tokens WHERE id = $1", S_ARGS(S_TEXT(id)), 0);
+    if (!rc) principal_cache_invalidate(c->app);
+    return rc;
 }
 
 int token_db_list_user(struct ctx *c, const char *user_id, struct token **out, size_t *n)

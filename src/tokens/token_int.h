@@ -10,7 +10,8 @@
 
 #include <string.h>
 
-int token_db_principal(struct app *app, struct arena *a, const char *hash, struct principal *p);
+int token_db_principal(struct app *app, struct arena *a, const char *hash, struct principal *p,
+                       int64_t *expires_at);
 int token_db_insert(struct ctx *c, const struct token *t, const char *hash);
 /* The organization's or team's token (kind "organization" or "team"); *found says whether one
  * was deleted. */

@@ -1,5 +1,6 @@
 /* user.c — account rules: usernames, emails, password strength and hashing. */
 #include "users/user_int.h"
+#include "app/principal_cache.h"
 #include "base/codec.h"
 
 #include <ctype.h>
@@ -54,6 +55,7 @@ int user_update(struct ctx *c, struct user *u, const char *username, const char 
     u->username = arena_strdup(c->a, name);
     u->email = arena_strdup(c->a, mail);
     rc = user_db_update(c, u);
+    if (!rc) principal_cache_invalidate(c->app); /* the username its tokens resolve to */
     if (rc == ERR_CONFLICT)
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/username", "username is taken");
     return rc;

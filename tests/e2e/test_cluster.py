@@ -184,6 +184,25 @@ class ClusterTest(unittest.TestCase):
         self.assertGreater(verified, 10)
         self.assertEqual(refused, 0, why)
 
+    def test_a_token_deleted_on_one_node_stops_on_every_node(self):
+        n0, n1, n2 = self.c.nodes[:3]
+        tok = n0.api("POST", "/api/v2/users/" + n0.api("GET", "/api/v2/account/details")[
+            "data"]["id"] + "/authentication-tokens", {"data": {
+                "type": "authentication-tokens", "attributes": {"description": "x"}}})["data"]
+        secret = tok["attributes"]["token"]
+        for n in (n0, n1, n2):  # every node resolves it, and remembers it
+            for _ in range(3):
+                self.assertEqual(n.request("GET", "/api/v2/account/details", token=secret)[0], 200)
+        n0.api("DELETE", f"/api/v2/authentication-tokens/{tok['id']}")
+        deadline = time.time() + 2
+        refused = set()
+        while time.time() < deadline and len(refused) < 3:
+            for i, n in enumerate((n0, n1, n2)):
+                if n.request("GET", "/api/v2/account/details", token=secret)[0] == 401:
+                    refused.add(i)
+        self.assertEqual(refused, {0, 1, 2}, "every node forgets a deleted token at once")
+        self.assertEqual(n0.request("GET", "/api/v2/account/details", token=secret)[0], 401)
+
     def test_local_execution_state_through_the_balancer(self):
         self.front.api("POST", "/api/v2/organizations/acme/workspaces", {"data": {
             "type": "workspaces", "attributes": {"name": "local", "execution-mode": "local"}}})
