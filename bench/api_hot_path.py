@@ -156,6 +156,7 @@ def main():
     args = ap.parse_args()
     if args.bin:
         harness.STRATA_BIN = os.path.abspath(args.bin)
+    os.environ["STRATA_LOG"] = "info"  # no line per request: nodes run as in production
     print(f"GET /api/v2/workspaces/:id with a bearer token; wrk -t{args.threads} "
           f"-c{args.connections} -d{args.seconds}s, keep-alive, TLS; {os.cpu_count()} cores",
           flush=True)

@@ -3,6 +3,8 @@
 #ifndef STRATA_LOOPS_H
 #define STRATA_LOOPS_H
 
+#include <stdbool.h>
+
 struct http_server;
 struct loops;
 
@@ -11,7 +13,8 @@ struct loops;
 int loops_start(const struct http_server *first, int count, struct loops **out);
 void loops_stop(struct loops *l);
 
-/* How many loops this machine gets: one per online core, at least 1, at most 16. */
-int loops_per_machine(void);
+/* How many loops this machine gets: one per online core, four when the database is across the
+ * network (handlers wait on it); at least 1, at most 16. */
+int loops_per_machine(bool remote_database);
 
 #endif

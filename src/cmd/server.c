@@ -63,6 +63,7 @@ static int serve(struct settings *s)
     struct event *sigint = 0, *sigterm = 0;
     struct runner *runner = 0;
     struct loops *loops = 0;
+    int nloops = 1;
     char err[1024] = "", cert[4200], key[4200], node_name[300];
     cluster_node_name(settings_str(s, SETTING_HTTPS_PORT), node_name, sizeof node_name);
     app.node_name = node_name;
@@ -96,7 +97,8 @@ static int serve(struct settings *s)
     }
     if (!rc) {
         wiring_routes(http);
-        rc = loops_start(http, loops_per_machine(), &loops);
+        nloops = loops_per_machine(strcmp(store_backend_name(app.store), "sqlite") != 0);
+        rc = loops_start(http, nloops, &loops);
     }
     if (rc) {
         if (err[0]) fprintf(stderr, "strata: %s\n", err);
@@ -107,7 +109,7 @@ static int serve(struct settings *s)
         event_add(sigterm, 0);
         log_info("node %s: database %s, blobs %s, bus %s, %d event loops, tls %s", node_name,
                  store_backend_name(app.store), blob_backend_name(app.blobs), bus_name(app.bus),
-                 loops_per_machine(), cert);
+                 nloops, cert);
         printf("Strata %s is running at https://%s\n", STRATA_VERSION, app.hostname);
         printf("  first admin: curl --cacert %s https://%s/admin/retrieve-iact\n", cert,
                app.hostname);

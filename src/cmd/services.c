@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { PG_POOL_SIZE = 8 };
+enum { PG_POOL_SIZE = 16 };
 
 /* Appends key='value' to a libpq conninfo, quoting as libpq reads it. */
 static void conninfo_add(char *out, size_t cap, const char *key, const char *value, size_t vlen)

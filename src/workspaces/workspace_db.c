@@ -1,12 +1,18 @@
 /* workspace_db.c — the only SQL of workspaces/. */
 #include "workspaces/workspace_int.h"
 
-static const char *COLS =
-    "SELECT id, organization, name, description, execution_mode, terraform_version, "
-    "working_directory, created_at, updated_at, auto_apply, locked_by_kind, locked_by_id, "
-    "lock_reason, current_state_version_id, current_run_id, allow_destroy_plan, "
-    "file_triggers_enabled, queue_all_runs, speculative_enabled, global_remote_state, "
-    "trigger_prefixes, source_name, source_url, structured_run_output_enabled FROM workspaces ";
+#define COL_LIST                                                                                   \
+    "id, organization, name, description, execution_mode, terraform_version, "                   \
+    "working_directory, created_at, updated_at, auto_apply, locked_by_kind, locked_by_id, "       \
+    "lock_reason, current_state_version_id, current_run_id, allow_destroy_plan, "                 \
+    "file_triggers_enabled, queue_all_runs, speculative_enabled, global_remote_state, "           \
+    "trigger_prefixes, source_name, source_url, structured_run_output_enabled"
+enum { NCOLS = 24 };
+
+static const char *COLS = "SELECT " COL_LIST " FROM workspaces ";
+/* One workspace with its tags in one statement: a row per tag (one row, tag NULL, without). */
+static const char *COLS_TAGS = "SELECT " COL_LIST ", workspace_tags.tag FROM workspaces LEFT JOIN "
+                               "workspace_tags ON workspace_tags.workspace_id = workspaces.id ";
 
 static void fill(const struct store_result *r, size_t i, struct workspace *w)
 {
@@ -48,12 +54,17 @@ int workspace_db_get(struct ctx *c, const char *where, const struct store_arg *a
                      struct workspace *out)
 {
     struct store_result r;
-    int rc = store_query(c->app->store, c->a, arena_printf(c->a, "%s WHERE %s", COLS, where), args,
-                         nargs, &r);
+    int rc = store_query(c->app->store, c->a,
+                         arena_printf(c->a, "%s WHERE %s ORDER BY workspace_tags.tag", COLS_TAGS,
+                                      where),
+                         args, nargs, &r);
     if (rc) return rc;
     if (!r.nrows) return ERR_NOT_FOUND;
     fill(&r, 0, out);
-    return load_tags(c, out);
+    out->tags = arena_alloc(c->a, (r.nrows + 1) * sizeof *out->tags);
+    for (size_t i = 0; i < r.nrows; i++)
+        if (store_cell(&r, i, NCOLS)) out->tags[out->ntags++] = store_cell(&r, i, NCOLS);
+    return 0;
 }
 
 int workspace_db_insert(struct ctx *c, const struct workspace *w)

@@ -214,7 +214,8 @@ class Node:
     def start(self, wait=True):
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([STRATA_BIN, "server", "--config", self.config],
-                                     env=dict(os.environ, STRATA_LOG="debug", **self.env),
+                                     env=dict(os.environ, STRATA_LOG=os.environ.get("STRATA_LOG", "debug"),
+                                              **self.env),
                                      stdout=self.log, stderr=subprocess.STDOUT)
         if wait:
             self.wait_healthy()
