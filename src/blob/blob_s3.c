@@ -1,7 +1,8 @@
 /* blob_s3.c — blobs as objects of an S3 bucket (AWS S3 or any S3-compatible server), through
  * libcurl, which signs every request with AWS Signature Version 4 (CURLOPT_AWS_SIGV4).
- * Memory stays bounded whatever the blob's size: a write keeps one part in memory and becomes a
- * multipart upload when a second part comes; a read fetches the object a range at a time.
+ * Memory stays bounded whatever the blob's size: a write keeps two parts in memory (one filling,
+ * one going up on a thread of its own) and becomes a multipart upload when a second part comes;
+ * a read fetches the object a range at a time, the next range coming down while one is read.
  * An object appears only when its upload completes, so readers never see half a blob. */
 #include "blob/blob_int.h"
 #include "base/buf.h"
@@ -39,22 +40,41 @@ struct req {
     int64_t total; /* from Content-Range, -1 when absent */
 };
 
+/* A transfer running on a thread of its own while the caller goes on: one part going up while
+ * the next fills, or the next range coming down while this one is read. */
+struct transfer {
+    struct s3 *s3;
+    const char *key, *upload_id;
+    char *data;
+    size_t len;
+    int number;     /* a part's number */
+    int64_t from;   /* a range's first byte */
+    int64_t total;  /* the object's size, from the range's answer */
+    char etag[128]; /* a part's ETag */
+    int rc;
+    pthread_t thread;
+    bool running;
+};
+
 struct s3_put {
     struct s3 *s3;
     char key[1024];
-    char *part; /* PART bytes, malloc'd */
+    char *bufs[2]; /* PART bytes each, malloc'd: one filling, one going up */
+    int fill;
     size_t len;
     char upload_id[512];
     struct buf etags; /* <Part> elements of the completion document */
     int parts;
+    struct transfer up;
 };
 
 struct s3_get {
     struct s3 *s3;
     char key[1024];
-    char *chunk; /* PART bytes, malloc'd */
+    char *chunk, *spare; /* PART bytes each, malloc'd: one read, one coming down */
     size_t len, pos;
-    int64_t offset, total;
+    int64_t offset, total; /* offset: the first byte after the chunk */
+    struct transfer down;
 };
 
 /* Each thread keeps one curl handle, so connections to the server are reused. */
@@ -205,54 +225,127 @@ static int s3_put_open(void *impl, const char *key, void **handle)
     if (!h) abort();
     h->s3 = impl;
     snprintf(h->key, sizeof h->key, "%s", key);
-    h->part = malloc(PART);
-    if (!h->part) abort();
+    h->bufs[0] = malloc(PART);
+    if (!h->bufs[0]) abort();
     buf_init(&h->etags, 0);
     *handle = h;
     return 0;
 }
 
-static int upload_part(struct s3_put *h)
+static int put_part(struct transfer *t)
 {
-    if (!h->upload_id[0]) {
-        struct buf x;
-        buf_init(&x, XML_MAX);
-        struct req r = {.method = "POST",
-                        .key = h->key,
-                        /* "uploads=": curl 7.88 signs the query as written, and
-                         * the canonical form of a key without a value has the "=" */
-                        .query = "uploads=",
-                        .range_from = -1,
-                        .out = &x,
-                        .headers_sse = true};
-        int rc = perform(h->s3, &r);
-        if (!rc &&
-            (r.status != 200 || !xml_text(x.data, "UploadId", h->upload_id, sizeof h->upload_id)))
-            rc = refused(&r, &x);
-        buf_release(&x);
-        if (rc) return rc;
-    }
-    if (h->parts == MAX_PARTS) return ERR_TOO_LARGE;
     char query[700];
-    snprintf(query, sizeof query, "partNumber=%d&uploadId=%s", h->parts + 1, h->upload_id);
+    snprintf(query, sizeof query, "partNumber=%d&uploadId=%s", t->number, t->upload_id);
     struct buf x;
     buf_init(&x, XML_MAX);
     struct req r = {.method = "PUT",
-                    .key = h->key,
+                    .key = t->key,
                     .query = query,
-                    .body = h->part,
-                    .body_len = h->len,
+                    .body = t->data,
+                    .body_len = t->len,
                     .range_from = -1,
                     .out = &x};
-    int rc = perform(h->s3, &r);
+    int rc = perform(t->s3, &r);
     if (!rc && (r.status != 200 || !r.etag[0])) rc = refused(&r, &x);
     buf_release(&x);
+    if (!rc) snprintf(t->etag, sizeof t->etag, "%s", r.etag);
+    return rc;
+}
+
+/* Fetches the range of t->len bytes from t->from into t->data; t->len becomes what came. */
+static int get_range(struct transfer *t)
+{
+    struct req r = {
+        .method = "GET", .key = t->key, .range_from = t->from, .area = t->data, .area_cap = PART};
+    int rc = perform(t->s3, &r);
     if (rc) return rc;
-    h->parts++;
+    if (r.status == 404) return ERR_NOT_FOUND;
+    if (r.status == 416 && t->from == 0) r.status = 206, r.total = 0; /* an empty object */
+    if (r.status == 200) r.total = (int64_t)r.area_len;               /* the whole object fitted */
+    if (r.status != 206 && r.status != 200) return refused(&r, 0);
+    t->len = r.area_len;
+    t->total = r.total >= 0 ? r.total : t->from + (int64_t)r.area_len;
+    return 0;
+}
+
+static void *part_main(void *arg)
+{
+    struct transfer *t = arg;
+    t->rc = put_part(t);
+    return 0;
+}
+
+static void *range_main(void *arg)
+{
+    struct transfer *t = arg;
+    t->rc = get_range(t);
+    return 0;
+}
+
+static void transfer_start(struct transfer *t, void *(*fn)(void *))
+{
+    t->running = true;
+    if (pthread_create(&t->thread, 0, fn, t) != 0) abort();
+}
+
+/* Waits for the transfer (0 when none is running) and returns its result. */
+static int transfer_wait(struct transfer *t)
+{
+    if (!t->running) return 0;
+    pthread_join(t->thread, 0);
+    t->running = false;
+    return t->rc;
+}
+
+static int initiate(struct s3_put *h)
+{
+    struct buf x;
+    buf_init(&x, XML_MAX);
+    struct req r = {.method = "POST",
+                    .key = h->key,
+                    /* "uploads=": curl 7.88 signs the query as written, and
+                     * the canonical form of a key without a value has the "=" */
+                    .query = "uploads=",
+                    .range_from = -1,
+                    .out = &x,
+                    .headers_sse = true};
+    int rc = perform(h->s3, &r);
+    if (!rc &&
+        (r.status != 200 || !xml_text(x.data, "UploadId", h->upload_id, sizeof h->upload_id)))
+        rc = refused(&r, &x);
+    buf_release(&x);
+    return rc;
+}
+
+/* Waits for the part going up and records its ETag for the completion document. */
+static int part_done(struct s3_put *h)
+{
+    if (!h->up.running) return 0;
+    int rc = transfer_wait(&h->up);
+    if (rc) return rc;
     char part[256];
     int n = snprintf(part, sizeof part, "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>",
-                     h->parts, r.etag);
+                     h->up.number, h->up.etag);
     buf_append(&h->etags, part, (size_t)n);
+    return 0;
+}
+
+/* Sends the filled buffer up as the next part, in the background; the other buffer fills. */
+static int send_part(struct s3_put *h)
+{
+    int rc = part_done(h);
+    if (!rc && !h->upload_id[0]) rc = initiate(h);
+    if (!rc && h->parts == MAX_PARTS) rc = ERR_TOO_LARGE;
+    if (rc) return rc;
+    h->up = (struct transfer){.s3 = h->s3,
+                              .key = h->key,
+                              .upload_id = h->upload_id,
+                              .data = h->bufs[h->fill],
+                              .len = h->len,
+                              .number = ++h->parts};
+    transfer_start(&h->up, part_main);
+    h->fill ^= 1;
+    if (!h->bufs[h->fill] && !(h->bufs[h->fill] = malloc(PART))) abort();
     h->len = 0;
     return 0;
 }
@@ -263,11 +356,11 @@ static int s3_put_write(void *handle, const void *p, size_t n)
     const char *src = p;
     while (n) {
         if (h->len == PART) {
-            int rc = upload_part(h);
+            int rc = send_part(h);
             if (rc) return rc;
         }
         size_t take = PART - h->len < n ? PART - h->len : n;
-        memcpy(h->part + h->len, src, take);
+        memcpy(h->bufs[h->fill] + h->len, src, take);
         h->len += take;
         src += take;
         n -= take;
@@ -278,13 +371,15 @@ static int s3_put_write(void *handle, const void *p, size_t n)
 static void put_free(struct s3_put *h)
 {
     buf_release(&h->etags);
-    free(h->part);
+    free(h->bufs[0]);
+    free(h->bufs[1]);
     free(h);
 }
 
 static void s3_put_abort(void *handle)
 {
     struct s3_put *h = handle;
+    transfer_wait(&h->up);
     if (h->upload_id[0]) {
         char query[600];
         snprintf(query, sizeof query, "uploadId=%s", h->upload_id);
@@ -303,7 +398,7 @@ static int s3_put_commit(void *handle)
         buf_init(&x, XML_MAX);
         struct req r = {.method = "PUT",
                         .key = h->key,
-                        .body = h->part,
+                        .body = h->bufs[h->fill],
                         .body_len = h->len,
                         .range_from = -1,
                         .out = &x,
@@ -317,7 +412,8 @@ static int s3_put_commit(void *handle)
             put_free(h);
         return rc;
     }
-    if (h->len) rc = upload_part(h);
+    if (h->len) rc = send_part(h);
+    if (!rc) rc = part_done(h);
     if (rc) {
         s3_put_abort(h);
         return rc;
@@ -350,25 +446,20 @@ static int s3_put_commit(void *handle)
     return rc;
 }
 
-/* Fetches the next range of the object into the chunk. */
-static int fetch(struct s3_get *g)
+/* Starts fetching the range after the chunk into the spare buffer, when the object goes on. */
+static void prefetch(struct s3_get *g)
 {
-    struct req r = {.method = "GET",
-                    .key = g->key,
-                    .range_from = g->offset,
-                    .area = g->chunk,
-                    .area_cap = PART};
-    int rc = perform(g->s3, &r);
-    if (rc) return rc;
-    if (r.status == 404) return ERR_NOT_FOUND;
-    if (r.status == 416 && g->offset == 0) r.status = 206, r.total = 0; /* an empty object */
-    if (r.status == 200) r.total = (int64_t)r.area_len; /* the whole object fitted */
-    if (r.status != 206 && r.status != 200) return refused(&r, 0);
-    g->total = r.total >= 0 ? r.total : g->offset + (int64_t)r.area_len;
-    g->len = r.area_len;
-    g->pos = 0;
-    g->offset += (int64_t)r.area_len;
-    return 0;
+    if (g->offset >= g->total) return;
+    g->down = (struct transfer){.s3 = g->s3, .key = g->key, .data = g->spare, .from = g->offset};
+    transfer_start(&g->down, range_main);
+}
+
+static void get_free(struct s3_get *g)
+{
+    transfer_wait(&g->down);
+    free(g->chunk);
+    free(g->spare);
+    free(g);
 }
 
 static int s3_get_open(void *impl, const char *key, void **handle)
@@ -378,13 +469,18 @@ static int s3_get_open(void *impl, const char *key, void **handle)
     g->s3 = impl;
     snprintf(g->key, sizeof g->key, "%s", key);
     g->chunk = malloc(PART);
-    if (!g->chunk) abort();
-    int rc = fetch(g);
+    g->spare = malloc(PART);
+    if (!g->chunk || !g->spare) abort();
+    struct transfer first = {.s3 = g->s3, .key = g->key, .data = g->chunk, .from = 0};
+    int rc = get_range(&first);
     if (rc) {
-        free(g->chunk);
-        free(g);
+        get_free(g);
         return rc;
     }
+    g->len = first.len;
+    g->total = first.total;
+    g->offset = (int64_t)first.len;
+    prefetch(g);
     *handle = g;
     return 0;
 }
@@ -393,8 +489,16 @@ static int s3_get_read(void *handle, void *buf, size_t cap, size_t *n)
 {
     struct s3_get *g = handle;
     if (g->pos == g->len && g->offset < g->total) {
-        int rc = fetch(g);
+        int rc = transfer_wait(&g->down);
         if (rc) return rc == ERR_NOT_FOUND ? ERR_IO : rc; /* deleted while being read */
+        char *t = g->chunk;
+        g->chunk = g->spare;
+        g->spare = t;
+        g->len = g->down.len;
+        g->pos = 0;
+        g->offset += (int64_t)g->down.len;
+        if (!g->down.len) return ERR_IO; /* the object shrank under us */
+        prefetch(g);
     }
     size_t take = g->len - g->pos < cap ? g->len - g->pos : cap;
     memcpy(buf, g->chunk + g->pos, take);
@@ -405,9 +509,7 @@ static int s3_get_read(void *handle, void *buf, size_t cap, size_t *n)
 
 static void s3_get_close(void *handle)
 {
-    struct s3_get *g = handle;
-    free(g->chunk);
-    free(g);
+    get_free(handle);
 }
 
 static int s3_remove(void *impl, const char *key)
