@@ -71,6 +71,8 @@ void loops_stop(struct loops *ls)
     for (int i = 0; i < ls->count; i++) {
         pthread_join(ls->loop[i].thread, 0);
         http_server_free(ls->loop[i].http);
+        /* freed bufferevents finish on their loop (deferred finalizers): let it run once */
+        event_base_loop(ls->loop[i].base, EVLOOP_NONBLOCK);
         event_base_free(ls->loop[i].base);
     }
     free(ls);

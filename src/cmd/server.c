@@ -122,6 +122,7 @@ static int serve(struct settings *s)
     if (sigint) event_free(sigint);
     if (sigterm) event_free(sigterm);
     http_server_free(http);
+    if (base) event_base_loop(base, EVLOOP_NONBLOCK); /* deferred finalizers of connections */
     if (base) event_base_free(base);
     services_close(&app);
     return rc ? 1 : 0;

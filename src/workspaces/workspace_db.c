@@ -2,10 +2,10 @@
 #include "workspaces/workspace_int.h"
 
 #define COL_LIST                                                                                   \
-    "id, organization, name, description, execution_mode, terraform_version, "                   \
-    "working_directory, created_at, updated_at, auto_apply, locked_by_kind, locked_by_id, "       \
-    "lock_reason, current_state_version_id, current_run_id, allow_destroy_plan, "                 \
-    "file_triggers_enabled, queue_all_runs, speculative_enabled, global_remote_state, "           \
+    "id, organization, name, description, execution_mode, terraform_version, "                     \
+    "working_directory, created_at, updated_at, auto_apply, locked_by_kind, locked_by_id, "        \
+    "lock_reason, current_state_version_id, current_run_id, allow_destroy_plan, "                  \
+    "file_triggers_enabled, queue_all_runs, speculative_enabled, global_remote_state, "            \
     "trigger_prefixes, source_name, source_url, structured_run_output_enabled"
 enum { NCOLS = 24 };
 
@@ -54,10 +54,10 @@ int workspace_db_get(struct ctx *c, const char *where, const struct store_arg *a
                      struct workspace *out)
 {
     struct store_result r;
-    int rc = store_query(c->app->store, c->a,
-                         arena_printf(c->a, "%s WHERE %s ORDER BY workspace_tags.tag", COLS_TAGS,
-                                      where),
-                         args, nargs, &r);
+    int rc =
+        store_query(c->app->store, c->a,
+                    arena_printf(c->a, "%s WHERE %s ORDER BY workspace_tags.tag", COLS_TAGS, where),
+                    args, nargs, &r);
     if (rc) return rc;
     if (!r.nrows) return ERR_NOT_FOUND;
     fill(&r, 0, out);
