@@ -389,13 +389,13 @@ static void s3_put_abort(void *handle)
     put_free(h);
 }
 
-static int s3_put_commit(void *handle)
+/* Makes the object visible: one PUT when it fits one part, else the last part and the
+ * completion of the multipart upload. */
+static int finish(struct s3_put *h)
 {
-    struct s3_put *h = handle;
-    int rc = 0;
-    if (!h->upload_id[0]) { /* one part: a plain PUT */
-        struct buf x;
-        buf_init(&x, XML_MAX);
+    struct buf x;
+    buf_init(&x, XML_MAX);
+    if (!h->upload_id[0]) {
         struct req r = {.method = "PUT",
                         .key = h->key,
                         .body = h->bufs[h->fill],
@@ -403,24 +403,16 @@ static int s3_put_commit(void *handle)
                         .range_from = -1,
                         .out = &x,
                         .headers_sse = true};
-        rc = perform(h->s3, &r);
+        int rc = perform(h->s3, &r);
         if (!rc && r.status != 200) rc = refused(&r, &x);
         buf_release(&x);
-        if (rc)
-            s3_put_abort(h);
-        else
-            put_free(h);
         return rc;
     }
-    if (h->len) rc = send_part(h);
+    int rc = h->len ? send_part(h) : 0;
     if (!rc) rc = part_done(h);
-    if (rc) {
-        s3_put_abort(h);
-        return rc;
-    }
-    struct buf doc, x;
+    if (rc) return rc;
+    struct buf doc;
     buf_init(&doc, 0);
-    buf_init(&x, XML_MAX);
     const char *open = "<CompleteMultipartUpload>", *close = "</CompleteMultipartUpload>";
     buf_append(&doc, open, strlen(open));
     buf_append(&doc, h->etags.data, h->etags.len);
@@ -439,6 +431,13 @@ static int s3_put_commit(void *handle)
     if (!rc && (r.status != 200 || (x.data && strstr(x.data, "<Error>")))) rc = refused(&r, &x);
     buf_release(&doc);
     buf_release(&x);
+    return rc;
+}
+
+static int s3_put_commit(void *handle)
+{
+    struct s3_put *h = handle;
+    int rc = finish(h);
     if (rc)
         s3_put_abort(h);
     else

@@ -2,6 +2,7 @@
  * the socket through an MD5 and into a sealed blob; the version is finalized only when the
  * bytes match the MD5 announced at creation, so a bad upload leaves the current state alone. */
 #include "state/state_int.h"
+#include "base/hasher.h"
 #include "app/signed_url.h"
 #include "base/codec.h"
 #include "base/log.h"
@@ -25,13 +26,13 @@ struct upload {
     const char *sv_id, *ws_id, *want_md5;
     bool json;
     struct blob_writer *w;
-    struct codec_md5 *md5;
+    struct hasher *md5; /* on a thread of its own: it is slower than sealing */
 };
 
 static int upload_write(void *arg, const void *p, size_t n)
 {
     struct upload *u = arg;
-    if (u->md5) codec_md5_update(u->md5, p, n);
+    if (u->md5) hasher_update(u->md5, p, n);
     return blob_writer_write(u->w, p, n);
 }
 
@@ -39,7 +40,7 @@ static void upload_abort(void *arg)
 {
     struct upload *u = arg;
     if (u->w) blob_writer_abort(u->w);
-    if (u->md5) codec_md5_free(u->md5);
+    if (u->md5) hasher_free(u->md5);
     u->w = 0;
     u->md5 = 0;
 }
@@ -48,7 +49,7 @@ static void upload_abort(void *arg)
 static int finish_state(struct ctx *c, struct upload *u)
 {
     char got[33];
-    codec_md5_final(u->md5, got);
+    hasher_final(u->md5, got);
     u->md5 = 0;
     int64_t size = blob_writer_size(u->w);
     if (strcmp(got, u->want_md5) != 0) {
@@ -116,7 +117,7 @@ static int upload_open(struct http_request *r, void *app, struct http_sink *sink
     u->want_md5 = sv.md5;
     u->json = json;
     if ((rc = blob_writer_open(c.app->blobs, state_blob_key(&c, sv.id, json), &u->w))) return rc;
-    if (!json) u->md5 = codec_md5_new();
+    if (!json) u->md5 = hasher_new();
     *sink = (struct http_sink){upload_write, upload_finish, upload_abort, u};
     return 0;
 }

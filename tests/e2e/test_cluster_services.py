@@ -172,9 +172,12 @@ class RedisTest(unittest.TestCase):
         os.makedirs(folder)
         port = services.free_port()
         proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
-                                 "--cluster-enabled", "yes", "--cluster-config-file",
+                                 "--cluster-enabled", "yes",
+                                 # the bus port defaults to port + 10000, past 65535 for some
+                                 "--cluster-port", str(services.free_port()),
+                                 "--cluster-config-file",
                                  os.path.join(folder, "nodes.conf"), "--dir", folder,
-                                 "--save", ""], stdout=subprocess.DEVNULL)
+                                 "--save", ""], stdout=open(os.path.join(folder, "log"), "w"))
         try:
             services.wait_port(port, proc)
             n = Node(self.sandbox, "cluster", {"redis_host": "127.0.0.1", "redis_port": str(port),
