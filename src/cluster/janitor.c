@@ -25,23 +25,26 @@ int cluster_lease(struct app *app, const char *name, const char *holder, int64_t
     return rc;
 }
 
-/* Nodes that stopped heart-beating without stopping cleanly: their runs are taken back. */
+/* Runs held by nodes that stopped heart-beating (killed, or stopped and gone for good) are
+ * taken back; silent nodes that did not say they stopped are marked dead. */
 static void recover_dead(struct app *app, struct arena *a)
 {
+    int64_t stale = codec_now_ms() - CLUSTER_DEAD_AFTER_MS;
+    store_exec(app->store,
+               "UPDATE nodes SET state = 'dead' WHERE state = 'active' AND heartbeat_at < $1 "
+               "AND name <> $2",
+               S_ARGS(S_INT(stale), S_TEXT(app->node_name)), 0);
     const char **names;
     size_t n;
-    if (store_query_column(
-            app->store, a,
-            "SELECT name FROM nodes WHERE state <> 'stopped' AND state <> 'dead' "
-            "AND heartbeat_at < $1 AND name <> $2",
-            S_ARGS(S_INT(codec_now_ms() - CLUSTER_DEAD_AFTER_MS), S_TEXT(app->node_name)), &names,
-            &n))
+    if (store_query_column(app->store, a,
+                           "SELECT DISTINCT runs.node FROM runs JOIN nodes ON nodes.name = "
+                           "runs.node WHERE runs.status IN ('planning', 'applying') AND "
+                           "nodes.heartbeat_at < $1 AND nodes.name <> $2",
+                           S_ARGS(S_INT(stale), S_TEXT(app->node_name)), &names, &n))
         return;
     for (size_t i = 0; i < n; i++) {
-        log_warn("cluster: node %s stopped heart-beating; taking its runs back", names[i]);
-        if (run_recover_node(app, names[i]) == 0)
-            store_exec(app->store, "UPDATE nodes SET state = 'dead' WHERE name = $1",
-                       S_ARGS(S_TEXT(names[i])), 0);
+        log_warn("cluster: node %s is silent; taking its runs back", names[i]);
+        run_recover_node(app, names[i]);
     }
 }
 

@@ -68,8 +68,12 @@ void loops_stop(struct loops *ls)
     if (!ls) return;
     for (int i = 0; i < ls->count; i++)
         event_base_loopbreak(ls->loop[i].base);
+    /* the listeners are closed first: connections are refused, not left unanswered */
     for (int i = 0; i < ls->count; i++) {
         pthread_join(ls->loop[i].thread, 0);
+        http_server_close_listener(ls->loop[i].http);
+    }
+    for (int i = 0; i < ls->count; i++) {
         http_server_free(ls->loop[i].http);
         /* freed bufferevents finish on their loop (deferred finalizers): let it run once */
         event_base_loop(ls->loop[i].base, EVLOOP_NONBLOCK);

@@ -116,8 +116,11 @@ static int serve(struct settings *s)
         fflush(stdout);
         event_base_dispatch(base);
     }
+    http_server_close_listener(http); /* new connections are refused from now on */
     loops_stop(loops);
     runner_stop(runner);
+    /* what this node was running goes back now: plans to the queue, applies errored */
+    if (runner) run_recover_node(&app, node_name);
     cluster_stop(cluster);
     if (sigint) event_free(sigint);
     if (sigterm) event_free(sigterm);

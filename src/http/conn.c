@@ -468,12 +468,18 @@ void http_server_routes(struct http_server *s, const struct http_route *table)
     *tail = t;
 }
 
+void http_server_close_listener(struct http_server *s)
+{
+    if (s && s->listener) evconnlistener_free(s->listener);
+    if (s) s->listener = 0;
+}
+
 void http_server_free(struct http_server *s)
 {
     if (!s) return;
     while (s->conns)
         conn_free(s->conns);
-    evconnlistener_free(s->listener);
+    http_server_close_listener(s);
     SSL_CTX_free(s->ssl);
     while (s->tables) {
         struct route_table *t = s->tables;

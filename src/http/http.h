@@ -78,6 +78,9 @@ int http_server_clone(struct event_base *base, const struct http_server *from,
                       struct http_server **out);
 /* Adds a NULL-pattern-terminated route table; the tables must outlive the server. */
 void http_server_routes(struct http_server *s, const struct http_route *table);
+/* Stops accepting: new connections are refused (a balancer retries them elsewhere) while the
+ * node finishes stopping. */
+void http_server_close_listener(struct http_server *s);
 void http_server_free(struct http_server *s);
 
 /* Request accessors; strings are owned by the request's arena, valid until the response. */

@@ -161,8 +161,10 @@ class ClusterTest(unittest.TestCase):
         node.start()
 
     def setUp(self):
-        for n in self.c.nodes:  # a test that failed may have left a node killed
-            if n.proc.poll() is not None:
+        for n in self.c.nodes:  # a test that failed may have left a node killed or stopped
+            if n.proc is None:
+                n.start()
+            elif n.proc.poll() is not None:
                 self.restart(n)
 
     def test_any_node_serves_any_request_and_every_log(self):
@@ -236,6 +238,7 @@ class ClusterTest(unittest.TestCase):
 
     def test_kill_the_node_planning_and_another_finishes_the_run(self):
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FirstCallSlow)
+        FirstCallSlow.calls = 0
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
             tf = self.tf("replan", SLOW_PLAN % server.server_address[1])
@@ -260,6 +263,33 @@ class ClusterTest(unittest.TestCase):
         finally:
             server.shutdown()
         self.restart(victim)
+
+    def test_a_node_stopped_while_planning_hands_the_plan_over(self):
+        """An auto scaling group scales in: the node gets SIGTERM and never comes back."""
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FirstCallSlow)
+        FirstCallSlow.calls = 0
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            tf = self.tf("scalein", SLOW_PLAN % server.server_address[1])
+            cli = tf.popen("apply", "-auto-approve", "-input=false")
+            run = self.wait_run("scalein", ("planning",))
+            deadline = time.time() + 20
+            while FirstCallSlow.calls == 0 and time.time() < deadline:
+                time.sleep(0.1)
+            victim = self.c.node_of_run(run["id"])
+            stopped = time.time()
+            self.assertEqual(victim.stop(), 0)
+            out = cli.communicate(timeout=180)[0]
+            self.assertEqual(cli.returncode, 0, out)
+            self.assertEqual(self.wait_run("scalein", ("applied",))["id"], run["id"])
+            self.assertIsNot(self.c.node_of_run(run["id"]), victim)
+            self.assertEqual(self.c.sql("SELECT state FROM nodes WHERE name LIKE "
+                                        f"'%:{victim.port}'"), "stopped")
+            print(f"plan handed over and finished {time.time() - stopped:.1f} s after SIGTERM",
+                  flush=True)
+        finally:
+            server.shutdown()
+        victim.start()
 
     def test_kill_the_node_applying_errors_the_run_and_frees_the_workspace(self):
         tf = self.tf("halfway", SLOW_APPLY)

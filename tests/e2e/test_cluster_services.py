@@ -53,6 +53,8 @@ class PostgresTest(unittest.TestCase):
         self.assertGreaterEqual(len(versions), 8)
         self.assertTrue(all(v.endswith("|1") for v in versions), versions)
         self.assertEqual(pg.psql("SELECT COUNT(*) FROM keyring", "together"), "1")
+        for n in nodes:  # (running nodes heart-beat: the dump below must stand still)
+            n.stop()
         # a node with another enc_password cannot open the shared keyring: it stops untouched
         bad = Node(self.sandbox, "t9", dict(common, enc_password="not the cluster's password"))
         before = pg.dump("together")
@@ -65,8 +67,6 @@ class PostgresTest(unittest.TestCase):
             self.assertIn("schema is at version 999", out)
         finally:
             pg.psql("DELETE FROM schema_migrations WHERE version = 999", "together")
-        for n in nodes:
-            n.stop()
 
     def test_database_restart_under_a_running_node(self):
         node = self.sandbox.node("restarts")
