@@ -121,12 +121,25 @@ def main():
                 got.update(b)
         assert got.hexdigest() == md5, "downloaded state differs"
         hwm = vm(pid, "VmHWM")
+        t_s3_up = t_s3_down = None
+        if args.s3:  # the S3 server alone, the same file in one PUT and one GET with curl
+            s3 = sb.s3()
+            url = f"http://127.0.0.1:{s3.port}/{s3.bucket}/reference"
+            sig = ["--aws-sigv4", "aws:amz:us-east-1:s3", "--user", f"{s3.access}:{s3.secret}",
+                   "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", "-sS", "--fail"]
+            t_s3_up = timed(lambda: subprocess.run(["curl", *sig, "-T", src, url, "-o",
+                                                    "/dev/null"], check=True))
+            t_s3_down = timed(lambda: subprocess.run(["curl", *sig, url, "-o", back],
+                                                     check=True))
         mb = size / (1024 * 1024)
         print(f"state file: {mb:.0f} MiB, md5 verified on download; blobs on "
               f"{'S3 (s3rver, loopback)' if args.s3 else 'disk'}")
         print(f"{'':34}{'seconds':>9}{'MiB/s':>10}")
         print(f"{'plain copy (same disk, fsync)':34}{t_copy:9.2f}{mb / t_copy:10.1f}")
         print(f"{'plain read (same disk)':34}{t_read:9.2f}{mb / t_read:10.1f}")
+        if t_s3_up:
+            print(f"{'S3 server alone: curl PUT':34}{t_s3_up:9.2f}{mb / t_s3_up:10.1f}")
+            print(f"{'S3 server alone: curl GET':34}{t_s3_down:9.2f}{mb / t_s3_down:10.1f}")
         print(f"{'strata upload (TLS, sealed, md5)':34}{t_up:9.2f}{mb / t_up:10.1f}")
         print(f"{'strata download (TLS, verified)':34}{t_down:9.2f}{mb / t_down:10.1f}")
         print(f"upload throughput {t_copy / t_up:.2f} of the plain copy's, download "
