@@ -7,6 +7,7 @@
 #include "base/log.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,7 +54,7 @@ void store_close(struct store *s)
 {
     if (!s) return;
     for (size_t i = 0; i < s->open; i++)
-        s->backend->close(s->conns[i]);
+        if (s->conns[i]) s->backend->close(s->conns[i]);
     pthread_cond_destroy(&s->freed);
     pthread_mutex_destroy(&s->mu);
     free(s->target);
@@ -70,44 +71,38 @@ const struct store_backend *store_backend(const struct store *s)
     return s->backend;
 }
 
-/* Takes a free connection (opening one more while the pool is below its size), or waits. */
-static int acquire(struct store *s, size_t *idx)
-{
-    pthread_mutex_lock(&s->mu);
-    for (;;) {
-        for (size_t i = 0; i < s->open; i++)
-            if (!s->busy[i]) {
-                s->busy[i] = true;
-                pthread_mutex_unlock(&s->mu);
-                *idx = i;
-                return 0;
-            }
-        if (s->open < s->size) break;
-        pthread_cond_wait(&s->freed, &s->mu);
-    }
-    size_t i = s->open++;
-    s->busy[i] = true;
-    pthread_mutex_unlock(&s->mu);
-    int rc = s->backend->connect(s->target, &s->conns[i]);
-    if (rc) {
-        /* give the slot back: only the last slot can be in this state, others wait on it */
-        pthread_mutex_lock(&s->mu);
-        s->busy[i] = false;
-        if (i == s->open - 1) s->open--;
-        pthread_cond_signal(&s->freed);
-        pthread_mutex_unlock(&s->mu);
-        return rc;
-    }
-    *idx = i;
-    return 0;
-}
-
 static void release(struct store *s, size_t idx)
 {
     pthread_mutex_lock(&s->mu);
     s->busy[idx] = false;
     pthread_cond_signal(&s->freed);
     pthread_mutex_unlock(&s->mu);
+}
+
+/* Takes a free slot (a new one while the pool is below its size), or waits; a slot without a
+ * connection (new, or whose connection could not be made) is connected by its taker. */
+static int acquire(struct store *s, size_t *idx)
+{
+    pthread_mutex_lock(&s->mu);
+    size_t i = SIZE_MAX;
+    while (i == SIZE_MAX) {
+        for (size_t j = 0; j < s->open && i == SIZE_MAX; j++)
+            if (!s->busy[j]) i = j;
+        if (i == SIZE_MAX && s->open < s->size) i = s->open++;
+        if (i == SIZE_MAX) pthread_cond_wait(&s->freed, &s->mu);
+    }
+    s->busy[i] = true;
+    pthread_mutex_unlock(&s->mu);
+    if (!s->conns[i]) {
+        int rc = s->backend->connect(s->target, &s->conns[i]);
+        if (rc) {
+            s->conns[i] = 0;
+            release(s, i);
+            return rc;
+        }
+    }
+    *idx = i;
+    return 0;
 }
 
 /* Pins a connection to this thread (nesting counts). */
