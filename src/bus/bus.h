@@ -1,6 +1,6 @@
 /* bus.h — what nodes share that can be rebuilt: the job queue and the logs of phases still
  * running. The database stays the source of truth: a queue lost with a node or with Redis is
- * rebuilt from the runs waiting in the database (the janitor in runs/ does that).
+ * rebuilt from the runs waiting in the database (the janitor in cluster/ has runs/ do that).
  * Two implementations: in-process (one node) and Redis (a cluster).
  * Thread safety: every function may be called from any thread. */
 #ifndef STRATA_BUS_H

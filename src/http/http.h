@@ -1,7 +1,8 @@
 /* http.h — the HTTPS server: libevent bufferevents (OpenSSL) for I/O, http-parser for parsing,
  * and a route table. Request bodies are either buffered under a per-route cap or streamed to a
  * route's sink as they arrive; responses are either one buffer or pulled from a source as the
- * socket drains. Everything runs on the event-loop thread; handlers must not block for long.
+ * socket drains. A server and its connections live on one event-loop thread (several servers,
+ * one per loop, share a listening socket: http_server_clone); handlers must not block for long.
  * (libevent's own evhttp reads whole request bodies into memory before any callback, which rules
  * it out for state files; see docs/internals/http.md.) */
 #ifndef STRATA_HTTP_H
