@@ -44,8 +44,11 @@ def as_owner(cmd):
 class Postgres:
     """A PostgreSQL 15 cluster with password authentication and one database."""
 
-    def __init__(self, folder, user="strata", password="pg secret 'quoted'", dbname="strata"):
+    def __init__(self, folder, user="strata", password="pg secret 'quoted'", dbname="strata",
+                 tls=None):
+        """tls=(cert, key): the server also speaks TLS (clients choose with sslmode)."""
         self.folder = folder
+        self.tls = tls
         self.user, self.password, self.dbname = user, password, dbname
         os.makedirs(folder, exist_ok=True)
         self.data = os.path.join(folder, "data")
@@ -63,6 +66,15 @@ class Postgres:
         subprocess.run(as_owner([f"{PG_BIN}/initdb", "-D", self.data, "-A", "scram-sha-256",
                                  "-U", user, f"--pwfile={pwfile}"]),
                        check=True, capture_output=True)
+        self.ssl_opts = ""
+        if tls:  # PostgreSQL wants its key owned by itself and private
+            for src, name in zip(tls, ("server.crt", "server.key")):
+                dst = os.path.join(self.data, name)
+                shutil.copyfile(src, dst)
+                os.chmod(dst, 0o600)
+                if os.geteuid() == 0:
+                    shutil.chown(dst, "postgres")
+            self.ssl_opts = " -c ssl=on"
         self.port = free_port()
         self.start()
         self.databases = set()
@@ -71,7 +83,8 @@ class Postgres:
         subprocess.run(as_owner([f"{PG_BIN}/pg_ctl", "-D", self.data, "-l",
                                  os.path.join(self.folder, "log"), "-w", "-o",
                                  f"-k {self.folder} -p {self.port} -c listen_addresses=127.0.0.1 "
-                                 "-c fsync=off -c max_connections=200", "start"]),
+                                 "-c fsync=off -c max_connections=200" + self.ssl_opts,
+                                 "start"]),
                        check=True, capture_output=True, cwd="/")
 
     def stop(self, mode="fast"):

@@ -88,6 +88,28 @@ class PostgresTest(unittest.TestCase):
         self.assertIn("Apply complete!", apply_once(self.sandbox, node, "after-pg"))
 
 
+    def test_tls_as_pg_extra_params_ask(self):
+        cert, key = self.sandbox.ca.server_cert("pg")
+        pg = services.Postgres(os.path.join(self.sandbox.root, "pgtls"), tls=(cert, key))
+        self.sandbox.services["pgtls"] = pg
+        settings = pg.settings("tlsdb")
+        settings.update(pg_netloc=f"localhost:{pg.port}",
+                        pg_extra_params=f"sslmode=verify-full&sslrootcert={self.sandbox.ca.cert}")
+        node = self.sandbox.node("pgtls", settings)
+        # the node's connections (application_name strata) are encrypted, and only those
+        ssl = pg.psql("SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a ON a.pid = s.pid "
+                      "WHERE a.application_name = 'strata'", "tlsdb").split()
+        self.assertTrue(ssl and all(v == "t" for v in ssl), ssl)
+        node.stop()
+        # a server certificate the given CA did not sign: refused at start, naming the settings
+        other = CA(os.path.join(self.sandbox.root, "pgotherca"))
+        bad = Node(self.sandbox, "pgbadca", dict(settings, pg_extra_params=(
+            f"sslmode=verify-full&sslrootcert={other.cert}")))
+        out = refused(bad)
+        self.assertIn("pg_extra_params", out)
+        self.assertIn("certificate verify failed", out)
+
+
 class S3Test(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
