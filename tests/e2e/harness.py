@@ -239,7 +239,7 @@ class Node:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(15)
+                self.proc.wait(30)  # a loaded CI machine: sanitizers, three nodes, services
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
