@@ -236,59 +236,46 @@ class ClusterTest(unittest.TestCase):
         self.assertTrue(final.startswith(seen[:len(seen) - 1]))
         self.assertIn("tick 12", final)
 
-    def test_kill_the_node_planning_and_another_finishes_the_run(self):
+    def plan_then_lose_its_node(self, ws, lose):
+        """Starts an apply whose plan waits on a slow state server, calls lose(node) on the node
+        planning it, and checks that another node finishes the run; returns (node, seconds from
+        the loss to the applied run)."""
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FirstCallSlow)
         FirstCallSlow.calls = 0
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
-            tf = self.tf("replan", SLOW_PLAN % server.server_address[1])
+            tf = self.tf(ws, SLOW_PLAN % server.server_address[1])
             cli = tf.popen("apply", "-auto-approve", "-input=false")
-            run = self.wait_run("replan", ("planning",))
+            run = self.wait_run(ws, ("planning",))
             deadline = time.time() + 20
             while FirstCallSlow.calls == 0 and time.time() < deadline:
                 time.sleep(0.1)
             victim = self.c.node_of_run(run["id"])
             self.assertIsNotNone(victim)
-            killed_at = time.time()
-            victim.proc.send_signal(signal.SIGKILL)
+            lost_at = time.time()
+            lose(victim)
             out = cli.communicate(timeout=180)[0]
             self.assertEqual(cli.returncode, 0, out)
             self.assertIn("Apply complete!", out)
-            done = self.wait_run("replan", ("applied",))
-            self.assertEqual(done["id"], run["id"])
-            rescuer = self.c.node_of_run(run["id"])
-            self.assertIsNot(rescuer, victim)
-            print(f"plan taken back and finished {time.time() - killed_at:.1f} s after kill -9",
-                  flush=True)
+            self.assertEqual(self.wait_run(ws, ("applied",))["id"], run["id"])
+            self.assertIsNot(self.c.node_of_run(run["id"]), victim)
+            return victim, time.time() - lost_at
         finally:
             server.shutdown()
+
+    def test_kill_the_node_planning_and_another_finishes_the_run(self):
+        victim, took = self.plan_then_lose_its_node(
+            "replan", lambda n: n.proc.send_signal(signal.SIGKILL))
+        print(f"plan taken back and finished {took:.1f} s after kill -9", flush=True)
         self.restart(victim)
 
     def test_a_node_stopped_while_planning_hands_the_plan_over(self):
         """An auto scaling group scales in: the node gets SIGTERM and never comes back."""
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FirstCallSlow)
-        FirstCallSlow.calls = 0
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        try:
-            tf = self.tf("scalein", SLOW_PLAN % server.server_address[1])
-            cli = tf.popen("apply", "-auto-approve", "-input=false")
-            run = self.wait_run("scalein", ("planning",))
-            deadline = time.time() + 20
-            while FirstCallSlow.calls == 0 and time.time() < deadline:
-                time.sleep(0.1)
-            victim = self.c.node_of_run(run["id"])
-            stopped = time.time()
-            self.assertEqual(victim.stop(), 0)
-            out = cli.communicate(timeout=180)[0]
-            self.assertEqual(cli.returncode, 0, out)
-            self.assertEqual(self.wait_run("scalein", ("applied",))["id"], run["id"])
-            self.assertIsNot(self.c.node_of_run(run["id"]), victim)
-            self.assertEqual(self.c.sql("SELECT state FROM nodes WHERE name LIKE "
-                                        f"'%:{victim.port}'"), "stopped")
-            print(f"plan handed over and finished {time.time() - stopped:.1f} s after SIGTERM",
-                  flush=True)
-        finally:
-            server.shutdown()
+        victim, took = self.plan_then_lose_its_node(
+            "scalein", lambda n: self.assertEqual(n.stop(), 0))
+        self.assertEqual(self.c.sql(f"SELECT state FROM nodes WHERE name LIKE '%:{victim.port}'"),
+                         "stopped")
+        print(f"plan handed over and finished {took:.1f} s after SIGTERM", flush=True)
         victim.start()
 
     def test_kill_the_node_applying_errors_the_run_and_frees_the_workspace(self):
