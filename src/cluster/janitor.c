@@ -11,6 +11,10 @@
 #include "store/store.h"
 
 enum { LEASE_MS = 5000, LOST_JOB_MS = 5000 };
+#define NODE_FORGOTTEN_MS (24LL * 3600 * 1000)
+
+/* The janitor runs on the node's cluster thread only. */
+static int64_t next_clean_up;
 
 int cluster_lease(struct app *app, const char *name, const char *holder, int64_t ttl_ms, bool *held)
 {
@@ -48,6 +52,18 @@ static void recover_dead(struct app *app, struct arena *a)
     }
 }
 
+/* Rows nobody needs any more: runs' tokens past their expiry (a run that never ended cleanly;
+ * users' expired tokens stay listed, as TFE lists them), and nodes gone for a day (an auto
+ * scaling group's nodes come and go). */
+static void clean_up(struct app *app)
+{
+    store_exec(app->store, "DELETE FROM tokens WHERE kind = 'run' AND expires_at < $1",
+               S_ARGS(S_INT(codec_now_unix())), 0);
+    store_exec(app->store,
+               "DELETE FROM nodes WHERE state IN ('stopped', 'dead') AND heartbeat_at < $1",
+               S_ARGS(S_INT(codec_now_ms() - NODE_FORGOTTEN_MS)), 0);
+}
+
 void janitor_pass(struct app *app)
 {
     bool held = false;
@@ -55,6 +71,10 @@ void janitor_pass(struct app *app)
     struct arena *a = arena_new();
     recover_dead(app, a);
     run_requeue_lost(app, LOST_JOB_MS);
+    if (codec_now_ms() >= next_clean_up) { /* once a minute is plenty */
+        clean_up(app);
+        next_clean_up = codec_now_ms() + 60 * 1000;
+    }
     arena_free(a);
 }
 

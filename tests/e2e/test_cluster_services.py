@@ -88,6 +88,25 @@ class PostgresTest(unittest.TestCase):
         self.assertIn("Apply complete!", apply_once(self.sandbox, node, "after-pg"))
 
 
+    def test_the_janitor_cleans_up(self):
+        node = self.sandbox.node("cleaner")
+        pg, db = self.sandbox.postgres(), node.settings["pg_dbname"]
+        day_ago_ms = int((time.time() - 2 * 86400) * 1000)
+        pg.psql("INSERT INTO nodes VALUES ('gone:1', 'x', 'v', 'stopped', 'then', "
+                f"{day_ago_ms}), ('gone:2', 'x', 'v', 'active', 'now', {int(time.time() * 1000)})",
+                db)
+        pg.psql("INSERT INTO tokens (id, kind, hash, created_at, expires_at) VALUES "
+                "('old-run', 'run', 'h1', 'then', 1), ('old-user', 'user', 'h2', 'then', 1)", db)
+        node.stop()
+        node.start()  # a new janitor cleans up at its first pass, then once a minute
+        deadline = time.time() + 10
+        while time.time() < deadline and pg.psql(
+                "SELECT COUNT(*) FROM tokens WHERE id = 'old-run'", db) != "0":
+            time.sleep(0.2)
+        self.assertEqual(pg.psql("SELECT id FROM tokens WHERE id LIKE 'old-%' ORDER BY id", db),
+                         "old-user")  # a user's expired token stays listed, as on TFE
+        self.assertEqual(pg.psql("SELECT name FROM nodes WHERE name LIKE 'gone:%'", db), "gone:2")
+
     def test_tls_as_pg_extra_params_ask(self):
         cert, key = self.sandbox.ca.server_cert("pg")
         pg = services.Postgres(os.path.join(self.sandbox.root, "pgtls"), tls=(cert, key))
