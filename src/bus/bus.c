@@ -64,11 +64,6 @@ int bus_log_append(struct bus *b, const char *id, const void *p, size_t n, int64
     return b->ops->log_append(b->impl, id, p, n, total);
 }
 
-int bus_log_reset(struct bus *b, const char *id)
-{
-    return b->ops->log_reset(b->impl, id);
-}
-
 int bus_log_read(struct bus *b, const char *id, int64_t offset, void *buf, size_t cap, size_t *n)
 {
     return b->ops->log_read(b->impl, id, offset, buf, cap, n);

@@ -35,11 +35,10 @@ void bus_shutdown(struct bus *b);
 
 /* Live logs, for nodes that do not run the phase: the running node appends, any node reads
  * ranges. *total is the log's length after the append: when it is not what the writer has
- * written, the bus lost the log (Redis restarted) and the writer puts it back with
- * bus_log_reset. The local bus keeps nothing (its one node has the file): append is a no-op
- * that answers *total = -1, read answers ERR_NOT_FOUND. */
+ * written, the bus lost the log (Redis restarted) and the writer drops it and puts it back
+ * whole. The local bus keeps nothing (its one node has the file): append is a no-op that
+ * answers *total = -1, read answers ERR_NOT_FOUND. */
 int bus_log_append(struct bus *b, const char *id, const void *p, size_t n, int64_t *total);
-int bus_log_reset(struct bus *b, const char *id);
 int bus_log_read(struct bus *b, const char *id, int64_t offset, void *buf, size_t cap, size_t *n);
 int bus_log_drop(struct bus *b, const char *id);
 

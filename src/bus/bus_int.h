@@ -11,7 +11,6 @@ struct bus_ops {
     int (*queued)(void *impl, const char *queue, const char *job, bool *queued);
     void (*shutdown)(void *impl);
     int (*log_append)(void *impl, const char *id, const void *p, size_t n, int64_t *total);
-    int (*log_reset)(void *impl, const char *id);
     int (*log_read)(void *impl, const char *id, int64_t offset, void *buf, size_t cap, size_t *n);
     int (*log_drop)(void *impl, const char *id);
     /* NULL for in-process delivery (bus.c calls the subscribers at once) */

@@ -137,7 +137,7 @@ static int local_log_append(void *impl, const char *id, const void *p, size_t n,
     return 0;
 }
 
-static int local_log_reset(void *impl, const char *id)
+static int local_log_drop(void *impl, const char *id)
 {
     (void)impl, (void)id;
     return 0;
@@ -163,9 +163,8 @@ static const struct bus_ops local_ops = {
     .queued = local_queued,
     .shutdown = local_shutdown,
     .log_append = local_log_append,
-    .log_reset = local_log_reset,
     .log_read = local_log_read,
-    .log_drop = local_log_reset,
+    .log_drop = local_log_drop,
     .check = local_check,
     .free = local_free,
 };

@@ -93,6 +93,15 @@ static int callv(struct rbus *b, int timeout_ms, redisReply **reply, int argc,
     return call(b, timeout_ms, reply, argc, (const char **)argv, lens);
 }
 
+/* A command whose reply is only its success. */
+static int command(struct rbus *b, int timeout_ms, int argc, const char *const *argv)
+{
+    redisReply *rep;
+    int rc = callv(b, timeout_ms, &rep, argc, argv);
+    if (!rc) freeReplyObject(rep);
+    return rc;
+}
+
 static void queue_key(char *out, size_t cap, const char *queue)
 {
     snprintf(out, cap, "strata:queue:%s", queue);
@@ -103,10 +112,7 @@ static int rbus_enqueue(void *impl, const char *queue, const char *job)
     char key[128];
     queue_key(key, sizeof key, queue);
     const char *argv[] = {"LPUSH", key, job};
-    redisReply *rep;
-    int rc = callv(impl, 0, &rep, 3, argv);
-    if (!rc) freeReplyObject(rep);
-    return rc;
+    return command(impl, 0, 3, argv);
 }
 
 static int rbus_claim(void *impl, const char *queue, int timeout_ms, char *job, size_t cap)
@@ -168,7 +174,7 @@ static int rbus_log_append(void *impl, const char *id, const void *p, size_t n, 
         char ttl[32];
         snprintf(ttl, sizeof ttl, "%d", LOG_TTL);
         const char *ex[] = {"EXPIRE", key, ttl};
-        if (!callv(impl, 0, &rep, 3, ex)) freeReplyObject(rep);
+        command(impl, 0, 3, ex);
     }
     return 0;
 }
@@ -178,10 +184,7 @@ static int rbus_log_drop(void *impl, const char *id)
     char key[128];
     log_key(key, sizeof key, id);
     const char *argv[] = {"DEL", key};
-    redisReply *rep;
-    int rc = callv(impl, 0, &rep, 2, argv);
-    if (!rc) freeReplyObject(rep);
-    return rc;
+    return command(impl, 0, 2, argv);
 }
 
 static int rbus_log_read(void *impl, const char *id, int64_t offset, void *buf, size_t cap,
@@ -212,10 +215,7 @@ static int rbus_publish(void *impl, const char *channel, const char *msg)
     char key[128];
     snprintf(key, sizeof key, "strata:%s", channel);
     const char *argv[] = {"PUBLISH", key, msg};
-    redisReply *rep;
-    int rc = callv(impl, 0, &rep, 3, argv);
-    if (!rc) freeReplyObject(rep);
-    return rc;
+    return command(impl, 0, 3, argv);
 }
 
 /* Subscribes on r to every channel the bus has. */
@@ -289,10 +289,7 @@ static void rbus_subscribed(void *impl, struct bus *bus)
 static int rbus_check(void *impl)
 {
     const char *argv[] = {"PING"};
-    redisReply *rep;
-    int rc = callv(impl, 2000, &rep, 1, argv);
-    if (!rc) freeReplyObject(rep);
-    return rc;
+    return command(impl, 2000, 1, argv);
 }
 
 static void rbus_free(void *impl)
@@ -317,7 +314,6 @@ static const struct bus_ops redis_ops = {
     .queued = rbus_queued,
     .shutdown = rbus_shutdown,
     .log_append = rbus_log_append,
-    .log_reset = rbus_log_drop,
     .log_read = rbus_log_read,
     .log_drop = rbus_log_drop,
     .publish = rbus_publish,

@@ -32,10 +32,15 @@ int run_get(struct ctx *c, const char *id, struct run *out)
     return rc;
 }
 
+void run_job_name(const char *run_id, enum run_phase phase, char job[128])
+{
+    snprintf(job, 128, "%s:%s", run_id, phase == RUN_PLAN ? "plan" : "apply");
+}
+
 int run_enqueue(struct ctx *c, const char *run_id, enum run_phase phase)
 {
     char job[128];
-    snprintf(job, sizeof job, "%s:%s", run_id, phase == RUN_PLAN ? "plan" : "apply");
+    run_job_name(run_id, phase, job);
     int rc = bus_enqueue(c->app->bus, RUN_QUEUE, job);
     /* the run is queued in the database, the truth: the janitor puts it on the bus later */
     if (rc)

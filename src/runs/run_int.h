@@ -64,6 +64,8 @@ int run_include(struct ctx *c, const struct run *r, const char *prefix, struct i
 bool run_status_final(const char *status);
 /* Starts the oldest pending run of the workspace when nothing else holds it. */
 int run_schedule(struct ctx *c, const char *workspace_id);
+/* The bus job of a phase: "<run-id>:plan" or "<run-id>:apply" (RUN_QUEUE in run.h). */
+void run_job_name(const char *run_id, enum run_phase phase, char job[128]);
 /* Queues a phase of a run on the bus. */
 int run_enqueue(struct ctx *c, const char *run_id, enum run_phase phase);
 /* Ends a run that will not go on: final status, lock released, next run started. */

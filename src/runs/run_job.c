@@ -167,7 +167,7 @@ int run_requeue_lost(struct app *app, int64_t older_than_ms)
         enum run_phase phase =
             strcmp(store_cell(&res, i, 1), "plan_queued") == 0 ? RUN_PLAN : RUN_APPLY;
         char job[128];
-        snprintf(job, sizeof job, "%s:%s", id, phase == RUN_PLAN ? "plan" : "apply");
+        run_job_name(id, phase, job);
         bool queued = true;
         rc = bus_queued(app->bus, RUN_QUEUE, job, &queued);
         if (!rc && !queued) {

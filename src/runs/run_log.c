@@ -31,6 +31,12 @@ struct run_log {
     int64_t written; /* bytes in the file, what the bus copy should hold */
 };
 
+/* The blob of a finished phase's log. */
+static void blob_key(const char *phase_id, char key[128])
+{
+    snprintf(key, 128, "logs/%s", phase_id);
+}
+
 static void log_path(const struct app *app, const char *phase_id, char *out, size_t cap)
 {
     snprintf(out, cap, "%s/logs/%s.log", settings_str(app->settings, SETTING_DISK_PATH), phase_id);
@@ -59,7 +65,7 @@ int run_log_open(struct app *app, const char *phase_id, struct run_log **out)
         free(l);
         return ERR_IO;
     }
-    bus_log_reset(app->bus, phase_id); /* what a node that died in this phase left */
+    bus_log_drop(app->bus, phase_id); /* what a node that died in this phase left */
     *out = l;
     return run_log_write(l, "\x02", 1);
 }
@@ -67,7 +73,7 @@ int run_log_open(struct app *app, const char *phase_id, struct run_log **out)
 /* Puts the whole file on the bus again after the bus lost its copy (Redis restarted). */
 static void republish(struct run_log *l)
 {
-    if (bus_log_reset(l->app->bus, l->phase_id)) return;
+    if (bus_log_drop(l->app->bus, l->phase_id)) return;
     int fd = open(l->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return;
     char buf[65536];
@@ -97,7 +103,7 @@ int run_log_close(struct run_log *l)
     int rc = run_log_write(l, "\x03", 1);
     close(l->fd);
     char key[128];
-    snprintf(key, sizeof key, "logs/%s", l->phase_id);
+    blob_key(l->phase_id, key);
     if (!rc) rc = blob_put_file(l->app->blobs, key, l->path);
     if (!rc) {
         unlink(l->path);
@@ -131,7 +137,7 @@ static int read_log(struct ctx *c, const char *phase_id, int64_t offset, size_t 
     *got = 0;
     struct blob_reader *r;
     char key[128];
-    snprintf(key, sizeof key, "logs/%s", phase_id);
+    blob_key(phase_id, key);
     rc = blob_reader_open(c->app->blobs, key, &r);
     if (rc == ERR_NOT_FOUND) return 0; /* not started yet: an empty log */
     if (rc) return rc;
@@ -187,7 +193,7 @@ void run_log_printf(struct run_log *l, const char *fmt, ...)
 void run_log_salvage(struct app *app, const char *phase_id, const char *note)
 {
     char key[128];
-    snprintf(key, sizeof key, "logs/%s", phase_id);
+    blob_key(phase_id, key);
     struct blob_writer *w;
     if (blob_writer_open(app->blobs, key, &w)) return;
     char buf[65536];

@@ -3,6 +3,7 @@
  * may share one argument list between statements, as with SQLite. A lost connection answers
  * ERR_UNAVAILABLE and is reset the next time the pool hands it out. */
 #include "store/store_int.h"
+#include "store/stmt_cache.h"
 #include "base/arena.h"
 #include "base/err.h"
 #include "base/log.h"
@@ -13,33 +14,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_ARGS = 64, TEXTOID = 25, CACHE_SIZE = 128 };
+enum { MAX_ARGS = 64, TEXTOID = 25 };
 
-/* Statements are prepared once per connection and kept by SQL text, as on SQLite: PostgreSQL
- * then neither parses nor plans them again. */
-struct cached {
-    char *sql; /* malloc'd */
-    int nargs;
-};
-
+/* Statements are prepared once per connection (stmt_cache.h), named after their slot ("s<n>"):
+ * PostgreSQL then neither parses nor plans them again. */
 struct pgconn {
     PGconn *pg;
-    struct cached cache[CACHE_SIZE];
-    size_t next; /* slot replaced when the cache is full (round robin) */
+    struct stmt_cache stmts;
 };
 
-static void cache_clear(struct pgconn *c)
+/* Parameter types for sql: 0 (PostgreSQL infers it) for each $n the statement mentions outside
+ * string literals, text for the others. */
+static void param_types(const char *sql, int nargs, Oid types[MAX_ARGS])
 {
-    for (size_t i = 0; i < CACHE_SIZE; i++) {
-        free(c->cache[i].sql);
-        c->cache[i].sql = 0;
-    }
-    c->next = 0;
-}
-
-/* Marks in used[] the $n (1-based) that sql mentions outside string literals. */
-static void scan_params(const char *sql, bool used[MAX_ARGS + 1])
-{
+    bool used[MAX_ARGS + 1] = {0};
     bool quoted = false;
     for (const char *p = sql; *p; p++) {
         if (*p == '\'') quoted = !quoted;
@@ -48,6 +36,8 @@ static void scan_params(const char *sql, bool used[MAX_ARGS + 1])
         long n = strtol(p + 1, &end, 10);
         if (end != p + 1 && n >= 1 && n <= MAX_ARGS) used[n] = true;
     }
+    for (int i = 0; i < nargs; i++)
+        types[i] = used[i + 1] ? 0 : TEXTOID;
 }
 
 static int map_error(PGconn *conn, const PGresult *r, const char *sql)
@@ -76,40 +66,32 @@ static void copy_rows(struct arena *a, const PGresult *r, struct store_result *r
                                     (size_t)PQgetlength(r, (int)i, (int)c));
 }
 
-/* The name of sql's prepared statement on c, preparing it now when it is new; NULL on failure
- * (the caller then runs it unprepared and the error shows there). */
-static const char *prepared(struct pgconn *c, const char *sql, int nargs, const Oid *types,
-                            char name[16])
+/* The name of sql's prepared statement on c, preparing it now when it is new (the parameter
+ * types are worked out then only); NULL on failure (the caller then runs it unprepared and the
+ * error shows there). */
+static const char *prepared(struct pgconn *c, const char *sql, int nargs, char name[16])
 {
-    size_t slot = CACHE_SIZE;
-    for (size_t i = 0; i < CACHE_SIZE; i++) {
-        if (!c->cache[i].sql) {
-            if (slot == CACHE_SIZE) slot = i;
-            continue;
-        }
-        if (c->cache[i].nargs == nargs && strcmp(c->cache[i].sql, sql) == 0) {
-            snprintf(name, 16, "s%zu", i);
-            return name;
-        }
+    int slot = stmt_cache_find(&c->stmts, sql, nargs);
+    if (slot >= 0) {
+        snprintf(name, 16, "s%d", slot);
+        return name;
     }
-    if (slot == CACHE_SIZE) { /* full: forget one */
-        slot = c->next;
-        c->next = (c->next + 1) % CACHE_SIZE;
-        snprintf(name, 16, "s%zu", slot);
+    void *unused;
+    bool taken;
+    slot = stmt_cache_slot(&c->stmts, &unused, &taken);
+    snprintf(name, 16, "s%d", slot);
+    if (taken) { /* the name is reused: the statement it had goes */
         char dealloc[32];
         snprintf(dealloc, sizeof dealloc, "DEALLOCATE %s", name);
         PQclear(PQexec(c->pg, dealloc));
-        free(c->cache[slot].sql);
-        c->cache[slot].sql = 0;
     }
-    snprintf(name, 16, "s%zu", slot);
+    Oid types[MAX_ARGS];
+    param_types(sql, nargs, types);
     PGresult *r = PQprepare(c->pg, name, sql, nargs, types);
     bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
     if (!ok) return 0;
-    c->cache[slot].sql = strdup(sql);
-    if (!c->cache[slot].sql) abort();
-    c->cache[slot].nargs = nargs;
+    stmt_cache_put(&c->stmts, slot, sql, nargs, 0);
     return name;
 }
 
@@ -118,13 +100,9 @@ static int pg_exec(void *conn, struct arena *a, const char *sql, const struct st
 {
     struct pgconn *c = conn;
     if (nargs > MAX_ARGS) return ERR_INTERNAL;
-    bool used[MAX_ARGS + 1] = {0};
-    if (nargs) scan_params(sql, used);
     const char *values[MAX_ARGS];
-    Oid types[MAX_ARGS];
     char ints[MAX_ARGS][24];
     for (size_t i = 0; i < nargs; i++) {
-        types[i] = used[i + 1] ? 0 : TEXTOID;
         switch (args[i].type) {
         case STORE_TEXT:
             values[i] = args[i].text;
@@ -144,10 +122,17 @@ static int pg_exec(void *conn, struct arena *a, const char *sql, const struct st
     char name[16];
     const char *stmt = 0;
     if ((nargs || res) && PQtransactionStatus(c->pg) != PQTRANS_INERROR)
-        stmt = prepared(c, sql, (int)nargs, types, name);
-    PGresult *r = stmt           ? PQexecPrepared(c->pg, stmt, (int)nargs, values, 0, 0, 0)
-                  : nargs || res ? PQexecParams(c->pg, sql, (int)nargs, types, values, 0, 0, 0)
-                                 : PQexec(c->pg, sql);
+        stmt = prepared(c, sql, (int)nargs, name);
+    PGresult *r;
+    if (stmt) {
+        r = PQexecPrepared(c->pg, stmt, (int)nargs, values, 0, 0, 0);
+    } else if (nargs || res) {
+        Oid types[MAX_ARGS];
+        param_types(sql, (int)nargs, types);
+        r = PQexecParams(c->pg, sql, (int)nargs, types, values, 0, 0, 0);
+    } else {
+        r = PQexec(c->pg, sql);
+    }
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     int rc = 0;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
@@ -189,7 +174,7 @@ static int pg_check(void *conn_)
     struct pgconn *c = conn_;
     PGconn *conn = c->pg;
     if (PQstatus(conn) == CONNECTION_OK) return 0;
-    cache_clear(c); /* a new session has no prepared statements */
+    stmt_cache_clear(&c->stmts, 0); /* a new session has no prepared statements */
     PQreset(conn);
     if (PQstatus(conn) == CONNECTION_OK) {
         log_info("postgres: reconnected");
@@ -225,7 +210,7 @@ static int pg_connect(const char *conninfo, void **out)
 static void pg_close(void *conn)
 {
     struct pgconn *c = conn;
-    cache_clear(c);
+    stmt_cache_clear(&c->stmts, 0);
     PQfinish(c->pg);
     free(c);
 }

@@ -1,7 +1,8 @@
 /* store_sqlite.c — the embedded backend. $1..$n placeholders are SQLite named parameters, bound
  * by looking up "$<n>", so the same SQL text runs on PostgreSQL. Each connection keeps its
- * prepared statements by SQL text: parsing a statement costs more than running most of ours. */
+ * prepared statements (stmt_cache.h). */
 #include "store/store_int.h"
+#include "store/stmt_cache.h"
 #include "base/arena.h"
 #include "base/err.h"
 #include "base/log.h"
@@ -11,45 +12,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { CACHE_SIZE = 128 };
-
-struct cached {
-    char *sql; /* malloc'd */
-    sqlite3_stmt *st;
-};
-
 struct conn {
     sqlite3 *db;
-    struct cached cache[CACHE_SIZE];
-    size_t next; /* slot replaced when the cache is full (round robin) */
+    struct stmt_cache stmts;
 };
+
+static void finalize(void *st)
+{
+    sqlite3_finalize(st);
+}
 
 /* A prepared statement for sql, from the cache or made and cached now; the caller resets it. */
 static int prepare(struct conn *c, const char *sql, sqlite3_stmt **st)
 {
-    for (size_t i = 0; i < CACHE_SIZE && c->cache[i].sql; i++)
-        if (strcmp(c->cache[i].sql, sql) == 0) {
-            *st = c->cache[i].st;
-            return SQLITE_OK;
-        }
+    int slot = stmt_cache_find(&c->stmts, sql, 0);
+    if (slot >= 0) {
+        *st = c->stmts.stmt[slot];
+        return SQLITE_OK;
+    }
     int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, 0);
     if (rc != SQLITE_OK) return rc;
-    size_t slot = CACHE_SIZE;
-    for (size_t i = 0; i < CACHE_SIZE; i++)
-        if (!c->cache[i].sql) {
-            slot = i;
-            break;
-        }
-    if (slot == CACHE_SIZE) {
-        slot = c->next;
-        c->next = (c->next + 1) % CACHE_SIZE;
-        free(c->cache[slot].sql);
-        sqlite3_finalize(c->cache[slot].st);
-        /* keep the filled slots contiguous: the lookup stops at the first empty one */
-    }
-    c->cache[slot].sql = strdup(sql);
-    if (!c->cache[slot].sql) abort();
-    c->cache[slot].st = *st;
+    void *evicted;
+    bool taken;
+    slot = stmt_cache_slot(&c->stmts, &evicted, &taken);
+    if (taken) finalize(evicted);
+    stmt_cache_put(&c->stmts, slot, sql, 0, *st);
     return SQLITE_OK;
 }
 
@@ -161,10 +148,7 @@ static int sqlite_script(void *conn, const char *sql)
 static void sqlite_close(void *conn)
 {
     struct conn *c = conn;
-    for (size_t i = 0; i < CACHE_SIZE; i++) {
-        free(c->cache[i].sql);
-        sqlite3_finalize(c->cache[i].st);
-    }
+    stmt_cache_clear(&c->stmts, finalize);
     sqlite3_close_v2(c->db);
     free(c);
 }
