@@ -50,9 +50,8 @@ def kill_planning_node(c, i):
     FirstCallSlow.calls = 0
     threading.Thread(target=server.serve_forever, daemon=True).start()
     name = f"kill{i}"
-    tf = harness.Terraform(c.sandbox, c.front, name, "acme", workspace=name)
-    tf.write(SLOW_PLAN % server.server_address[1])
-    tf.run("init", "-input=false")
+    tf = harness.Terraform.initialized(c.sandbox, c.front, name,
+                                       config=SLOW_PLAN % server.server_address[1])
     cli = tf.popen("apply", "-auto-approve", "-input=false")
     wait_for(lambda: FirstCallSlow.calls > 0)
     run = runs(c.front, name)[0]
@@ -112,9 +111,7 @@ def main():
         node.create_org("acme")
         health, applied = [], []
         for i in range(args.rounds):
-            tf = harness.Terraform(sb, node, f"fo{i}", "acme", workspace=f"fo{i}")
-            tf.write(harness.SIMPLE_CONFIG)
-            tf.run("init", "-input=false")
+            tf = harness.Terraform.initialized(sb, node, f"fo{i}")
             leader = s.leader if s.leader.port == s.leader_port() else s.replica
             replica = s.replica if leader is s.leader else s.leader
             t = time.time()

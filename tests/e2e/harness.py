@@ -350,6 +350,14 @@ class Terraform:
                                  f"{p.stdout}\n{p.stderr}\n--- node log ---\n{self.node.read_log()}")
         return p
 
+    @classmethod
+    def initialized(cls, sandbox, node, workspace, org="acme", config=SIMPLE_CONFIG, **kw):
+        """The CLI in a folder named after workspace, config written, `terraform init` done."""
+        tf = cls(sandbox, node, workspace, org, workspace=workspace, **kw)
+        tf.write(config)
+        tf.run("init", "-input=false")
+        return tf
+
     def popen(self, *args):
         return subprocess.Popen([TERRAFORM, *args], cwd=self.dir, env=self.env,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

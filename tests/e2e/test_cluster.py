@@ -123,10 +123,7 @@ class ClusterTest(unittest.TestCase):
         cls.c.close()
 
     def tf(self, name, config=SIMPLE_CONFIG):
-        tf = Terraform(self.c.sandbox, self.front, name, "acme", workspace=name)
-        tf.write(config)
-        tf.run("init", "-input=false")
-        return tf
+        return Terraform.initialized(self.c.sandbox, self.front, name, config=config)
 
     def runs(self, ws_name):
         ws = self.front.api("GET", f"/api/v2/organizations/acme/workspaces/{ws_name}")["data"]

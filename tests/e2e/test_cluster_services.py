@@ -11,7 +11,7 @@ import time
 import unittest
 
 import services
-from harness import CA, SIMPLE_CONFIG, STRATA_BIN, Node, Sandbox, Terraform, main, settings_doc
+from harness import CA, STRATA_BIN, Node, Sandbox, Terraform, main, settings_doc
 
 
 def refused(node, timeout=60):
@@ -24,9 +24,7 @@ def refused(node, timeout=60):
 
 
 def apply_once(sandbox, node, name, org="acme"):
-    tf = Terraform(sandbox, node, name, org, workspace=name)
-    tf.write(SIMPLE_CONFIG)
-    tf.run("init", "-input=false")
+    tf = Terraform.initialized(sandbox, node, name, org)
     return tf.run("apply", "-auto-approve", "-input=false").stdout
 
 

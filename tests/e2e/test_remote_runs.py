@@ -41,10 +41,7 @@ class RemoteRunTest(NodeTest):
         cls.node.create_org("acme")
 
     def tf(self, name, config=SIMPLE_CONFIG, **kw):
-        tf = Terraform(self.sandbox, self.node, name, "acme", workspace=name, **kw)
-        tf.write(config)
-        tf.run("init", "-input=false")
-        return tf
+        return Terraform.initialized(self.sandbox, self.node, name, config=config, **kw)
 
     def runs(self, ws_name):
         ws = self.node.api("GET", f"/api/v2/organizations/acme/workspaces/{ws_name}")["data"]
