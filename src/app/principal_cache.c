@@ -75,7 +75,7 @@ static const char *field(struct arena *a, const char *s)
 }
 
 int principal_cache_get(struct principal_cache *pc, struct arena *a, const char *hash,
-                        struct principal *p)
+                        struct principal *p, int64_t *expires_at)
 {
     if (!pc || strlen(hash) != 64) return ERR_NOT_FOUND;
     int rc = ERR_NOT_FOUND;
@@ -83,21 +83,18 @@ int principal_cache_get(struct principal_cache *pc, struct arena *a, const char 
     struct entry *e = slot_of(pc, hash);
     if (e->generation == pc->generation && strcmp(e->hash, hash) == 0 &&
         codec_now_ms() - e->stored_ms < TTL_MS) {
-        if (e->expires_at && e->expires_at < codec_now_unix()) {
-            rc = ERR_UNAUTHORIZED;
-        } else {
-            memset(p, 0, sizeof *p);
-            p->kind = e->kind;
-            p->site_admin = e->site_admin;
-            p->token_id = field(a, e->token_id);
-            p->user_id = field(a, e->user_id);
-            p->username = field(a, e->username);
-            p->org = field(a, e->org);
-            p->team_id = field(a, e->team_id);
-            p->run_id = field(a, e->run_id);
-            p->workspace_id = field(a, e->workspace_id);
-            rc = 0;
-        }
+        memset(p, 0, sizeof *p);
+        p->kind = e->kind;
+        p->site_admin = e->site_admin;
+        p->token_id = field(a, e->token_id);
+        p->user_id = field(a, e->user_id);
+        p->username = field(a, e->username);
+        p->org = field(a, e->org);
+        p->team_id = field(a, e->team_id);
+        p->run_id = field(a, e->run_id);
+        p->workspace_id = field(a, e->workspace_id);
+        *expires_at = e->expires_at;
+        rc = 0;
     }
     pthread_mutex_unlock(&pc->mu);
     return rc;

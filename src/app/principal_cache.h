@@ -18,10 +18,10 @@ struct principal_cache;
 int principal_cache_new(struct app *app, struct principal_cache **out);
 void principal_cache_free(struct principal_cache *pc);
 
-/* 0 and *p filled (arena memory) when hash (the token's SHA-256, hex) is known and current;
- * ERR_UNAUTHORIZED when it is known and expired; ERR_NOT_FOUND otherwise. */
+/* 0, *p filled (arena memory) and the token's *expires_at when hash (the token's SHA-256, hex)
+ * is known and current; ERR_NOT_FOUND otherwise. Expiry is the caller's to check. */
 int principal_cache_get(struct principal_cache *pc, struct arena *a, const char *hash,
-                        struct principal *p);
+                        struct principal *p, int64_t *expires_at);
 /* Remembers what the database said; expires_at is the token's (unix seconds, 0 = never). */
 void principal_cache_put(struct principal_cache *pc, const char *hash, const struct principal *p,
                          int64_t expires_at);

@@ -77,7 +77,8 @@ struct s3_get {
     struct transfer down;
 };
 
-/* Each thread keeps one curl handle, so connections to the server are reused. */
+/* Each thread keeps one curl handle, so a thread's requests reuse its connection (a part's or a
+ * range's thread makes one request and takes its handle with it). */
 static pthread_key_t handle_key;
 static pthread_once_t handle_once = PTHREAD_ONCE_INIT;
 
@@ -172,7 +173,6 @@ static int perform(struct s3 *s3, struct req *r)
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L); /* a server that stalls for a minute */
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
-    if (strcmp(r->method, "HEAD") == 0) curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
     if (r->body) {
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->body);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
@@ -252,7 +252,8 @@ static int put_part(struct transfer *t)
     return rc;
 }
 
-/* Fetches the range of t->len bytes from t->from into t->data; t->len becomes what came. */
+/* Fetches up to PART bytes from t->from into t->data; t->len and t->total say what came and
+ * how big the object is. */
 static int get_range(struct transfer *t)
 {
     struct req r = {

@@ -10,12 +10,14 @@ int token_authenticate(struct app *app, struct arena *a, const char *token, stru
     size_t len = strlen(token);
     if (len < 20 || len > 200) return ERR_UNAUTHORIZED;
     const char *hash = codec_sha256_hex(a, token, len);
-    int rc = principal_cache_get(app->principals, a, hash, p);
-    if (rc != ERR_NOT_FOUND) return rc;
     int64_t expires_at = 0;
-    rc = token_db_principal(app, a, hash, p, &expires_at);
-    if (!rc) principal_cache_put(app->principals, hash, p, expires_at);
-    return rc;
+    if (principal_cache_get(app->principals, a, hash, p, &expires_at) != 0) {
+        int rc = token_db_principal(app, a, hash, p, &expires_at);
+        if (rc) return rc;
+        principal_cache_put(app->principals, hash, p, expires_at);
+    }
+    /* an expired token (runs' always expire), remembered or not */
+    return expires_at && expires_at < codec_now_unix() ? ERR_UNAUTHORIZED : 0;
 }
 
 static char *new_secret(struct ctx *c)
