@@ -456,7 +456,7 @@ static int missing(const struct settings *s, const enum setting_id *ids, size_t 
 /* External services: what each needs, and what active/active needs of them. */
 static int check_services(const struct settings *s, char *err, size_t errlen)
 {
-    bool external = strcmp(s->values[SETTING_PRODUCTION_TYPE], "external") == 0;
+    bool external = settings_external(s);
     bool aa = settings_flag(s, SETTING_ENABLE_ACTIVE_ACTIVE);
     bool sentinel = settings_flag(s, SETTING_REDIS_SENTINEL_ENABLED);
     bool redis = *s->values[SETTING_REDIS_HOST] || sentinel;
@@ -616,6 +616,11 @@ int64_t settings_int(const struct settings *s, enum setting_id id)
     const char *v = s->values[id];
     if (strcmp(v, "unlimited") == 0) return -1;
     return strtoll(v, 0, 10);
+}
+
+bool settings_external(const struct settings *s)
+{
+    return strcmp(s->values[SETTING_PRODUCTION_TYPE], "external") == 0;
 }
 
 bool settings_flag(const struct settings *s, enum setting_id id)

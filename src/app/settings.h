@@ -118,6 +118,8 @@ void settings_free(struct settings *s);
 const char *settings_str(const struct settings *s, enum setting_id id);
 int64_t settings_int(const struct settings *s, enum setting_id id);
 bool settings_flag(const struct settings *s, enum setting_id id);
+/* production_type "external": PostgreSQL and S3 (and Redis when set) instead of the embedded. */
+bool settings_external(const struct settings *s);
 /* Name and doc line of a key, for messages and `strata config keys`. */
 const char *settings_name(enum setting_id id);
 const char *settings_doc(enum setting_id id);

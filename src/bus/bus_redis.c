@@ -87,10 +87,7 @@ static int call(struct rbus *b, int timeout_ms, redisReply **reply, int argc, co
 static int callv(struct rbus *b, int timeout_ms, redisReply **reply, int argc,
                  const char *const *argv)
 {
-    size_t lens[8];
-    for (int i = 0; i < argc; i++)
-        lens[i] = strlen(argv[i]);
-    return call(b, timeout_ms, reply, argc, (const char **)argv, lens);
+    return call(b, timeout_ms, reply, argc, (const char **)argv, 0); /* lengths: strlen */
 }
 
 /* A command whose reply is only its success. */

@@ -234,11 +234,8 @@ int redis_call(struct redis *r, int timeout_ms, redisReply **reply, int argc, co
 int redis_callv(struct redis *r, int timeout_ms, redisReply **reply, int argc,
                 const char *const *argv)
 {
-    size_t lens[16];
-    if (argc > 16) abort();
-    for (int i = 0; i < argc; i++)
-        lens[i] = strlen(argv[i]);
-    return redis_call(r, timeout_ms, reply, argc, (const char **)argv, lens);
+    /* hiredis takes the lengths of NUL-terminated arguments itself */
+    return redis_call(r, timeout_ms, reply, argc, (const char **)argv, 0);
 }
 
 const char *redis_address(const struct redis *r)

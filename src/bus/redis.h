@@ -32,10 +32,11 @@ struct redis;
 int redis_open(const struct redis_config *cfg, struct redis **out, char *err, size_t errlen);
 void redis_close(struct redis *r);
 
-/* Sends one command and reads its reply, waiting up to timeout_ms for it. The caller frees
- * *reply with freeReplyObject. An error reply is returned as a reply (type REDIS_REPLY_ERROR),
- * except READONLY (a leader demoted by a failover) which, like a broken connection, answers
- * ERR_UNAVAILABLE: the connection is then unusable and must be closed. */
+/* Sends one command (lens NULL: the arguments are NUL-terminated) and reads its reply, waiting up
+ * to timeout_ms for it. The caller frees *reply with freeReplyObject. An error reply is returned as
+ * a reply (type REDIS_REPLY_ERROR), except READONLY (a leader demoted by a failover) which, like a
+ * broken connection, answers ERR_UNAVAILABLE: the connection is then unusable and must be closed.
+ */
 int redis_call(struct redis *r, int timeout_ms, redisReply **reply, int argc, const char **argv,
                const size_t *lens);
 

@@ -97,7 +97,7 @@ static int serve(struct settings *s)
     }
     if (!rc) {
         wiring_routes(http);
-        nloops = loops_per_machine(strcmp(store_backend_name(app.store), "sqlite") != 0);
+        nloops = loops_per_machine(settings_external(s));
         rc = loops_start(http, nloops, &loops);
     }
     if (rc) {

@@ -68,7 +68,7 @@ static void pg_conninfo(const struct settings *s, char *out, size_t cap)
 
 static int open_store(const struct settings *s, struct store **store, char *err, size_t errlen)
 {
-    if (strcmp(settings_str(s, SETTING_PRODUCTION_TYPE), "external") == 0) {
+    if (settings_external(s)) {
         char conninfo[4096];
         pg_conninfo(s, conninfo, sizeof conninfo);
         int rc = store_open_postgres(conninfo, PG_POOL_SIZE, store);
@@ -89,7 +89,7 @@ static int open_store(const struct settings *s, struct store **store, char *err,
 
 static int open_blobs(const struct settings *s, struct app *app, char *err, size_t errlen)
 {
-    if (strcmp(settings_str(s, SETTING_PRODUCTION_TYPE), "external") == 0) {
+    if (settings_external(s)) {
         struct blob_s3_config cfg = {
             .endpoint = settings_str(s, SETTING_S3_ENDPOINT),
             .bucket = settings_str(s, SETTING_S3_BUCKET),
