@@ -91,12 +91,16 @@ class Postgres:
         subprocess.run(as_owner([f"{PG_BIN}/pg_ctl", "-D", self.data, "-m", mode, "-w", "stop"]),
                        capture_output=True, cwd="/")
 
+    def client(self, tool, *args):
+        """Runs a PostgreSQL client program against this server as its user; its output."""
+        return subprocess.run([f"{PG_BIN}/{tool}", "-h", "127.0.0.1", "-p", str(self.port), "-U",
+                               self.user, *args], check=True, capture_output=True, text=True,
+                              env=dict(os.environ, PGPASSWORD=self.password)).stdout
+
     def database(self, name):
         """Creates the database name once."""
         if name not in self.databases:
-            env = dict(os.environ, PGPASSWORD=self.password)
-            subprocess.run([f"{PG_BIN}/createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U",
-                            self.user, name], check=True, capture_output=True, env=env)
+            self.client("createdb", name)
             self.databases.add(name)
         return name
 
@@ -107,20 +111,13 @@ class Postgres:
 
     def dump(self, dbname):
         """The database as pg_dump writes it (every row, as text)."""
-        env = dict(os.environ, PGPASSWORD=self.password)
-        out = subprocess.run([f"{PG_BIN}/pg_dump", "-h", "127.0.0.1", "-p", str(self.port), "-U",
-                              self.user, dbname], check=True, capture_output=True, text=True,
-                             env=env).stdout
+        out = self.client("pg_dump", dbname)
         # pg_dump 15.14+ frames its output with a random \restrict key
         return "\n".join(l for l in out.split("\n") if not l.startswith(("\\restrict",
                                                                           "\\unrestrict")))
 
     def psql(self, sql, dbname=None):
-        env = dict(os.environ, PGPASSWORD=self.password)
-        p = subprocess.run([f"{PG_BIN}/psql", "-h", "127.0.0.1", "-p", str(self.port), "-U",
-                            self.user, "-d", dbname or self.dbname, "-At", "-c", sql],
-                           check=True, capture_output=True, text=True, env=env)
-        return p.stdout.strip()
+        return self.client("psql", "-d", dbname or self.dbname, "-At", "-c", sql).strip()
 
 
 class S3:
