@@ -402,6 +402,28 @@ static int listen_socket(const char *port, char *err, size_t errlen)
     return fd;
 }
 
+/* A server on base accepting from fd with ssl; takes fd and the reference to ssl, both given
+ * back (closed, released) on failure. */
+static int server_on(struct event_base *base, const struct http_server_config *cfg, SSL_CTX *ssl,
+                     int fd, struct http_server **out)
+{
+    struct http_server *s = calloc(1, sizeof *s);
+    if (!s) abort();
+    s->base = base;
+    s->ssl = ssl;
+    s->cfg = *cfg;
+    s->listener = evconnlistener_new(base, on_accept, s,
+                                     LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+    if (!s->listener) {
+        close(fd);
+        SSL_CTX_free(ssl);
+        free(s);
+        return ERR_IO;
+    }
+    *out = s;
+    return 0;
+}
+
 int http_server_new(struct event_base *base, const struct http_server_config *cfg,
                     struct http_server **out, char *err, size_t errlen)
 {
@@ -412,22 +434,9 @@ int http_server_new(struct event_base *base, const struct http_server_config *cf
         SSL_CTX_free(ssl);
         return ERR_IO;
     }
-    struct http_server *s = calloc(1, sizeof *s);
-    if (!s) abort();
-    s->base = base;
-    s->ssl = ssl;
-    s->cfg = *cfg;
-    s->listener = evconnlistener_new(base, on_accept, s,
-                                     LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
-    if (!s->listener) {
-        snprintf(err, errlen, "https_port %s: cannot listen", cfg->bind_port);
-        close(fd);
-        SSL_CTX_free(ssl);
-        free(s);
-        return ERR_IO;
-    }
-    *out = s;
-    return 0;
+    int rc = server_on(base, cfg, ssl, fd, out);
+    if (rc) snprintf(err, errlen, "https_port %s: cannot listen", cfg->bind_port);
+    return rc;
 }
 
 int http_server_clone(struct event_base *base, const struct http_server *from,
@@ -437,24 +446,11 @@ int http_server_clone(struct event_base *base, const struct http_server *from,
     if (fd < 0) return ERR_IO;
     evutil_make_socket_nonblocking(fd);
     evutil_make_socket_closeonexec(fd);
-    struct http_server *s = calloc(1, sizeof *s);
-    if (!s) abort();
-    s->base = base;
-    s->ssl = from->ssl;
-    SSL_CTX_up_ref(s->ssl);
-    s->cfg = from->cfg;
-    s->listener = evconnlistener_new(base, on_accept, s,
-                                     LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
-    if (!s->listener) {
-        close(fd);
-        SSL_CTX_free(s->ssl);
-        free(s);
-        return ERR_IO;
-    }
-    for (const struct route_table *t = from->tables; t; t = t->next)
-        http_server_routes(s, t->routes);
-    *out = s;
-    return 0;
+    SSL_CTX_up_ref(from->ssl);
+    int rc = server_on(base, &from->cfg, from->ssl, fd, out);
+    for (const struct route_table *t = from->tables; !rc && t; t = t->next)
+        http_server_routes(*out, t->routes);
+    return rc;
 }
 
 void http_server_routes(struct http_server *s, const struct http_route *table)
