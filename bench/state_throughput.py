@@ -4,13 +4,14 @@ hosted URLs terraform uses) and prints the throughput beside a plain file copy o
 and the node's memory before and after (VmRSS at rest, VmHWM peak): it must stay flat, since
 bodies are streamed, never buffered.
 
-usage: python3 bench/state_throughput.py [--size-mb 100] [--bin build/strata]
+usage: python3 bench/state_throughput.py [--size-mb 100] [--rounds 5] [--s3] [--bin build/strata]
 Build first (bash scripts/run.sh builds build/strata in Release, or cmake --build build)."""
 import argparse
 import hashlib
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -61,6 +62,7 @@ def timed(fn):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--size-mb", type=int, default=100)
+    ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--bin", default=os.path.join(os.path.dirname(__file__), "..", "build", "strata"))
     ap.add_argument("--s3", action="store_true",
                     help="blobs in the S3-compatible test server (PostgreSQL, Redis) instead of disk")
@@ -81,37 +83,50 @@ def main():
         rss_idle = vm(pid, "VmRSS")
         hwm_idle = vm(pid, "VmHWM")
 
-        # reference: a plain copy and a plain read of the same file on the same disk
+        base = f"https://localhost:{node.port}"
         copy = os.path.join(sb.root, "copy.json")
-        t_copy = timed(lambda: (shutil.copyfile(src, copy), os.fsync(os.open(copy, os.O_RDONLY))))
+        back = os.path.join(sb.root, "back.json")
+
         def read_all(path):
             with open(path, "rb") as f:
                 while f.read(1 << 20):
                     pass
-        t_read = timed(lambda: read_all(copy))
 
-        sv = node.api("POST", f"/api/v2/workspaces/{ws['id']}/state-versions", {"data": {
-            "type": "state-versions", "attributes": {"serial": 1, "md5": md5, "lineage":
-                                                     "bench-0000-0000-0000-000000000000"}}})
-        up = sv["data"]["attributes"]["hosted-state-upload-url"].split(node.settings["hostname"])[1]
-
-        base = f"https://localhost:{node.port}"
         # curl as the client: a client in Python would measure Python's TLS and copies
-        def upload():
+        def upload(url):
             code = subprocess.run(["curl", "-sS", "--cacert", sb.ca.cert, "-X", "PUT", "-T", src,
                                    "-H", "Content-Type: application/octet-stream",
-                                   "-o", "/dev/null", "-w", "%{http_code}", base + up],
+                                   "-o", "/dev/null", "-w", "%{http_code}", url],
                                   capture_output=True, text=True, check=True).stdout
             assert code == "200", code
-        t_up = timed(upload)
-        cur = node.api("GET", f"/api/v2/workspaces/{ws['id']}/current-state-version")["data"]
-        down = cur["attributes"]["hosted-state-download-url"].split(node.settings["hostname"])[1]
-        back = os.path.join(sb.root, "back.json")
 
-        def download():
-            subprocess.run(["curl", "-sS", "--fail", "--cacert", sb.ca.cert, "-o", back,
-                            base + down], check=True)
-        t_down = timed(download)
+        def download(url, dest):
+            subprocess.run(["curl", "-sS", "--fail", "--cacert", sb.ca.cert, "-o", dest, url],
+                           check=True)
+
+        # each figure is the median of several rounds: one 100 MB transfer lasts a tenth of a
+        # second, where a single sample of the machine's noise would decide the ratio
+        t_copy, t_read, t_up, t_down = [], [], [], []
+        for serial in range(1, args.rounds + 1):
+            # reference: a plain copy and a plain read of the same file on the same disk
+            t_copy.append(timed(lambda: (shutil.copyfile(src, copy),
+                                         os.fsync(os.open(copy, os.O_RDONLY)))))
+            t_read.append(timed(lambda: read_all(copy)))
+            sv = node.api("POST", f"/api/v2/workspaces/{ws['id']}/state-versions", {"data": {
+                "type": "state-versions", "attributes": {
+                    "serial": serial, "md5": md5,
+                    "lineage": "bench-0000-0000-0000-000000000000"}}})["data"]["attributes"]
+            t_up.append(timed(lambda: upload(base + sv["hosted-state-upload-url"].split(
+                node.settings["hostname"])[1])))
+            cur = node.api("GET", f"/api/v2/workspaces/{ws['id']}/current-state-version")
+            down = base + cur["data"]["attributes"]["hosted-state-download-url"].split(
+                node.settings["hostname"])[1]
+            # timed into /dev/null, as terraform keeps a state in memory: the client writing
+            # the file to disk would take the cores the node needs; the last round's is verified
+            t_down.append(timed(lambda: download(down, "/dev/null")))
+        t_copy, t_read, t_up, t_down = (statistics.median(t) for t in (t_copy, t_read, t_up,
+                                                                        t_down))
+        download(down, back)
         got = hashlib.md5()
         with open(back, "rb") as f:
             while True:
@@ -129,11 +144,11 @@ def main():
                    "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", "-sS", "--fail"]
             t_s3_up = timed(lambda: subprocess.run(["curl", *sig, "-T", src, url, "-o",
                                                     "/dev/null"], check=True))
-            t_s3_down = timed(lambda: subprocess.run(["curl", *sig, url, "-o", back],
+            t_s3_down = timed(lambda: subprocess.run(["curl", *sig, url, "-o", "/dev/null"],
                                                      check=True))
         mb = size / (1024 * 1024)
         print(f"state file: {mb:.0f} MiB, md5 verified on download; blobs on "
-              f"{'S3 (s3rver, loopback)' if args.s3 else 'disk'}")
+              f"{'S3 (s3rver, loopback)' if args.s3 else 'disk'}; medians of {args.rounds} rounds")
         print(f"{'':34}{'seconds':>9}{'MiB/s':>10}")
         print(f"{'plain copy (same disk, fsync)':34}{t_copy:9.2f}{mb / t_copy:10.1f}")
         print(f"{'plain read (same disk)':34}{t_read:9.2f}{mb / t_read:10.1f}")

@@ -4,6 +4,7 @@
 #include "blob/blob_int.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/readahead.h"
 #include "keyring/keyring.h"
 
 #include <sodium.h>
@@ -15,6 +16,7 @@
 
 enum {
     CHUNK = 64 * 1024,
+    AHEAD = 4, /* chunks decrypted ahead of a reader */
     ABYTES = crypto_secretstream_xchacha20poly1305_ABYTES,
     HEADER = crypto_secretstream_xchacha20poly1305_HEADERBYTES,
 };
@@ -42,6 +44,7 @@ struct blob_reader {
     unsigned char *plain, *cipher;
     size_t len, pos;
     bool final;
+    struct readahead *ahead; /* past the first chunk: decryption on a thread of its own */
 };
 
 struct blob_store *blob_wrap(const struct blob_backend *b, void *impl, const struct keyring *k)
@@ -180,16 +183,18 @@ static int read_full(struct blob_reader *r, unsigned char *buf, size_t cap, size
     return 0;
 }
 
-/* Decrypts the next chunk into r->plain. */
-static int pull_chunk(struct blob_reader *r)
+/* Decrypts the next chunk into plain (CHUNK bytes); *len 0 after the FINAL chunk was read. */
+static int pull_chunk(struct blob_reader *r, unsigned char *plain, size_t *len)
 {
+    *len = 0;
+    if (r->final) return 0;
     size_t got = 0;
     int rc = read_full(r, r->cipher, CHUNK + ABYTES, &got);
     if (rc) return rc;
     if (got < ABYTES) return ERR_CRYPTO; /* cut short before the FINAL chunk */
     unsigned long long mlen = 0;
     unsigned char tag = 0;
-    if (crypto_secretstream_xchacha20poly1305_pull(&r->st, r->plain, &mlen, &tag, r->cipher, got, 0,
+    if (crypto_secretstream_xchacha20poly1305_pull(&r->st, plain, &mlen, &tag, r->cipher, got, 0,
                                                    0) != 0)
         return ERR_CRYPTO;
     if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL) {
@@ -200,9 +205,20 @@ static int pull_chunk(struct blob_reader *r)
     } else if (got < CHUNK + ABYTES) {
         return ERR_CRYPTO; /* a short chunk that is not the last */
     }
-    r->len = (size_t)mlen;
-    r->pos = 0;
+    *len = (size_t)mlen;
     return 0;
+}
+
+/* The read-ahead thread's fill: whole chunks, an empty FINAL chunk skipped. */
+static int fill_ahead(void *arg, void *buf, size_t cap, size_t *n)
+{
+    (void)cap; /* the thread's slots are CHUNK bytes */
+    struct blob_reader *r = arg;
+    int rc;
+    do
+        rc = pull_chunk(r, buf, n);
+    while (!rc && *n == 0 && !r->final);
+    return rc;
 }
 
 int blob_reader_open(struct blob_store *bs, const char *key, struct blob_reader **out)
@@ -229,7 +245,7 @@ int blob_reader_open(struct blob_store *bs, const char *key, struct blob_reader 
         sodium_memzero(key32, sizeof key32);
     }
     /* the first chunk is checked now, so a damaged small blob fails before a reply starts */
-    if (!rc) rc = pull_chunk(r);
+    if (!rc) rc = pull_chunk(r, r->plain, &r->len);
     if (rc) {
         blob_reader_close(r);
         if (rc == ERR_CRYPTO) log_error("blob %s: failed its integrity check", key);
@@ -242,11 +258,9 @@ int blob_reader_open(struct blob_store *bs, const char *key, struct blob_reader 
 int blob_reader_read(struct blob_reader *r, void *buf, size_t cap, size_t *n)
 {
     *n = 0;
-    while (r->pos == r->len) {
-        if (r->final) return 0;
-        int rc = pull_chunk(r);
-        if (rc) return rc;
-    }
+    if (r->pos == r->len && !r->final && !r->ahead)
+        r->ahead = readahead_start(fill_ahead, r, CHUNK, AHEAD);
+    if (r->pos == r->len) return r->ahead ? readahead_read(r->ahead, buf, cap, n) : 0;
     size_t take = r->len - r->pos < cap ? r->len - r->pos : cap;
     memcpy(buf, r->plain + r->pos, take);
     r->pos += take;
@@ -257,6 +271,7 @@ int blob_reader_read(struct blob_reader *r, void *buf, size_t cap, size_t *n)
 void blob_reader_close(struct blob_reader *r)
 {
     if (!r) return;
+    readahead_stop(r->ahead);
     r->bs->b->get_close(r->h);
     free(r->plain);
     free(r->cipher);

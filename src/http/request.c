@@ -214,7 +214,11 @@ void http_pump(struct conn *c)
     char chunk[STREAM_CHUNK];
     while (c->streaming && evbuffer_get_length(out) < WRITE_HIGH) {
         size_t n = 0;
-        int rc = c->src.read(c->src.arg, chunk, sizeof chunk, &n);
+        /* with a known length the source reads straight into the output buffer: one copy less */
+        struct evbuffer_iovec v = {chunk, sizeof chunk};
+        if (!c->chunked && evbuffer_reserve_space(out, STREAM_CHUNK, &v, 1) != 1)
+            v = (struct evbuffer_iovec){chunk, sizeof chunk};
+        int rc = c->src.read(c->src.arg, v.iov_base, v.iov_len, &n);
         if (rc) {
             log_error("http: stream aborted: %s", err_name(rc));
             c->src.close(c->src.arg);
@@ -231,6 +235,11 @@ void http_pump(struct conn *c)
             c->streaming = false;
             c->done_writing = true;
             break;
+        }
+        if (v.iov_base != chunk) {
+            v.iov_len = n;
+            evbuffer_commit_space(out, &v, 1);
+            continue;
         }
         if (c->chunked) evbuffer_add_printf(out, "%zx\r\n", n);
         evbuffer_add(out, chunk, n);
