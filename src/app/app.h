@@ -4,6 +4,7 @@
 #ifndef STRATA_APP_H
 #define STRATA_APP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -26,6 +27,7 @@ struct app {
     const char *hostname;               /* "host[:port]" from the settings */
     const char *node_name;              /* this node in the cluster: "<host name>:<https port>" */
     int64_t started_at;
+    atomic_bool draining; /* cluster/: asked to drain, so the runner claims no new job */
     /* tokens/: resolves a bearer token into *p (arena memory); ERR_UNAUTHORIZED when unknown */
     int (*authenticate)(struct app *app, struct arena *a, const char *token, struct principal *p);
 };

@@ -32,10 +32,18 @@ void cluster_node_name(const char *port, char *buf, size_t cap)
     snprintf(buf, cap, "%s:%s", host, port);
 }
 
+/* Records the node alive and learns whether it was asked to drain (the runner reads the flag). */
 static int heartbeat(struct app *app, const char *state)
 {
-    return store_exec(app->store, "UPDATE nodes SET heartbeat_at = $2, state = $3 WHERE name = $1",
-                      S_ARGS(S_TEXT(app->node_name), S_INT(codec_now_ms()), S_TEXT(state)), 0);
+    struct arena *a = arena_new();
+    struct store_result r;
+    int rc = store_query(app->store, a,
+                         "UPDATE nodes SET heartbeat_at = $2, state = $3 WHERE name = $1 "
+                         "RETURNING drain",
+                         S_ARGS(S_TEXT(app->node_name), S_INT(codec_now_ms()), S_TEXT(state)), &r);
+    if (!rc && r.nrows == 1) atomic_store(&app->draining, store_cell_bool(&r, 0, 0));
+    arena_free(a);
+    return rc;
 }
 
 static int register_node(struct app *app)
@@ -44,9 +52,9 @@ static int register_node(struct app *app)
     const char *now = codec_now_iso(a);
     int rc = store_exec(app->store,
                         "INSERT INTO nodes (name, address, version, state, started_at, "
-                        "heartbeat_at) VALUES ($1, $2, $3, 'active', $4, $5) ON CONFLICT (name) "
-                        "DO UPDATE SET address = $2, version = $3, state = 'active', "
-                        "started_at = $4, heartbeat_at = $5",
+                        "heartbeat_at, drain) VALUES ($1, $2, $3, 'active', $4, $5, FALSE) ON "
+                        "CONFLICT (name) DO UPDATE SET address = $2, version = $3, state = "
+                        "'active', started_at = $4, heartbeat_at = $5, drain = FALSE",
                         S_ARGS(S_TEXT(app->node_name), S_TEXT(app->hostname),
                                S_TEXT(STRATA_VERSION), S_TEXT(now), S_INT(codec_now_ms())),
                         0);

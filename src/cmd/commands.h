@@ -5,5 +5,7 @@
 /* Each takes the arguments after its name and returns the process exit code. */
 int cmd_server(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_app(int argc, char **argv);
+int cmd_node(int argc, char **argv);
 
 #endif

@@ -24,6 +24,11 @@ static const struct command commands[] = {
     {"config", cmd_config,
      "config check --config FILE  validate a settings file and exit\n"
      "  config keys                 list the settings keys"},
+    {"app", cmd_app, "app status [--config FILE]  the node's state, as replicatedctl app status"},
+    {"node", cmd_node,
+     "node list [--json]          the cluster's nodes, drain status and jobs\n"
+     "  node drain [--node NAME | --all] [--wait]  stop taking jobs, finish running ones\n"
+     "  node resume [--node NAME | --all]          take jobs again"},
     {"version", cmd_version, "version                   print the version"},
     {0, 0, 0},
 };

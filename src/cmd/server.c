@@ -14,6 +14,7 @@
 #include "cmd/commands.h"
 #include "cmd/loops.h"
 #include "cmd/services.h"
+#include "cmd/status.h"
 #include "cmd/wiring.h"
 #include "http/http.h"
 #include "http/tls.h"
@@ -68,6 +69,7 @@ static int serve(struct settings *s)
     char err[1024] = "", cert[4200], key[4200], node_name[300];
     cluster_node_name(settings_str(s, SETTING_HTTPS_PORT), node_name, sizeof node_name);
     app.node_name = node_name;
+    status_write(s, "starting", "started", "");
     int rc = services_open(s, &app, err, sizeof err);
     if (!rc && !*settings_str(s, SETTING_TLS_CERT_FILE)) {
         snprintf(cert, sizeof cert, "%s/tls-cert.pem", settings_str(s, SETTING_DISK_PATH));
@@ -103,7 +105,9 @@ static int serve(struct settings *s)
     }
     if (rc) {
         if (err[0]) fprintf(stderr, "strata: %s\n", err);
+        status_write(s, "stopped", "started", err[0] ? err : "the node failed to start");
     } else {
+        status_write(s, "started", "started", "");
         sigint = evsignal_new(base, SIGINT, on_signal, base);
         sigterm = evsignal_new(base, SIGTERM, on_signal, base);
         event_add(sigint, 0);
@@ -116,6 +120,7 @@ static int serve(struct settings *s)
                app.hostname);
         fflush(stdout);
         event_base_dispatch(base);
+        status_write(s, "stopping", "stopped", "");
     }
     http_server_close_listener(http); /* new connections are refused from now on */
     loops_stop(loops);
@@ -129,6 +134,7 @@ static int serve(struct settings *s)
     if (base) event_base_loop(base, EVLOOP_NONBLOCK); /* deferred finalizers of connections */
     if (base) event_base_free(base);
     services_close(&app);
+    if (!rc) status_write(s, "stopped", "stopped", "");
     return rc ? 1 : 0;
 }
 

@@ -177,6 +177,25 @@ int services_open(const struct settings *s, struct app *app, char *err, size_t e
     return rc;
 }
 
+int services_open_database(const struct settings *s, struct store **store, char *err, size_t errlen)
+{
+    err[0] = 0;
+    *store = 0;
+    int rc = open_store(s, store, err, errlen);
+    bool ready = false;
+    if (!rc) rc = store_table_exists(*store, "nodes", &ready);
+    if (!rc && !ready) {
+        snprintf(err, errlen, "the database has no nodes yet: start a node with these settings");
+        rc = ERR_CONFIG;
+    }
+    if (rc && *store) {
+        store_close(*store);
+        *store = 0;
+    }
+    if (rc && !err[0]) snprintf(err, errlen, "cannot read the database");
+    return rc;
+}
+
 void services_close(struct app *app)
 {
     bus_free(app->bus); /* first: it stops delivering to the cache */

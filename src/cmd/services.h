@@ -13,5 +13,9 @@ struct app;
  * the operator in err; what was opened is closed again by services_close. */
 int services_open(const struct settings *s, struct app *app, char *err, size_t errlen);
 void services_close(struct app *app);
+/* The database alone, as it is (never migrated), for the admin CLI; the caller closes *store. */
+struct store;
+int services_open_database(const struct settings *s, struct store **store, char *err,
+                           size_t errlen);
 
 #endif

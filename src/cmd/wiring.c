@@ -4,6 +4,7 @@
 #include "admin/iact.h"
 #include "admin/terraform_versions.h"
 #include "app/app.h"
+#include "cluster/cluster.h"
 #include "http/http.h"
 #include "configversions/configversion.h"
 #include "meta/meta.h"
@@ -53,4 +54,5 @@ void wiring_routes(struct http_server *s)
     http_server_routes(s, run_routes);
     http_server_routes(s, run_log_routes);
     http_server_routes(s, terraform_version_routes);
+    http_server_routes(s, cluster_routes);
 }

@@ -254,6 +254,11 @@ static void *worker(void *arg)
     struct runner *rn = arg;
     char job[256];
     for (;;) {
+        if (atomic_load(&rn->app->draining)) {
+            if (process_stopping()) break;
+            usleep(250 * 1000); /* drained: the jobs stay queued for the other nodes */
+            continue;
+        }
         int rc = bus_claim(rn->bus, RUN_QUEUE, 1000, job, sizeof job);
         if (rc == ERR_UNAVAILABLE) break;
         if (rc == ERR_IO) usleep(500 * 1000); /* the bus is away: the janitor requeues */

@@ -1,0 +1,219 @@
+"""Operating a node from files and the command line: `strata app status` as the seed's
+replicatedctl check reads it, `strata node list|drain|resume` with a run in flight, the node
+API for site admins, and the health endpoints (full health check, readiness, liveness)."""
+import json
+import os
+import signal
+import subprocess
+import time
+import unittest
+
+from harness import SIMPLE_CONFIG, STRATA_BIN, Sandbox, Terraform, main
+
+SLOW_APPLY = SIMPLE_CONFIG + '''
+resource "terraform_data" "slow" {
+  input = var.n
+  provisioner "local-exec" {
+    command = "for i in 1 2 3 4 5 6; do echo tick $i; sleep 1; done"
+  }
+}
+'''
+
+
+def strata(node, *args):
+    """Runs the admin CLI against node's settings; (exit code, stdout, stderr)."""
+    p = subprocess.run([STRATA_BIN, *args, "--config", node.config], capture_output=True,
+                       text=True, timeout=60)
+    return p.returncode, p.stdout, p.stderr
+
+
+def app_status(node):
+    code, out, err = strata(node, "app", "status")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert isinstance(doc, list) and len(doc) == 1, out
+    return doc[0]
+
+
+class Operations(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.sandbox = Sandbox("ops")
+        cls.node = cls.sandbox.node()
+        cls.node.create_org("acme")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sandbox.close()
+
+    def nodes(self):
+        code, out, err = strata(self.node, "node", "list", "--json")
+        self.assertEqual(code, 0, err)
+        return {n["name"]: n for n in json.loads(out)}
+
+    def own(self):
+        """This test's node in the list (the only active one)."""
+        return next(n for n in self.nodes().values() if n["state"] == "active")
+
+    def run_of(self, ws_name):
+        ws = self.node.api("GET", f"/api/v2/organizations/acme/workspaces/{ws_name}")["data"]
+        runs = self.node.api("GET", f"/api/v2/workspaces/{ws['id']}/runs")["data"]
+        return runs[0] if runs else None
+
+    def wait_status(self, ws_name, statuses, timeout=120):
+        deadline = time.time() + timeout
+        run = None
+        while time.time() < deadline:
+            try:
+                run = self.run_of(ws_name)
+            except AssertionError:
+                run = None  # the workspace does not exist yet
+            if run and run["attributes"]["status"] in statuses:
+                return run
+            time.sleep(0.2)
+        self.fail(f"{ws_name}: no run reached {statuses}: {run and run['attributes']['status']}")
+
+    def test_app_status_of_a_running_node(self):
+        st = app_status(self.node)
+        self.assertEqual(st["State"], "started")
+        self.assertEqual(st["DesiredState"], "started")
+        self.assertFalse(st["IsTransitioning"])
+        self.assertFalse(st["IsCancellable"])
+        self.assertIsInstance(st["Sequence"], int)
+        self.assertEqual(st["PatchSequence"], 0)
+        self.assertEqual(len(st["AppID"]), 32)
+        self.assertTrue(st["LastModifiedAt"].endswith("Z"))
+
+    def test_app_status_through_a_nodes_life(self):
+        sb = Sandbox("ops-life")
+        try:
+            n = sb.node(start=False)
+            self.assertEqual(app_status(n)["State"], "stopped", "never started")
+            n.start()
+            self.assertEqual(app_status(n)["State"], "started")
+            self.assertEqual(n.stop(), 0)
+            st = app_status(n)
+            self.assertEqual((st["State"], st["DesiredState"], st["IsTransitioning"]),
+                             ("stopped", "stopped", False))
+            n.start()
+            n.proc.send_signal(signal.SIGKILL)
+            n.proc.wait()
+            st = app_status(n)
+            self.assertEqual((st["State"], st["DesiredState"]), ("stopped", "started"))
+            self.assertTrue(st["IsTransitioning"])
+            self.assertIn("ended", st["Error"])
+            n.proc = None
+            n.log.close()
+            # a node that cannot start says why
+            n.settings["enc_password"] = "another password entirely"
+            n.write_settings()
+            n.start(wait=False)
+            self.assertNotEqual(n.proc.wait(30), 0)
+            n.proc = None
+            n.log.close()
+            st = app_status(n)
+            self.assertEqual(st["State"], "stopped")
+            self.assertIn("enc_password", st["Error"])
+        finally:
+            sb.close()
+
+    def test_health_endpoints(self):
+        status, body, _ = self.node.request("GET", "/_health_check", token=False)
+        self.assertEqual(status, 200)
+        self.assertEqual(set(body["components"]), {"database", "blob-storage", "queue"})
+        status, body, _ = self.node.request("GET", "/_health_check?full=1", token=False)
+        self.assertEqual(status, 200)
+        comps = body["components"]
+        for name in ("database", "blob-storage", "queue", "encryption", "workers"):
+            self.assertEqual(comps[name]["status"], "ok", name)
+        self.assertGreaterEqual(comps["database"]["milliseconds"], 0)
+        self.assertEqual(body["node"], self.own()["name"])
+        status, body, _ = self.node.request("GET", "/api/v1/health/liveness", token=False)
+        self.assertEqual((status, body["status"]), (200, "ok"))
+        status, body, _ = self.node.request("GET", "/api/v1/health/readiness?timeout=5",
+                                            token=False)
+        self.assertEqual((status, body["status"]), (200, "ready"))
+        self.assertEqual(body["checks"]["task-worker"], "ok")
+        for bad in ("0", "31", "x", ""):
+            status, _, _ = self.node.request("GET", f"/api/v1/health/readiness?timeout={bad}",
+                                             token=False)
+            self.assertEqual(status, 400, bad)
+
+    def test_drain_with_a_run_in_flight(self):
+        tf = Terraform.initialized(self.sandbox, self.node, "drained", config=SLOW_APPLY)
+        cli = tf.popen("apply", "-auto-approve", "-input=false")
+        run = self.wait_status("drained", ("applying",))
+        code, out, err = strata(self.node, "node", "drain", "--json")
+        self.assertEqual(code, 0, err)
+        (asked,) = json.loads(out)
+        self.assertEqual((asked["drain_status"], asked["active_jobs"]), ("draining", 1))
+        time.sleep(1.5)  # the node reads the request at its next heartbeat
+        status, body, _ = self.node.request("GET", "/api/v1/health/readiness", token=False)
+        self.assertEqual((status, body["checks"]["task-worker"]), (503, "draining"))
+        # the run in flight finishes
+        out = cli.communicate(timeout=120)[0]
+        self.assertEqual(cli.returncode, 0, out)
+        self.assertEqual(self.run_of("drained")["id"], run["id"])
+        self.assertEqual(self.own()["drain_status"], "standby")
+        # a drained node takes no new job: the next run waits in the queue
+        cli = tf.popen("apply", "-auto-approve", "-input=false", "-var", "n=2")
+        waiting = self.wait_status("drained", ("plan_queued",))
+        time.sleep(3)
+        self.assertEqual(self.run_of("drained")["attributes"]["status"], "plan_queued")
+        code, out, err = strata(self.node, "node", "resume")
+        self.assertEqual(code, 0, err)
+        self.assertIn(" ok ", out)
+        out = cli.communicate(timeout=120)[0]
+        self.assertEqual(cli.returncode, 0, out)
+        self.assertEqual(self.run_of("drained")["id"], waiting["id"])
+        self.assertEqual(self.run_of("drained")["attributes"]["status"], "applied")
+        status, _, _ = self.node.request("GET", "/api/v1/health/readiness", token=False)
+        self.assertEqual(status, 200)
+
+    def test_drain_wait_returns_at_standby(self):
+        code, out, err = strata(self.node, "node", "drain", "--wait")
+        self.assertEqual(code, 0, err)
+        self.assertIn("standby", out)
+        self.assertEqual(strata(self.node, "node", "resume")[0], 0)
+        self.assertEqual(self.own()["drain_status"], "ok")
+
+    def test_cli_refuses_unknown_nodes_and_bad_arguments(self):
+        code, _, err = strata(self.node, "node", "drain", "--node", "no-such-node:1")
+        self.assertEqual(code, 1)
+        self.assertIn("no node no-such-node:1", err)
+        code, _, err = strata(self.node, "node", "drain", "--node", "x", "--all")
+        self.assertEqual(code, 2)
+        self.assertIn("usage", err)
+        code, out, _ = strata(self.node, "node", "list")
+        self.assertEqual(code, 0)
+        self.assertTrue(out.startswith("NAME"))
+        self.assertIn(self.own()["name"], out)
+
+    def test_nodes_api_for_site_admins(self):
+        me = self.own()["name"]
+        body = self.node.api("GET", "/api/v1/nodes")
+        self.assertEqual(body, {"data": [me], "links": {"self": "/api/v1/nodes"}})
+        org_token = self.node.api("POST", "/api/v2/organizations/acme/authentication-token",
+                                  {"data": {"type": "authentication-tokens"}})
+        org_token = org_token["data"]["attributes"]["token"]
+        for method, path in (("GET", "/api/v1/nodes"), ("GET", "/api/v1/nodes/drain-status"),
+                             ("POST", "/api/v1/nodes/drain")):
+            status, _, _ = self.node.request(method, path, {"all": True}, token=org_token)
+            self.assertEqual(status, 404, path)
+        status, _, _ = self.node.request("GET", "/api/v1/nodes", token=False)
+        self.assertEqual(status, 401)
+        for bad in ({}, {"node": 3}, {"all": "yes"}, {"node": me, "all": True}):
+            status, _, _ = self.node.request("POST", "/api/v1/nodes/drain", bad)
+            self.assertEqual(status, 422, bad)
+        status, _, _ = self.node.request("POST", "/api/v1/nodes/drain", {"node": "nope:1"})
+        self.assertEqual(status, 404)
+        body = self.node.api("POST", "/api/v1/nodes/drain", {"node": me})
+        (st,) = [n for n in body["data"] if n["node_id"] == me]
+        self.assertEqual((st["status"], st["active_tasks_count"]), ("standby", 0))
+        body = self.node.api("POST", "/api/v1/nodes/resume", {"all": True})
+        (st,) = [n for n in body["data"] if n["node_id"] == me]
+        self.assertEqual(st["status"], "ok")
+
+
+if __name__ == "__main__":
+    main()
