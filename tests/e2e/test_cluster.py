@@ -6,12 +6,13 @@ import http.server
 import json
 import os
 import signal
+import subprocess
 import threading
 import time
 import unittest
 
 import services
-from harness import SIMPLE_CONFIG, Node, Sandbox, Terraform, main
+from harness import SIMPLE_CONFIG, STRATA_BIN, Node, Sandbox, Terraform, main
 
 LB_PORT_NODES = 4
 
@@ -182,6 +183,36 @@ class ClusterTest(unittest.TestCase):
         verified, refused, why = self.c.sandbox.s3().signatures()
         self.assertGreater(verified, 10)
         self.assertEqual(refused, 0, why)
+
+    def test_drain_lets_the_run_finish_and_sends_new_runs_elsewhere(self):
+        tf = self.tf("drain", SLOW_APPLY)
+        cli = tf.popen("apply", "-auto-approve", "-input=false")
+        run = self.wait_run("drain", ("applying",))
+        busy = self.c.node_of_run(run["id"])
+        name = self.c.sql(f"SELECT node FROM runs WHERE id = '{run['id']}'")
+        # from another node, over the API, as a site admin
+        other = next(n for n in self.c.nodes if n is not busy)
+        body = other.api("POST", "/api/v1/nodes/drain", {"node": name})
+        (st,) = [n for n in body["data"] if n["node_id"] == name]
+        self.assertEqual((st["status"], st["active_tasks_count"]), ("draining", 1))
+        try:
+            out = cli.communicate(timeout=180)[0]
+            self.assertEqual(cli.returncode, 0, out)
+            self.assertEqual(self.wait_run("drain", ("applied",))["id"], run["id"])
+            p = subprocess.run([STRATA_BIN, "node", "list", "--json", "--config", busy.config],
+                               capture_output=True, text=True, check=True)
+            listed = {n["name"]: n for n in json.loads(p.stdout)}
+            self.assertEqual(listed[name]["drain_status"], "standby")
+            self.assertEqual(sorted(n["drain_status"] for n in listed.values()),
+                             ["ok", "ok", "standby"])
+            for i in range(3):  # new runs go to the other nodes
+                tf.run("apply", "-auto-approve", "-input=false", f"-var=n=drain{i}")
+                newest = self.wait_run("drain", ("applied",), count=2 + i)
+                owner = self.c.node_of_run(newest["id"])
+                self.assertIsNotNone(owner)
+                self.assertIsNot(owner, busy)
+        finally:
+            other.api("POST", "/api/v1/nodes/resume", {"all": True})
 
     def test_a_token_deleted_on_one_node_stops_on_every_node(self):
         n0, n1, n2 = self.c.nodes[:3]
