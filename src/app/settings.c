@@ -508,6 +508,11 @@ static int check_rules(struct settings *s, char *err, size_t errlen)
 {
     for (int i = 0; i < SETTING_COUNT_; i++) {
         int rc = check_form(i, s->values[i], err, errlen);
+        if (rc && s->origin[i]) {
+            char msg[1024];
+            snprintf(msg, sizeof msg, "%s", err);
+            snprintf(err, errlen, "environment variable %s: %s", s->origin[i], msg);
+        }
         if (rc) return rc;
     }
     if (!*s->values[SETTING_ENC_PASSWORD])
@@ -551,6 +556,18 @@ int settings_load_text(const char *text, const char *base_dir, struct settings *
     int rc = is_installer(doc) ? load_installer(doc, base_dir, out, err, errlen)
                                : load_app_settings(doc, out, err, errlen);
     json_decref(doc);
+    if (!rc) rc = settings_apply_env(out, err, errlen);
+    if (!rc) rc = check_rules(out, err, errlen);
+    if (rc) settings_free(out);
+    return rc;
+}
+
+int settings_load_env(struct settings *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < SETTING_COUNT_; i++)
+        out->values[i] = strdup(rows[i].def);
+    int rc = settings_apply_env(out, err, errlen);
     if (!rc) rc = check_rules(out, err, errlen);
     if (rc) settings_free(out);
     return rc;

@@ -104,6 +104,7 @@ struct settings {
     char *values[SETTING_COUNT_]; /* malloc'd; defaults filled in */
     int release_sequence;         /* from the installer file, 0 when not pinned */
     char *files[2];               /* the file(s) read: the named one, the imported one; malloc'd */
+    const char *origin[SETTING_COUNT_]; /* the TFE_* variable that set a key, else NULL */
 };
 
 /* Loads and validates FILE (either form). On failure returns ERR_CONFIG with a message naming the
@@ -113,7 +114,13 @@ int settings_load(const char *path, struct settings *out, char *err, size_t errl
 /* Same, from a JSON text (tests); base_dir resolves a relative ImportSettingsFrom. */
 int settings_load_text(const char *text, const char *base_dir, struct settings *out, char *err,
                        size_t errlen);
+/* Defaults and TFE_* environment variables alone, for a node started without a file. */
+int settings_load_env(struct settings *out, char *err, size_t errlen);
 void settings_free(struct settings *s);
+/* settings_env.c: whether any TFE_* variable is set, and applying them over s (they override
+ * files). ERR_CONFIG with a message naming the variable. */
+bool settings_env_present(void);
+int settings_apply_env(struct settings *s, char *err, size_t errlen);
 
 const char *settings_str(const struct settings *s, enum setting_id id);
 int64_t settings_int(const struct settings *s, enum setting_id id);

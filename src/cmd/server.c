@@ -140,8 +140,11 @@ static int serve(struct settings *s)
 
 int cmd_server(int argc, char **argv)
 {
-    if (argc != 2 || strcmp(argv[0], "--config") != 0) {
-        fprintf(stderr, "usage: strata server --config FILE\n");
+    /* without a file, TFE's environment variables alone (as TFE's containers are configured) */
+    bool env_only = argc == 0 && settings_env_present();
+    if (!env_only && (argc != 2 || strcmp(argv[0], "--config") != 0)) {
+        fprintf(stderr, "usage: strata server --config FILE\n"
+                        "       strata server            (settings from TFE_* variables)\n");
         return 2;
     }
     /* Streams allocate and free buffers of 64-256 KiB all the time: glibc would map and unmap
@@ -163,7 +166,8 @@ int cmd_server(int argc, char **argv)
     if (lv && strcmp(lv, "debug") == 0) log_set_level(LOG_DEBUG);
     struct settings s;
     char err[1024];
-    if (settings_load(argv[1], &s, err, sizeof err)) {
+    if (env_only ? settings_load_env(&s, err, sizeof err)
+                 : settings_load(argv[1], &s, err, sizeof err)) {
         fprintf(stderr, "strata: %s\n", err);
         return 2;
     }

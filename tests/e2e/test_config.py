@@ -51,6 +51,58 @@ class ConfigTest(unittest.TestCase):
             self.assertEqual(self.check(node, doc).returncode, 1)
         self.refuse(node, "{not json", "not valid JSON")
 
+    def test_tfe_environment_variables(self):
+        """TFE's Flexible Deployment variables configure a node with no file, override a file's
+        keys, and a bad one is named in the error."""
+        node = Node(self.sandbox, "env")
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("TFE_")}
+        env = dict(clean, TFE_HOSTNAME=f"localhost:{node.port}", TFE_HTTPS_PORT=str(node.port),
+                   TFE_OPERATIONAL_MODE="disk", TFE_DISK_PATH=node.settings["disk_path"],
+                   TFE_ENCRYPTION_PASSWORD="env enc password 0123456789",
+                   TFE_TLS_CERT_FILE=node.settings["tls_cert_file"],
+                   TFE_TLS_KEY_FILE=node.settings["tls_key_file"],
+                   TFE_TLS_CA_BUNDLE_FILE=self.sandbox.ca.cert, TFE_CAPACITY_CONCURRENCY="3",
+                   TFE_LICENSE="ignored")
+        p = subprocess.run([STRATA_BIN, "config", "check"], env=env, capture_output=True,
+                           text=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(f"hostname localhost:{node.port}, production_type disk", p.stdout)
+        self.assertIn("TFE_LICENSE ignored", p.stderr)
+        proc = subprocess.Popen([STRATA_BIN, "server"], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        try:
+            node.proc = proc
+            node.log = open(os.devnull, "ab")
+            node.wait_healthy()
+        finally:
+            self.assertEqual(node.stop(), 0)
+        self.assertTrue(os.path.exists(os.path.join(node.settings["disk_path"], "strata.db")))
+        cases = [
+            ({"TFE_CAPACITY_CONCURRENCY": "lots"},
+             ["environment variable TFE_CAPACITY_CONCURRENCY", "\"capacity_concurrency\""]),
+            ({"TFE_REDIS_USE_TLS": "maybe"}, ["TFE_REDIS_USE_TLS", "true or false"]),
+            ({"TFE_OPERATIONAL_MODE": "cluster"}, ["TFE_OPERATIONAL_MODE", "active-active"]),
+            ({"TFE_OPERATIONAL_MODE": "active-active"}, ["\"pg_netloc\"", "\"s3_bucket\""]),
+            ({"TFE_OBJECT_STORAGE_TYPE": "azure"}, ["TFE_OBJECT_STORAGE_TYPE", "S3"]),
+            ({"TFE_TLS_CA_BUNDLE_FILE": "/nonexistent.pem"}, ["TFE_TLS_CA_BUNDLE_FILE"]),
+        ]
+        for extra, needles in cases:
+            # over a valid file too: the variable wins, and is the one named
+            node.write_settings()
+            for args in (["config", "check"], ["config", "check", "--config", node.config]):
+                p = subprocess.run([STRATA_BIN, *args], env=dict(env, **extra),
+                                   capture_output=True, text=True, timeout=30)
+                self.assertEqual(p.returncode, 1, (extra, p.stdout))
+                for n in needles:
+                    self.assertIn(n, p.stderr, extra)
+        # TFE_REDIS_HOST carries the port: a bad one is named as redis_port from the variable
+        p = subprocess.run([STRATA_BIN, "config", "check"], env=dict(
+            env, TFE_REDIS_HOST="redis.internal:63x0"), capture_output=True, text=True,
+            timeout=30)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn('environment variable TFE_REDIS_HOST: setting "redis_port"', p.stderr)
+        self.assertIn('"63x0"', p.stderr)
+
     def test_installer_file_form(self):
         node = Node(self.sandbox, "installer")
         app_settings = dict(node.settings)
