@@ -73,7 +73,11 @@
     X(REDIS_SENTINEL_LEADER_NAME, "redis_sentinel_leader_name", SETTING_TEXT, "",                  \
       "name of the monitored leader the sentinels know")                                           \
     X(REDIS_SENTINEL_PASSWORD, "redis_sentinel_password", SETTING_SECRET, "",                      \
-      "password of the sentinels, when they require one")
+      "password of the sentinels, when they require one")                                          \
+    X(METRICS_ENDPOINT_ENABLED, "metrics_endpoint_enabled", SETTING_FLAG, "0",                     \
+      "\"1\" serves Prometheus metrics on their own port")                                         \
+    X(METRICS_ENDPOINT_PORT_HTTP, "metrics_endpoint_port_http", SETTING_PORT, "9090",              \
+      "plain-HTTP port of the metrics endpoint (GET /metrics)")
 
 enum setting_form {
     SETTING_HOST,

@@ -4,6 +4,7 @@
 #include "blob/blob_int.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "base/readahead.h"
 #include "keyring/keyring.h"
 
@@ -149,11 +150,13 @@ static void writer_free(struct blob_writer *w)
 
 int blob_writer_commit(struct blob_writer *w)
 {
+    double t0 = metrics_now();
     int rc = push_chunk(w, crypto_secretstream_xchacha20poly1305_TAG_FINAL);
     if (rc)
         w->bs->b->put_abort(w->h);
     else
         rc = w->bs->b->put_commit(w->h);
+    metrics_time(METRIC_BLOB_COMMIT, metrics_now() - t0);
     writer_free(w);
     return rc;
 }
@@ -224,6 +227,7 @@ static int fill_ahead(void *arg, void *buf, size_t cap, size_t *n)
 int blob_reader_open(struct blob_store *bs, const char *key, struct blob_reader **out)
 {
     if (!blob_key_valid(key)) return ERR_NOT_FOUND;
+    double t0 = metrics_now();
     struct blob_reader *r = calloc(1, sizeof *r);
     if (!r) abort();
     r->bs = bs;
@@ -252,6 +256,7 @@ int blob_reader_open(struct blob_store *bs, const char *key, struct blob_reader 
         return rc;
     }
     *out = r;
+    metrics_time(METRIC_BLOB_OPEN, metrics_now() - t0);
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #include "bus/bus_int.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "bus/redis.h"
 
 #include <pthread.h>
@@ -66,6 +67,7 @@ static int call(struct rbus *b, int timeout_ms, redisReply **reply, int argc, co
                 const size_t *lens)
 {
     int rc = ERR_UNAVAILABLE;
+    double t0 = metrics_now();
     for (int attempt = 0; attempt < 2 && rc == ERR_UNAVAILABLE; attempt++) {
         struct redis *r;
         if ((rc = take(b, &r))) continue;
@@ -75,6 +77,7 @@ static int call(struct rbus *b, int timeout_ms, redisReply **reply, int argc, co
         else
             give_back(b, r);
     }
+    if (strcmp(argv[0], "BRPOP") != 0) metrics_time(METRIC_REDIS, metrics_now() - t0);
     if (!rc && (*reply)->type == REDIS_REPLY_ERROR) {
         log_error("redis: %s: %s", argv[0], (*reply)->str);
         freeReplyObject(*reply);

@@ -13,6 +13,7 @@
 #include "cluster/cluster.h"
 #include "cmd/commands.h"
 #include "cmd/loops.h"
+#include "cmd/metrics_server.h"
 #include "cmd/services.h"
 #include "cmd/status.h"
 #include "cmd/wiring.h"
@@ -65,6 +66,7 @@ static int serve(struct settings *s)
     struct event *sigint = 0, *sigterm = 0;
     struct runner *runner = 0;
     struct loops *loops = 0;
+    struct metrics_server *metrics = 0;
     int nloops = 1;
     char err[1024] = "", cert[4200], key[4200], node_name[300];
     cluster_node_name(settings_str(s, SETTING_HTTPS_PORT), node_name, sizeof node_name);
@@ -103,6 +105,9 @@ static int serve(struct settings *s)
         nloops = loops_per_machine(settings_external(s));
         rc = loops_start(http, nloops, &loops);
     }
+    if (!rc && settings_flag(s, SETTING_METRICS_ENDPOINT_ENABLED))
+        rc = metrics_server_start(&app, settings_str(s, SETTING_METRICS_ENDPOINT_PORT_HTTP),
+                                  &metrics, err, sizeof err);
     if (rc) {
         if (err[0]) fprintf(stderr, "strata: %s\n", err);
         status_write(s, "stopped", "started", err[0] ? err : "the node failed to start");
@@ -124,6 +129,7 @@ static int serve(struct settings *s)
     }
     http_server_close_listener(http); /* new connections are refused from now on */
     loops_stop(loops);
+    metrics_server_stop(metrics);
     runner_stop(runner);
     /* what this node was running goes back now: plans to the queue, applies errored */
     if (runner) run_recover_node(&app, node_name);

@@ -4,6 +4,7 @@
 #include "base/arena.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/metrics.h"
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -176,8 +177,14 @@ static const char *reason(int status)
 
 static void write_head(struct http_request *r, int status, const char *ctype, int64_t length)
 {
+    static const char *const methods[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OTHER"};
     struct conn *c = r->conn;
     r->status = status;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    metrics_request(r->route ? r->route->pattern : 0, methods[r->method], status,
+                    (double)(now.tv_sec - r->started.tv_sec) +
+                        (double)(now.tv_nsec - r->started.tv_nsec) / 1e9);
     struct evbuffer *out = bufferevent_get_output(c->bev);
     evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", status, reason(status));
     for (const char *const *h = c->srv->cfg.default_headers; h && *h; h++)

@@ -5,6 +5,7 @@
 #include "base/arena.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "bus/bus.h"
 
 #include <pthread.h>
@@ -198,6 +199,7 @@ static void execute(struct runner *rn, const char *run_id, enum run_phase phase)
         arena_free(c.a);
         return;
     }
+    double started = metrics_now();
     log_info("run %s: %s started", run_id, phase == RUN_PLAN ? "plan" : "apply");
     rc = run_log_open(rn->app, job.phase_id, &log);
     if (!rc && rn->refusal[0]) {
@@ -241,6 +243,7 @@ static void execute(struct runner *rn, const char *run_id, enum run_phase phase)
         return;
     }
     rc = run_job_finish(&c, &job, phase, &res);
+    metrics_time(phase == RUN_PLAN ? METRIC_RUN_PLAN : METRIC_RUN_APPLY, metrics_now() - started);
     if (rc) log_error("run %s: cannot record the outcome: %s", run_id, err_name(rc));
     log_info("run %s: %s %s", run_id, phase == RUN_PLAN ? "plan" : "apply",
              res.ok         ? "finished"

@@ -5,6 +5,7 @@
 #include "base/arena.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/metrics.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -146,10 +147,12 @@ int store_with_conn(struct store *s, int (*fn)(struct store *s, void *arg), void
 static int run(struct store *s, struct arena *a, const char *sql, const struct store_arg *args,
                size_t nargs, struct store_result *res, int64_t *changes)
 {
+    double t0 = metrics_now(); /* a free connection's wait included: requests wait for it too */
     int rc = pin_take(s);
     if (rc) return rc;
     rc = s->backend->exec(s->conns[pin.idx], a, sql, args, nargs, res, changes);
     pin_drop(s);
+    metrics_time(METRIC_DB, metrics_now() - t0);
     return rc;
 }
 

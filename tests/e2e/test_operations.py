@@ -1,14 +1,16 @@
 """Operating a node from files and the command line: `strata app status` as the seed's
 replicatedctl check reads it, `strata node list|drain|resume` with a run in flight, the node
 API for site admins, and the health endpoints (full health check, readiness, liveness)."""
+import http.client
 import json
+import re
 import os
 import signal
 import subprocess
 import time
 import unittest
 
-from harness import SIMPLE_CONFIG, STRATA_BIN, Sandbox, Terraform, main
+from harness import SIMPLE_CONFIG, STRATA_BIN, Sandbox, Terraform, free_port, main
 
 SLOW_APPLY = SIMPLE_CONFIG + '''
 resource "terraform_data" "slow" {
@@ -39,7 +41,9 @@ class Operations(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.sandbox = Sandbox("ops")
-        cls.node = cls.sandbox.node()
+        cls.metrics_port = free_port()
+        cls.node = cls.sandbox.node(settings={"metrics_endpoint_enabled": "1",
+                                              "metrics_endpoint_port_http": str(cls.metrics_port)})
         cls.node.create_org("acme")
 
     @classmethod
@@ -169,6 +173,67 @@ class Operations(unittest.TestCase):
         self.assertEqual(self.run_of("drained")["attributes"]["status"], "applied")
         status, _, _ = self.node.request("GET", "/api/v1/health/readiness", token=False)
         self.assertEqual(status, 200)
+
+    def scrape(self):
+        """{(name, frozenset(labels)): value} from GET /metrics, every line checked."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.metrics_port, timeout=30)
+        conn.request("GET", "/metrics")
+        r = conn.getresponse()
+        self.assertEqual(r.status, 200)
+        self.assertTrue(r.getheader("Content-Type").startswith("text/plain; version=0.0.4"))
+        text = r.read().decode()
+        conn.close()
+        series = {}
+        for ln in text.splitlines():
+            if ln.startswith("#"):
+                self.assertRegex(ln, r"^# (HELP|TYPE) [a-z_]+ ")
+                continue
+            m = re.fullmatch(r'([a-z_]+)\{((?:[a-z_]+="[^"]*",?)*)\} (-?[0-9.e+]+|\+Inf)', ln)
+            self.assertIsNotNone(m, ln)
+            labels = dict(re.findall(r'([a-z_]+)="([^"]*)"', m.group(2)))
+            self.assertIn("node", labels, ln)
+            series[(m.group(1), frozenset(labels.items()))] = float(m.group(3))
+        return series
+
+    def find(self, series, name, **labels):
+        return [v for (n, ls), v in series.items()
+                if n == name and all((k, v2) in ls for k, v2 in labels.items())]
+
+    def test_metrics(self):
+        me = self.own()["name"]
+        tf = Terraform.initialized(self.sandbox, self.node, "metered")
+        tf.run("apply", "-auto-approve", "-input=false")
+        for _ in range(3):
+            self.node.api("GET", "/api/v2/organizations/acme/workspaces/metered")
+        self.assertEqual(self.node.request("GET", "/api/v2/nowhere")[0], 404)
+        s = self.scrape()
+        got = self.find(s, "strata_http_request_seconds_count", node=me,
+                        route="/api/v2/organizations/:org/workspaces/:name", method="GET",
+                        status="200")
+        self.assertEqual(len(got), 1)
+        self.assertGreaterEqual(got[0], 3)
+        self.assertTrue(self.find(s, "strata_http_request_seconds_count", route="unmatched",
+                                  status="404"))
+        buckets = sorted((dict(ls)["le"], v) for (n, ls), v in s.items()
+                         if n == "strata_http_request_seconds_bucket"
+                         and ("route", "/api/v2/organizations/:org/workspaces/:name") in ls
+                         and ("status", "200") in ls)
+        self.assertEqual(max(v for _, v in buckets), got[0], "+Inf bucket is the count")
+        self.assertGreater(self.find(s, "strata_database_statement_seconds_count", node=me)[0], 10)
+        self.assertGreater(self.find(s, "strata_blob_seconds_count", operation="commit")[0], 0)
+        self.assertGreaterEqual(self.find(s, "strata_run_phase_seconds_count", phase="plan")[0], 1)
+        self.assertGreaterEqual(self.find(s, "strata_run_phase_seconds_count", phase="apply")[0], 1)
+        self.assertGreaterEqual(self.find(s, "strata_runs", status="applied")[0], 1)
+        self.assertEqual(self.find(s, "strata_run_queue_depth", node=me), [0])
+        self.assertEqual(self.find(s, "strata_node_jobs", node=me), [0])
+        self.assertEqual(self.find(s, "strata_node_draining", node=me), [0])
+        self.assertGreater(self.find(s, "strata_process_resident_memory_bytes", node=me)[0], 1e6)
+        if self.sandbox.external:
+            self.assertGreater(self.find(s, "strata_redis_command_seconds_count", node=me)[0], 0)
+        conn = http.client.HTTPConnection("127.0.0.1", self.metrics_port, timeout=30)
+        conn.request("GET", "/other")
+        self.assertEqual(conn.getresponse().status, 404)
+        conn.close()
 
     def test_drain_wait_returns_at_standby(self):
         code, out, err = strata(self.node, "node", "drain", "--wait")
