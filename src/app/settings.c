@@ -519,6 +519,11 @@ static int check_rules(struct settings *s, char *err, size_t errlen)
         return fail(err, errlen,
                     "setting \"enc_password\": required; set it to a long random "
                     "string and never change it (it opens the encrypted data)");
+    if (strcmp(s->values[SETTING_LOG_FORMAT], "text") &&
+        strcmp(s->values[SETTING_LOG_FORMAT], "json"))
+        return fail(err, errlen,
+                    "setting \"log_format\": expected \"text\" or \"json\", got \"%s\"",
+                    s->values[SETTING_LOG_FORMAT]);
     int rc = check_services(s, err, errlen);
     if (rc) return rc;
     if (!*s->values[SETTING_DISK_PATH])

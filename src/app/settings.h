@@ -74,6 +74,8 @@
       "name of the monitored leader the sentinels know")                                           \
     X(REDIS_SENTINEL_PASSWORD, "redis_sentinel_password", SETTING_SECRET, "",                      \
       "password of the sentinels, when they require one")                                          \
+    X(LOG_FORMAT, "log_format", SETTING_TEXT, "text",                                              \
+      "\"json\": one JSON object per log line (with node and request id), for log shippers")       \
     X(METRICS_ENDPOINT_ENABLED, "metrics_endpoint_enabled", SETTING_FLAG, "0",                     \
       "\"1\" serves Prometheus metrics on their own port")                                         \
     X(METRICS_ENDPOINT_PORT_HTTP, "metrics_endpoint_port_http", SETTING_PORT, "9090",              \

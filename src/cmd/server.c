@@ -71,6 +71,8 @@ static int serve(struct settings *s)
     char err[1024] = "", cert[4200], key[4200], node_name[300];
     cluster_node_name(settings_str(s, SETTING_HTTPS_PORT), node_name, sizeof node_name);
     app.node_name = node_name;
+    log_set_node(node_name);
+    log_set_json(strcmp(settings_str(s, SETTING_LOG_FORMAT), "json") == 0);
     status_write(s, "starting", "started", "");
     int rc = services_open(s, &app, err, sizeof err);
     if (!rc && !*settings_str(s, SETTING_TLS_CERT_FILE)) {

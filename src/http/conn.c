@@ -6,10 +6,12 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/codec.h"
 #include "base/log.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ctype.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
@@ -60,6 +62,21 @@ static void fail_request(struct http_request *r, int err, const char *detail)
         r->pending_error = err;
         r->error_detail = detail ? arena_strdup(r->arena, detail) : 0;
     }
+}
+
+/* The id a balancer or client sent (X-Request-Id, when it is a plain token), else a new one: it
+ * is answered back and tags every log line written for the request. */
+static void set_request_id(struct http_request *r)
+{
+    const char *given = http_req_header(r, "X-Request-Id");
+    size_t n = given ? strlen(given) : 0;
+    bool ok = n > 0 && n < sizeof r->request_id;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = isalnum((unsigned char)given[i]) || strchr("-_.:", given[i]);
+    if (ok)
+        memcpy(r->request_id, given, n + 1);
+    else
+        codec_random_base62(r->request_id, 20);
 }
 
 /* Finds the route; a path that exists under another method is 405. */
@@ -148,6 +165,8 @@ static int on_headers_complete(http_parser *p)
     if (u) evhttp_uri_free(u);
     if (!u) fail_request(r, ERR_BAD_REQUEST, "malformed request URL");
     if (!r->pending_error) route_request(r);
+    set_request_id(r);
+    log_set_request(r->request_id);
     int64_t max =
         r->route && r->route->max_body ? r->route->max_body : c->srv->cfg.default_max_body;
     if (!r->pending_error && !(p->flags & F_CHUNKED) && p->content_length != ULLONG_MAX &&
@@ -169,6 +188,7 @@ static int on_headers_complete(http_parser *p)
     const char *expect = http_req_header(r, "Expect");
     if (expect && strcasecmp(expect, "100-continue") == 0 && !r->pending_error)
         evbuffer_add_printf(bufferevent_get_output(c->bev), "HTTP/1.1 100 Continue\r\n\r\n");
+    log_set_request(0);
     return 0;
 }
 
@@ -212,6 +232,7 @@ static int on_message_complete(http_parser *p)
     struct conn *c = p->data;
     struct http_request *r = c->req;
     http_parser_pause(p, 1);
+    log_set_request(r->request_id);
     if (r->pending_error) {
         c->srv->cfg.respond_error(r, r->pending_error, r->error_detail);
     } else if (r->has_sink) {
@@ -224,6 +245,7 @@ static int on_message_complete(http_parser *p)
         log_error("http: %s answered nothing", r->path);
         c->srv->cfg.respond_error(r, ERR_INTERNAL, 0);
     }
+    log_set_request(0);
     return 0;
 }
 

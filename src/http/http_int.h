@@ -65,6 +65,7 @@ struct http_request {
     struct buf resp_headers;
     bool responded;
     void *user;
+    char request_id[65]; /* the client's or balancer's X-Request-Id, or one made here */
 };
 
 struct conn {

@@ -182,13 +182,16 @@ static void write_head(struct http_request *r, int status, const char *ctype, in
     r->status = status;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    metrics_request(r->route ? r->route->pattern : 0, methods[r->method], status,
-                    (double)(now.tv_sec - r->started.tv_sec) +
-                        (double)(now.tv_nsec - r->started.tv_nsec) / 1e9);
+    double seconds =
+        (double)(now.tv_sec - r->started.tv_sec) + (double)(now.tv_nsec - r->started.tv_nsec) / 1e9;
+    metrics_request(r->route ? r->route->pattern : 0, methods[r->method], status, seconds);
+    log_debug("%s %s %d %.1f ms", methods[r->method], r->path ? r->path : "", status,
+              seconds * 1e3);
     struct evbuffer *out = bufferevent_get_output(c->bev);
     evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", status, reason(status));
     for (const char *const *h = c->srv->cfg.default_headers; h && *h; h++)
         evbuffer_add_printf(out, "%s\r\n", *h);
+    if (r->request_id[0]) evbuffer_add_printf(out, "X-Request-Id: %s\r\n", r->request_id);
     if (r->resp_headers.len) evbuffer_add(out, r->resp_headers.data, r->resp_headers.len);
     if (ctype) evbuffer_add_printf(out, "Content-Type: %s\r\n", ctype);
     if (length >= 0)

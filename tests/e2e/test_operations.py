@@ -235,6 +235,32 @@ class Operations(unittest.TestCase):
         self.assertEqual(conn.getresponse().status, 404)
         conn.close()
 
+    def test_json_logs_with_request_ids(self):
+        sb = Sandbox("ops-logs")
+        try:
+            n = sb.node(settings={"log_format": "json"})
+            status, _, headers = n.request("GET", "/api/v2/account/details",
+                                           headers={"X-Request-Id": "lb-req-42"})
+            self.assertEqual((status, headers["X-Request-Id"]), (200, "lb-req-42"))
+            _, _, headers = n.request("GET", "/api/v2/ping")
+            self.assertRegex(headers["X-Request-Id"], r"^[A-Za-z0-9]{20}$")
+            _, _, headers = n.request("GET", "/api/v2/ping", headers={"X-Request-Id": "a b<c>"})
+            self.assertRegex(headers["X-Request-Id"], r"^[A-Za-z0-9]{20}$", "not echoed")
+            name = n.request("GET", "/_health_check?full=1", token=False)[1]["node"]
+            self.assertEqual(n.stop(), 0)
+            with open(n.log_path) as f:
+                lines = [json.loads(ln) for ln in f if ln.startswith("{")]
+            self.assertGreater(len(lines), 5)
+            for ln in lines:
+                self.assertEqual(set(ln) - {"request_id"},
+                                 {"@timestamp", "@level", "@message", "node"}, ln)
+                self.assertEqual(ln["node"], name)
+            tagged = [ln for ln in lines if ln.get("request_id") == "lb-req-42"]
+            self.assertTrue(any("GET /api/v2/account/details 200" in ln["@message"]
+                                for ln in tagged), tagged)
+        finally:
+            sb.close()
+
     def test_drain_wait_returns_at_standby(self):
         code, out, err = strata(self.node, "node", "drain", "--wait")
         self.assertEqual(code, 0, err)
