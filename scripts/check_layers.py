@@ -13,7 +13,7 @@ ORDER = [
     ["app"],
     ["organizations"], ["users"], ["teams"], ["tokens"], ["workspaces"], ["variables"],
     ["configversions"], ["state"], ["runs"],
-    ["runner", "meta", "admin", "cluster"],
+    ["runner", "meta", "admin", "cluster", "backup"],
     ["cmd"],
 ]
 RANK = {folder: i for i, group in enumerate(ORDER) for folder in group}

@@ -283,6 +283,12 @@ void blob_reader_close(struct blob_reader *r)
     free(r);
 }
 
+const struct blob_backend *blob_raw(struct blob_store *bs, void **impl)
+{
+    *impl = bs->impl;
+    return bs->b;
+}
+
 int blob_delete(struct blob_store *bs, const char *key)
 {
     if (!blob_key_valid(key)) return ERR_BAD_REQUEST;

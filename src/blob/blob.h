@@ -25,6 +25,9 @@ struct blob_backend {
     int (*get_read)(void *handle, void *buf, size_t cap, size_t *n); /* *n == 0 at end */
     void (*get_close)(void *handle);
     int (*remove)(void *impl, const char *key); /* absent is not an error */
+    /* Calls fn for every stored object (key, stored size in bytes) until fn returns non-zero,
+     * which list returns; objects being written are not listed. */
+    int (*list)(void *impl, int (*fn)(void *arg, const char *key, int64_t size), void *arg);
     void (*free)(void *impl);
 };
 
@@ -64,6 +67,10 @@ int blob_source_read(void *arg, void *buf, size_t cap, size_t *n);
 void blob_source_close(void *arg);
 
 int blob_delete(struct blob_store *bs, const char *key);
+
+/* The backend under the sealing layer and its handle, for backup and restore, which move blobs'
+ * sealed bytes as they are stored (and list them with backend->list). */
+const struct blob_backend *blob_raw(struct blob_store *bs, void **impl);
 
 /* Stores the file at path as the blob key (streamed), or writes the blob key out to path. */
 int blob_put_file(struct blob_store *bs, const char *key, const char *path);

@@ -5,6 +5,7 @@
 #include "base/fs.h"
 #include "base/log.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -125,6 +126,37 @@ static int disk_remove(void *impl, const char *key)
     return 0;
 }
 
+/* Walks folder (a path under root) depth first; temporary files of writes in progress and
+ * names that are not keys are skipped. */
+static int walk(const char *root, const char *folder,
+                int (*fn)(void *arg, const char *key, int64_t size), void *arg)
+{
+    DIR *dir = opendir(folder);
+    if (!dir) return errno == ENOENT ? 0 : ERR_IO;
+    int rc = 0;
+    struct dirent *e;
+    while (!rc && (e = readdir(dir))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || strstr(e->d_name, ".tmp-"))
+            continue;
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", folder, e->d_name);
+        struct stat st;
+        if (lstat(path, &st) != 0) continue; /* removed meanwhile */
+        if (S_ISDIR(st.st_mode))
+            rc = walk(root, path, fn, arg);
+        else if (S_ISREG(st.st_mode) && blob_key_valid(path + strlen(root) + 1))
+            rc = fn(arg, path + strlen(root) + 1, (int64_t)st.st_size);
+    }
+    closedir(dir);
+    return rc;
+}
+
+static int disk_list(void *impl, int (*fn)(void *arg, const char *key, int64_t size), void *arg)
+{
+    struct disk *d = impl;
+    return walk(d->root, d->root, fn, arg);
+}
+
 static void disk_free(void *impl)
 {
     free(impl);
@@ -140,6 +172,7 @@ const struct blob_backend blob_disk_backend = {
     .get_read = disk_get_read,
     .get_close = disk_get_close,
     .remove = disk_remove,
+    .list = disk_list,
     .free = disk_free,
 };
 

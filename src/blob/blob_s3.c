@@ -520,6 +520,47 @@ static int s3_remove(void *impl, const char *key)
     return rc;
 }
 
+/* ListObjectsV2, a page of up to 500 objects at a time. Keys are read from the small XML answer
+ * like the other answers here; Strata's keys ([A-Za-z0-9._/-]) need no XML unescaping, and
+ * anything else in the bucket is not Strata's and is skipped. */
+static int s3_list(void *impl, int (*fn)(void *arg, const char *key, int64_t size), void *arg)
+{
+    struct s3 *s3 = impl;
+    char token[1024] = "", query[2048];
+    int rc = 0;
+    do {
+        char *escaped = *token ? curl_easy_escape(thread_handle(), token, 0) : 0;
+        /* parameters in the canonical (sorted) order: curl signs the query as written */
+        snprintf(query, sizeof query, "%s%s%slist-type=2&max-keys=500",
+                 escaped ? "continuation-token=" : "", escaped ? escaped : "", escaped ? "&" : "");
+        curl_free(escaped);
+        struct buf x;
+        buf_init(&x, XML_MAX);
+        struct req r = {.method = "GET", .key = "", .query = query, .range_from = -1, .out = &x};
+        rc = perform(s3, &r);
+        if (!rc && r.status != 200) rc = refused(&r, &x);
+        const char *p = rc ? 0 : x.data;
+        while (!rc && p && (p = strstr(p, "<Contents>"))) {
+            const char *end = strstr(p, "</Contents>");
+            if (!end) break;
+            char key[1100], size[32];
+            char block[4096];
+            snprintf(block, sizeof block, "%.*s", (int)(end - p), p);
+            if (xml_text(block, "Key", key, sizeof key) &&
+                xml_text(block, "Size", size, sizeof size) && blob_key_valid(key))
+                rc = fn(arg, key, strtoll(size, 0, 10));
+            p = end;
+        }
+        char truncated[16] = "";
+        token[0] = 0;
+        if (!rc && xml_text(x.data, "IsTruncated", truncated, sizeof truncated) &&
+            !strcmp(truncated, "true"))
+            xml_text(x.data, "NextContinuationToken", token, sizeof token);
+        buf_release(&x);
+    } while (!rc && *token);
+    return rc;
+}
+
 static void s3_free(void *impl)
 {
     free(impl);
@@ -535,6 +576,7 @@ const struct blob_backend blob_s3_backend = {
     .get_read = s3_get_read,
     .get_close = s3_get_close,
     .remove = s3_remove,
+    .list = s3_list,
     .free = s3_free,
 };
 

@@ -7,5 +7,7 @@ int cmd_server(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_app(int argc, char **argv);
 int cmd_node(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 
 #endif

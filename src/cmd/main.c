@@ -29,6 +29,11 @@ static const struct command commands[] = {
      "node list [--json]          the cluster's nodes, drain status and jobs\n"
      "  node drain [--node NAME | --all] [--wait]  stop taking jobs, finish running ones\n"
      "  node resume [--node NAME | --all]          take jobs again"},
+    {"backup", cmd_backup,
+     "backup --config FILE --output ARCHIVE   everything, sealed with a password\n"
+     "  restore --config FILE --input ARCHIVE  into an empty deployment of either mode\n"
+     "    (the archive's password: --password-file FILE or STRATA_BACKUP_PASSWORD)"},
+    {"restore", cmd_restore, 0},
     {"version", cmd_version, "version                   print the version"},
     {0, 0, 0},
 };
@@ -37,7 +42,7 @@ static int usage(FILE *f)
 {
     fprintf(f, "usage: strata COMMAND [ARGS]\n\ncommands:\n");
     for (const struct command *c = commands; c->name; c++)
-        fprintf(f, "  %s\n", c->help);
+        if (c->help) fprintf(f, "  %s\n", c->help);
     return f == stderr ? 2 : 0;
 }
 

@@ -147,7 +147,8 @@ static int open_bus(const struct settings *s, struct bus **bus, char *err, size_
     return rc;
 }
 
-int services_open(const struct settings *s, struct app *app, char *err, size_t errlen)
+int services_open_data(const struct settings *s, struct app *app, bool migrate, char *err,
+                       size_t errlen)
 {
     const char *dir = settings_str(s, SETTING_DISK_PATH);
     err[0] = 0;
@@ -159,18 +160,28 @@ int services_open(const struct settings *s, struct app *app, char *err, size_t e
     if (rc) return rc;
     bool existing = false;
     rc = store_table_exists(app->store, "keyring", &existing);
+    if (!rc && !existing && !migrate) {
+        snprintf(err, errlen, "the database has no data yet: start a node with these settings");
+        return ERR_CONFIG;
+    }
     if (!rc && !existing) rc = store_migrate(app->store, err, errlen);
     if (!rc)
         rc = keyring_open(app->store, settings_str(s, SETTING_ENC_PASSWORD), &app->keyring, err,
                           errlen);
-    if (!rc && existing) rc = store_migrate(app->store, err, errlen);
+    if (!rc && existing && migrate) rc = store_migrate(app->store, err, errlen);
     /* runs under another account reach their folder in disk_path/work, nothing else */
     if (!rc && geteuid() == 0) chmod(dir, 0711);
     if (rc) {
         if (!err[0]) snprintf(err, errlen, "cannot prepare the database");
         return rc;
     }
-    if ((rc = open_blobs(s, app, err, errlen))) return rc;
+    return open_blobs(s, app, err, errlen);
+}
+
+int services_open(const struct settings *s, struct app *app, char *err, size_t errlen)
+{
+    int rc = services_open_data(s, app, true, err, errlen);
+    if (rc) return rc;
     if ((rc = open_bus(s, &app->bus, err, errlen))) return rc;
     rc = principal_cache_new(app, &app->principals);
     if (rc) snprintf(err, errlen, "cannot subscribe to the bus");

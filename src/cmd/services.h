@@ -3,6 +3,7 @@
 #ifndef STRATA_SERVICES_H
 #define STRATA_SERVICES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct settings;
@@ -12,6 +13,10 @@ struct app;
  * right enc_password, and only then migrated. On failure returns an ERR_* with a message for
  * the operator in err; what was opened is closed again by services_close. */
 int services_open(const struct settings *s, struct app *app, char *err, size_t errlen);
+/* The data alone: the database (migrated when migrate is true; otherwise it must exist), the
+ * keyring and the blob store, for the admin CLI's backup and restore. Closed by services_close. */
+int services_open_data(const struct settings *s, struct app *app, bool migrate, char *err,
+                       size_t errlen);
 void services_close(struct app *app);
 /* The database alone, as it is (never migrated), for the admin CLI; the caller closes *store. */
 struct store;

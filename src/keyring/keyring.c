@@ -7,6 +7,7 @@
 #include "store/store.h"
 
 #include <sodium.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -91,27 +92,53 @@ static int unwrap(struct arena *a, const struct store_result *r, const char *pas
     return 0;
 }
 
-/* Creates and stores a new data key wrapped by a KEK from the password. */
-static int create(struct store *s, struct arena *a, const char *password,
-                  unsigned char key[KEY_LEN])
+/* Stores key wrapped by a KEK from the password: a new record, or (replace) over the one there. */
+static int store_wrapped(struct store *s, struct arena *a, const char *password,
+                         const unsigned char key[KEY_LEN], bool replace)
 {
     unsigned char salt[crypto_pwhash_SALTBYTES], kek[KEY_LEN];
     unsigned long long ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
     size_t mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
     randombytes_buf(salt, sizeof salt);
-    randombytes_buf(key, KEY_LEN);
     int rc = derive_kek(password, salt, ops, mem, kek);
     if (rc) return rc;
     unsigned char wrapped[NONCE_LEN + KEY_LEN + crypto_aead_xchacha20poly1305_ietf_ABYTES];
     seal_raw(kek, key, KEY_LEN, "strata-data-key", wrapped);
     sodium_memzero(kek, sizeof kek);
     return store_exec(s,
-                      "INSERT INTO keyring (id, kdf, salt, opslimit, memlimit, wrapped_key, "
-                      "created_at) VALUES ('primary', 'argon2id13', $1, $2, $3, $4, $5)",
+                      replace ? "UPDATE keyring SET kdf = 'argon2id13', salt = $1, opslimit = $2, "
+                                "memlimit = $3, wrapped_key = $4, created_at = $5 WHERE id = "
+                                "'primary'"
+                              : "INSERT INTO keyring (id, kdf, salt, opslimit, memlimit, "
+                                "wrapped_key, created_at) VALUES ('primary', 'argon2id13', $1, "
+                                "$2, $3, $4, $5)",
                       S_ARGS(S_TEXT(codec_base64(a, salt, sizeof salt)), S_INT((int64_t)ops),
                              S_INT((int64_t)mem), S_TEXT(codec_base64(a, wrapped, sizeof wrapped)),
                              S_TEXT(codec_now_iso(a))),
                       0);
+}
+
+/* Creates and stores a new data key wrapped by a KEK from the password. */
+static int create(struct store *s, struct arena *a, const char *password,
+                  unsigned char key[KEY_LEN])
+{
+    randombytes_buf(key, KEY_LEN);
+    return store_wrapped(s, a, password, key, false);
+}
+
+void keyring_export(const struct keyring *k, unsigned char out[32])
+{
+    memcpy(out, k->data_key, KEY_LEN);
+}
+
+int keyring_replace(struct store *s, const char *enc_password, const unsigned char key[32],
+                    struct keyring **out)
+{
+    struct arena *a = arena_new();
+    int rc = store_wrapped(s, a, enc_password, key, true);
+    arena_free(a);
+    if (!rc) *out = keyring_with(key);
+    return rc;
 }
 
 int keyring_open(struct store *s, const char *enc_password, struct keyring **out, char *err,

@@ -24,6 +24,13 @@ int keyring_open(struct store *s, const char *enc_password, struct keyring **out
                  size_t errlen);
 void keyring_free(struct keyring *k);
 
+/* The data key itself, for a backup archive (which is sealed by its own password). */
+void keyring_export(const struct keyring *k, unsigned char out[32]);
+/* Makes key the installation's data key, stored wrapped by enc_password over the record there
+ * (a restore into a new deployment); *out opens what key sealed. */
+int keyring_replace(struct store *s, const char *enc_password, const unsigned char key[32],
+                    struct keyring **out);
+
 /* 32-byte subkey for a purpose, written to out. */
 void keyring_subkey(const struct keyring *k, enum keyring_purpose purpose, unsigned char out[32]);
 

@@ -187,6 +187,28 @@ int store_script(struct store *s, const char *sql)
     return rc;
 }
 
+int store_tables(struct store *s, struct arena *a, const char ***names, size_t *n)
+{
+    return store_query_column(s, a, s->backend->tables_sql, 0, 0, names, n);
+}
+
+int store_columns(struct store *s, struct arena *a, const char *table, const char ***names,
+                  bool **is_bool, size_t *n)
+{
+    struct store_result r;
+    int rc = store_query(s, a, s->backend->columns_sql, S_ARGS(S_TEXT(table)), &r);
+    if (rc) return rc;
+    *names = arena_alloc(a, (r.nrows + 1) * sizeof **names);
+    *is_bool = arena_alloc(a, (r.nrows + 1) * sizeof **is_bool);
+    for (size_t i = 0; i < r.nrows; i++) {
+        (*names)[i] = store_cell(&r, i, 0);
+        const char *type = store_cell(&r, i, 1) ? store_cell(&r, i, 1) : "";
+        (*is_bool)[i] = strstr(type, "bool") || strstr(type, "BOOL"); /* PG, SQLite */
+    }
+    *n = r.nrows;
+    return 0;
+}
+
 int store_query_column(struct store *s, struct arena *a, const char *sql,
                        const struct store_arg *args, size_t nargs, const char ***values, size_t *n)
 {

@@ -56,6 +56,11 @@ int store_query_column(struct store *s, struct arena *a, const char *sql,
 
 /* Whether a table exists (tells a new database from an existing one before migrating). */
 int store_table_exists(struct store *s, const char *name, bool *exists);
+/* The schema, for backups: tables in creation order (a table after those it references), and a
+ * table's columns in order with whether each is BOOLEAN (arena memory). */
+int store_tables(struct store *s, struct arena *a, const char ***names, size_t *n);
+int store_columns(struct store *s, struct arena *a, const char *table, const char ***names,
+                  bool **is_bool, size_t *n);
 /* Runs a multi-statement script with no parameters (migrations). */
 int store_script(struct store *s, const char *sql);
 

@@ -25,6 +25,9 @@ struct store_backend {
     const char *begin_sql;       /* how a write transaction starts */
     const char *lock_migrations; /* statement holding the cluster-wide migration lock, or NULL */
     const char *unlock_migrations;
+    /* The schema as a backup sees it: tables in creation order (so that a table comes after
+     * those it references), and a table's ($1) columns in order, each with its type. */
+    const char *tables_sql, *columns_sql;
 };
 
 /* Makes a pool of up to size connections to target, opening the first one now (so a bad

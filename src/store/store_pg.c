@@ -220,6 +220,10 @@ const struct store_backend store_pg_backend = {
     .connect = pg_connect,
     .exec = pg_exec,
     .table_exists = pg_table_exists,
+    .tables_sql = "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                  "WHERE c.relkind = 'r' AND n.nspname = current_schema() ORDER BY c.oid",
+    .columns_sql = "SELECT column_name, data_type FROM information_schema.columns WHERE "
+                   "table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
     .script = pg_script,
     .check = pg_check,
     .close = pg_close,

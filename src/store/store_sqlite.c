@@ -191,6 +191,9 @@ const struct store_backend store_sqlite_backend = {
     .connect = sqlite_connect,
     .exec = sqlite_exec,
     .table_exists = sqlite_table_exists,
+    .tables_sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
+                  "'sqlite_%' ORDER BY rowid",
+    .columns_sql = "SELECT name, type FROM pragma_table_info($1) ORDER BY cid",
     .script = sqlite_script,
     .check = sqlite_check,
     .close = sqlite_close,

@@ -57,7 +57,10 @@ class FirstCallSlow(http.server.BaseHTTPRequestHandler):
 class Cluster:
     """PostgreSQL, S3, Redis, a balancer and up to four nodes sharing them."""
 
-    def __init__(self, name, nodes=3, extra=None):
+    def __init__(self, name, nodes=3, extra=None, before_start=None, token=None):
+        """before_start(node): called with a node not started yet, its settings those of the
+        cluster (a restore fills the services then); token: the admin's, when the data has one
+        (no first admin is made then)."""
         self.sandbox = Sandbox(name, external=True)
         self.ports = [services.free_port() for _ in range(LB_PORT_NODES)]
         self.lb = services.HAProxy(os.path.join(self.sandbox.root, "lb"), self.ports)
@@ -66,9 +69,14 @@ class Cluster:
         self.common.update(self.sandbox.postgres().settings("cluster"))
         self.common.update(extra or {})
         self.nodes = []
+        if before_start:
+            before_start(Node(self.sandbox, "setup", dict(self.common)))
         for i in range(nodes):
             self.add_node()
-        self.nodes[0].create_admin()
+        if token:
+            self.nodes[0].token = token
+        else:
+            self.nodes[0].create_admin()
         for n in self.nodes[1:]:
             n.token = self.nodes[0].token
         # the balancer as a client sees it: requests and terraform go through it
