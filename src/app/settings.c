@@ -39,6 +39,11 @@ static const char *installer_ignored[] = {"DaemonAuthenticationType",
                                           "Channel",
                                           0};
 
+bool settings_is_secret(enum setting_id id)
+{
+    return rows[id].form == SETTING_SECRET;
+}
+
 const char *settings_name(enum setting_id id)
 {
     return rows[id].name;

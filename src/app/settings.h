@@ -133,6 +133,8 @@ int64_t settings_int(const struct settings *s, enum setting_id id);
 bool settings_flag(const struct settings *s, enum setting_id id);
 /* production_type "external": PostgreSQL and S3 (and Redis when set) instead of the embedded. */
 bool settings_external(const struct settings *s);
+/* Whether a key holds a secret (passwords, keys): support bundles print it redacted. */
+bool settings_is_secret(enum setting_id id);
 /* Name and doc line of a key, for messages and `strata config keys`. */
 const char *settings_name(enum setting_id id);
 const char *settings_doc(enum setting_id id);

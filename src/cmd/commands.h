@@ -9,5 +9,6 @@ int cmd_app(int argc, char **argv);
 int cmd_node(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
+int cmd_support_bundle(int argc, char **argv);
 
 #endif

@@ -6,6 +6,7 @@ import json
 import re
 import os
 import signal
+import tarfile
 import subprocess
 import time
 import unittest
@@ -260,6 +261,34 @@ class Operations(unittest.TestCase):
                                 for ln in tagged), tagged)
         finally:
             sb.close()
+
+    def test_support_bundle_has_no_secret(self):
+        out = os.path.join(self.sandbox.root, "bundle.tar.gz")
+        p = subprocess.run([STRATA_BIN, "support-bundle", "--config", self.node.config,
+                            "--output", out], capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with tarfile.open(out) as t:
+            files = {m.name: t.extractfile(m).read() for m in t.getmembers()}
+        self.assertLessEqual({"settings.json", "version.txt", "health.json", "nodes.json",
+                              "node-status.json", "terraform-version.txt", "strata.log"},
+                             set(files))
+        settings = json.loads(files["settings.json"])
+        self.assertEqual(settings["enc_password"], {"value": "(redacted)"})
+        self.assertEqual(settings["hostname"]["value"], self.node.settings["hostname"])
+        secrets = [self.node.settings["enc_password"]]
+        if self.sandbox.external:
+            # (the S3 test server's secret key is its access key id, which is not a secret)
+            secrets += [self.node.settings["pg_password"], self.node.settings["redis_pass"]]
+            for key in ("pg_password", "aws_secret_access_key", "redis_pass"):
+                self.assertEqual(settings[key], {"value": "(redacted)"})
+        for blob in files.values():
+            for secret in secrets:
+                self.assertNotIn(secret.encode(), blob)
+        self.assertEqual(json.loads(files["health.json"])["status"], "ok")
+        self.assertEqual([n["name"] for n in json.loads(files["nodes.json"])
+                          if n["state"] == "active"], [self.own()["name"]])
+        self.assertEqual(json.loads(files["node-status.json"])["state"], "started")
+        self.assertIn(b"Terraform v1.11.4", files["terraform-version.txt"])
 
     def test_drain_wait_returns_at_standby(self):
         code, out, err = strata(self.node, "node", "drain", "--wait")
