@@ -5,6 +5,7 @@
 #include "app/principal_cache.h"
 #include "app/settings.h"
 #include "base/err.h"
+#include "base/fs.h"
 #include "blob/blob.h"
 #include "bus/bus.h"
 #include "bus/redis.h"
@@ -152,7 +153,7 @@ int services_open_data(const struct settings *s, struct app *app, bool migrate, 
 {
     const char *dir = settings_str(s, SETTING_DISK_PATH);
     err[0] = 0;
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+    if (fs_mkdirs(dir) != 0) {
         snprintf(err, errlen, "setting \"disk_path\": cannot create %s: %s", dir, strerror(errno));
         return ERR_CONFIG;
     }

@@ -5,6 +5,7 @@
 #include "app/settings.h"
 #include "base/arena.h"
 #include "base/codec.h"
+#include "base/fs.h"
 #include "base/log.h"
 #include "cmd/commands.h"
 
@@ -28,7 +29,7 @@ void status_write(const struct settings *s, const char *state, const char *desir
     char path[4200], tmp[4300];
     status_path(s, path, sizeof path);
     snprintf(tmp, sizeof tmp, "%s.%d", path, (int)getpid());
-    mkdir(settings_str(s, SETTING_DISK_PATH), 0700); /* a node failing early has not made it */
+    fs_mkdirs(settings_str(s, SETTING_DISK_PATH)); /* a node failing early has not made it */
     struct arena *a = arena_new();
     json_t *doc = json_pack("{s:s, s:s, s:s, s:I, s:s, s:i}", "state", state, "desired", desired,
                             "error", error, "sequence", (json_int_t)STRATA_RELEASE_SEQUENCE,
