@@ -87,8 +87,11 @@ class ConfigTest(unittest.TestCase):
             ({"TFE_TLS_CA_BUNDLE_FILE": "/nonexistent.pem"}, ["TFE_TLS_CA_BUNDLE_FILE"]),
         ]
         for extra, needles in cases:
-            # over a valid file too: the variable wins, and is the one named
-            node.write_settings()
+            # over a valid file too (disk mode, whatever services this run has): the variable
+            # wins, and is the one named
+            node.write_settings(settings_doc({k: v for k, v in node.settings.items() if k in (
+                "hostname", "https_port", "tls_cert_file", "tls_key_file", "disk_path",
+                "enc_password")}))
             for args in (["config", "check"], ["config", "check", "--config", node.config]):
                 p = subprocess.run([STRATA_BIN, *args], env=dict(env, **extra),
                                    capture_output=True, text=True, timeout=30)
