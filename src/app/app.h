@@ -28,6 +28,7 @@ struct app {
     const char *node_name;              /* this node in the cluster: "<host name>:<https port>" */
     int64_t started_at;
     atomic_bool draining; /* cluster/: asked to drain, so the runner claims no new job */
+    atomic_bool stopping; /* SIGTERM: health answers 503 so balancers take the node out */
     /* tokens/: resolves a bearer token into *p (arena memory); ERR_UNAUTHORIZED when unknown */
     int (*authenticate)(struct app *app, struct arena *a, const char *token, struct principal *p);
 };

@@ -8,9 +8,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The release sequence this binary is; an installer file pinning another one is refused. */
+/* The release sequence this binary is; an installer file pinning another one is refused. (The
+ * test build's next-release binary, strata_next, defines both to be a later release.) */
+#ifndef STRATA_RELEASE_SEQUENCE
 #define STRATA_RELEASE_SEQUENCE 1
 #define STRATA_VERSION "v202611-1"
+#endif
 
 #define SETTINGS_TABLE(X)                                                                          \
     X(HOSTNAME, "hostname", SETTING_HOST, "",                                                      \

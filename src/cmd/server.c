@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *const default_headers[] = {
@@ -49,11 +50,56 @@ static void respond_error(struct http_request *r, int err, const char *detail)
     jsonapi_error(r, err, detail, 0);
 }
 
+/* A graceful stop: health answers 503 and answers close their connections, so the balancer
+ * takes the node out of rotation; once no request but probes has come for QUIET_MS (or after
+ * GRACE_MAX_MS) the node stops listening. A node no balancer probes (none in the last
+ * WATCHED_MS) stops at once. A second signal stops at once too. */
+enum { QUIET_MS = 2000, GRACE_MAX_MS = 30000, GRACE_TICK_MS = 200, WATCHED_MS = 5000 };
+
+struct stopper {
+    struct event_base *base;
+    struct app *app;
+    struct event *tick;
+    int64_t since;
+};
+
+static int64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void on_grace_tick(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct stopper *st = arg;
+    int64_t now = mono_ms(), last = http_last_request_ms();
+    if (now - (last > st->since ? last : st->since) >= QUIET_MS || now - st->since >= GRACE_MAX_MS)
+        event_base_loopbreak(st->base);
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     (void)what;
-    log_info("signal %d: shutting down", (int)sig);
-    event_base_loopbreak(arg);
+    struct stopper *st = arg;
+    if (atomic_load(&st->app->stopping)) {
+        log_info("signal %d again: stopping now", (int)sig);
+        event_base_loopbreak(st->base);
+        return;
+    }
+    log_info("signal %d: leaving the balancer's rotation, then shutting down", (int)sig);
+    atomic_store(&st->app->stopping, true);
+    http_set_stopping();
+    st->since = mono_ms();
+    int64_t probe = http_last_probe_ms();
+    if (!probe || st->since - probe > WATCHED_MS) {
+        event_base_loopbreak(st->base);
+        return;
+    }
+    struct timeval every = {0, GRACE_TICK_MS * 1000};
+    event_add(st->tick, &every);
 }
 
 static int serve(struct settings *s)
@@ -64,6 +110,7 @@ static int serve(struct settings *s)
     struct event_base *base = 0;
     struct http_server *http = 0;
     struct event *sigint = 0, *sigterm = 0;
+    struct stopper stopper = {.app = &app};
     struct runner *runner = 0;
     struct loops *loops = 0;
     struct metrics_server *metrics = 0;
@@ -115,8 +162,10 @@ static int serve(struct settings *s)
         status_write(s, "stopped", "started", err[0] ? err : "the node failed to start");
     } else {
         status_write(s, "started", "started", "");
-        sigint = evsignal_new(base, SIGINT, on_signal, base);
-        sigterm = evsignal_new(base, SIGTERM, on_signal, base);
+        stopper.base = base;
+        stopper.tick = event_new(base, -1, EV_PERSIST, on_grace_tick, &stopper);
+        sigint = evsignal_new(base, SIGINT, on_signal, &stopper);
+        sigterm = evsignal_new(base, SIGTERM, on_signal, &stopper);
         event_add(sigint, 0);
         event_add(sigterm, 0);
         log_info("node %s: database %s, blobs %s, bus %s, %d event loops, tls %s", node_name,
@@ -136,6 +185,7 @@ static int serve(struct settings *s)
     /* what this node was running goes back now: plans to the queue, applies errored */
     if (runner) run_recover_node(&app, node_name);
     cluster_stop(cluster);
+    if (stopper.tick) event_free(stopper.tick);
     if (sigint) event_free(sigint);
     if (sigterm) event_free(sigterm);
     http_server_free(http);

@@ -20,6 +20,7 @@
 #include <event2/listener.h>
 #include <http_parser.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/ssl.h>
@@ -62,6 +63,31 @@ static void fail_request(struct http_request *r, int err, const char *detail)
         r->pending_error = err;
         r->error_detail = detail ? arena_strdup(r->arena, detail) : 0;
     }
+}
+
+static atomic_bool stopping;
+static _Atomic int64_t last_request_ms, last_probe_ms;
+
+void http_set_stopping(void)
+{
+    atomic_store(&stopping, true);
+}
+
+int64_t http_last_request_ms(void)
+{
+    return atomic_load(&last_request_ms);
+}
+
+int64_t http_last_probe_ms(void)
+{
+    return atomic_load(&last_probe_ms);
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 /* The id a balancer or client sent (X-Request-Id, when it is a plain token), else a new one: it
@@ -155,7 +181,7 @@ static int on_headers_complete(http_parser *p)
     struct http_request *r = c->req;
     push_header(c);
     r->method = map_method(p->method);
-    c->keep_alive = http_should_keep_alive(p);
+    c->keep_alive = http_should_keep_alive(p) && !atomic_load(&stopping);
     struct evhttp_uri *u =
         evhttp_uri_parse_with_flags(r->url.data ? r->url.data : "/", EVHTTP_URI_NONCONFORMANT);
     const char *raw = u ? evhttp_uri_get_path(u) : 0;
@@ -165,6 +191,10 @@ static int on_headers_complete(http_parser *p)
     if (u) evhttp_uri_free(u);
     if (!u) fail_request(r, ERR_BAD_REQUEST, "malformed request URL");
     if (!r->pending_error) route_request(r);
+    /* balancers' probes do not count as traffic: they go on after a node is out of rotation */
+    bool probe =
+        strncmp(r->path, "/_health_check", 14) == 0 || strncmp(r->path, "/api/v1/health/", 15) == 0;
+    atomic_store(probe ? &last_probe_ms : &last_request_ms, now_ms());
     set_request_id(r);
     log_set_request(r->request_id);
     int64_t max =

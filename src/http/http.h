@@ -82,6 +82,14 @@ void http_server_routes(struct http_server *s, const struct http_route *table);
 /* Stops accepting: new connections are refused (a balancer retries them elsewhere) while the
  * node finishes stopping. */
 void http_server_close_listener(struct http_server *s);
+/* Stopping gracefully: every answer from now on closes its connection (clients reconnect,
+ * through the balancer, to another node). Process-wide. */
+void http_set_stopping(void);
+/* When the last request other than a health probe arrived (CLOCK_MONOTONIC milliseconds): a
+ * stopping node waits until the balancer has stopped sending it any. */
+int64_t http_last_request_ms(void);
+/* When the last health probe arrived (0: never): whether a balancer is watching. */
+int64_t http_last_probe_ms(void);
 void http_server_free(struct http_server *s);
 
 /* Request accessors; strings are owned by the request's arena, valid until the response. */

@@ -84,6 +84,7 @@ static void health(struct http_request *r, void *appv)
     struct probe probes[4];
     int n;
     bool failing = check_all(app, c.a, full, probes, &n) > 0;
+    bool stopping = atomic_load(&app->stopping);
     json_t *components = json_object();
     for (int i = 0; i < n; i++)
         json_object_set_new(components, probes[i].name,
@@ -95,12 +96,15 @@ static void health(struct http_request *r, void *appv)
         json_object_set_new(
             components, "workers",
             json_pack("{s:s}", "status", atomic_load(&app->draining) ? "draining" : "ok"));
-    json_t *doc =
-        json_pack("{s:s, s:o}", "status", failing ? "failing" : "ok", "components", components);
+    json_t *doc = json_pack("{s:s, s:o}", "status",
+                            stopping  ? "stopping"
+                            : failing ? "failing"
+                                      : "ok",
+                            "components", components);
     if (full) json_object_set_new(doc, "node", json_string(app->node_name));
     char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(doc);
-    http_respond(r, failing ? 503 : 200, "application/json", text, strlen(text));
+    http_respond(r, failing || stopping ? 503 : 200, "application/json", text, strlen(text));
     free(text);
 }
 
@@ -127,7 +131,7 @@ static void readiness(struct http_request *r, void *appv)
         json_object_set_new(checks, probes[i].name,
                             json_string(probes[i].rc ? err_name(probes[i].rc) : "ok"));
     json_object_set_new(checks, "task-worker", json_string(draining ? "draining" : "ok"));
-    bool ready = !failing && !draining;
+    bool ready = !failing && !draining && !atomic_load(&app->stopping);
     json_t *doc =
         json_pack("{s:s, s:o}", "status", ready ? "ready" : "not_ready", "checks", checks);
     char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);

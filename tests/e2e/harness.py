@@ -25,6 +25,9 @@ import services
 
 STRATA_BIN = os.environ.get("STRATA_BIN") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "strata")
+# the same source built as the next release (CMake target strata_next), for upgrade tests
+STRATA_NEXT_BIN = os.environ.get("STRATA_NEXT_BIN") or os.path.join(
+    os.path.dirname(STRATA_BIN), "strata_next")
 TERRAFORM = shutil.which("terraform") or "/usr/local/bin/terraform"
 EXTERNAL = os.environ.get("STRATA_TEST_SERVICES") == "external"
 
@@ -167,6 +170,7 @@ class Node:
         self.log_path = os.path.join(self.folder, "node.log")
         self.token = None
         self.env = {}  # added to the node's environment (PATH, say)
+        self.binary = None  # another strata binary than STRATA_BIN (the next release, say)
 
     def database_bytes(self):
         """Everything the node's database holds, as stored (SQLite file or pg_dump)."""
@@ -213,7 +217,7 @@ class Node:
 
     def start(self, wait=True):
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([STRATA_BIN, "server", "--config", self.config],
+        self.proc = subprocess.Popen([self.binary or STRATA_BIN, "server", "--config", self.config],
                                      env=dict(os.environ, STRATA_LOG=os.environ.get("STRATA_LOG", "debug"),
                                               **self.env),
                                      stdout=self.log, stderr=subprocess.STDOUT)

@@ -94,6 +94,12 @@ class Cluster:
         self.nodes.append(n)
         return n
 
+    def add_node_stopped(self):
+        """A node of the cluster's settings on a free port, not started (nor balanced)."""
+        n = Node(self.sandbox, f"extra{len(self.sandbox.nodes)}", dict(self.common))
+        self.sandbox.nodes.append(n)
+        return n
+
     def wait_balanced(self, timeout=20):
         """Until the balancer answers (its health checks have seen the nodes)."""
         deadline = time.time() + timeout

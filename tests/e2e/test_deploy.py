@@ -2,13 +2,14 @@
 renders (settings, installer file, the node's boot script) render with the real terraform CLI
 (no provider needed) into files Strata accepts. `terraform validate` of the examples themselves
 needs their providers, which cannot be downloaded here."""
+# services: embedded only (files only)
 import json
 import os
 import subprocess
 import tempfile
 import unittest
 
-from harness import EXTERNAL, STRATA_BIN, TERRAFORM, main
+from harness import STRATA_BIN, TERRAFORM, main
 
 DEPLOY = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "deploy"))
 
@@ -42,7 +43,6 @@ output "user_data" {
 '''
 
 
-@unittest.skipIf(EXTERNAL, "files only: the embedded run covers it")
 class DeployTest(unittest.TestCase):
     def tf(self, folder, *args):
         env = dict(os.environ, TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1")

@@ -1,6 +1,7 @@
 """install.sh, unattended, from the two files the seed names: it takes the seed's
 disable-replicated-ui flag, installs the binary and the unit under a root, starts the node and
 returns once `strata app status` says started — in seconds; a bad setting stops it first."""
+# services: embedded only (the install does not depend on them)
 import json
 import os
 import signal
@@ -8,12 +9,11 @@ import subprocess
 import time
 import unittest
 
-from harness import EXTERNAL, NO_SANDBOX, STRATA_BIN, Sandbox, free_port, main
+from harness import NO_SANDBOX, STRATA_BIN, Sandbox, free_port, main
 
 INSTALL = os.path.join(os.path.dirname(__file__), "..", "..", "deploy", "install.sh")
 
 
-@unittest.skipIf(EXTERNAL, "the install is the same whatever the services; the embedded run covers it")
 class InstallTest(unittest.TestCase):
     def setUp(self):
         self.sandbox = Sandbox("install")
