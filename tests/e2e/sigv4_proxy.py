@@ -6,6 +6,7 @@ runs nodes on S3 also proves our signing.
 
 usage: sigv4_proxy.py LISTEN_PORT UPSTREAM_PORT ACCESS_KEY SECRET_KEY STATS_FILE
 """
+import os
 import http.client
 import http.server
 import re
@@ -28,8 +29,10 @@ stats = {"verified": 0, "refused": 0, "denied": 0}
 def record(key, detail=""):
     with lock:
         stats[key] += 1
-        with open(STATS, "w") as f:
+        # a new file renamed over the old one: a reader never sees it half written
+        with open(STATS + ".tmp", "w") as f:
             f.write(f"verified {stats['verified']}\nrefused {stats['refused']}\n{detail}\n")
+        os.replace(STATS + ".tmp", STATS)
 
 
 def expected_signature(method, path, headers, region, signed):

@@ -58,13 +58,17 @@ class PostgresTest(unittest.TestCase):
         before = pg.dump("together")
         self.assertIn("enc_password", refused(bad))
         self.assertEqual(pg.dump("together"), before)
-        # a schema from a newer Strata: this binary says so and stops
+        # a schema a newer Strata contracted: this binary says so and stops (an expanded one
+        # it runs on: test_cluster_upgrade.py)
         pg.psql("INSERT INTO schema_migrations VALUES (999, 'future', 'now')", "together")
+        pg.psql("INSERT INTO schema_contracts VALUES (999)", "together")
         try:
             out = refused(Node(self.sandbox, "t8", dict(common)))
             self.assertIn("schema is at version 999", out)
+            self.assertIn("migration 999 removed what this release", out)
         finally:
             pg.psql("DELETE FROM schema_migrations WHERE version = 999", "together")
+            pg.psql("DELETE FROM schema_contracts WHERE version = 999", "together")
 
     def test_database_restart_under_a_running_node(self):
         node = self.sandbox.node("restarts")
