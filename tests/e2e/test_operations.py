@@ -236,6 +236,29 @@ class Operations(unittest.TestCase):
         self.assertEqual(conn.getresponse().status, 404)
         conn.close()
 
+    def test_health_while_redis_stops_and_starts(self):
+        if not self.sandbox.external:
+            self.skipTest("an embedded node has no Redis (the external run covers this)")
+        redis = self.sandbox.redis()
+        redis.stop()
+        try:
+            status, body, _ = self.node.request("GET", "/_health_check?full=1", token=False)
+            self.assertEqual(status, 503)
+            self.assertNotEqual(body["components"]["queue"]["status"], "ok")
+            self.assertEqual(body["components"]["database"]["status"], "ok")
+            status, body, _ = self.node.request("GET", "/api/v1/health/readiness", token=False)
+            self.assertEqual((status, body["status"]), (503, "not_ready"))
+            status, _, _ = self.node.request("GET", "/api/v1/health/liveness", token=False)
+            self.assertEqual(status, 200, "alive: it recovers by itself")
+        finally:
+            redis.start()
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.node.request("GET", "/_health_check", token=False)[0] == 200:
+                break
+            time.sleep(0.1)
+        self.assertEqual(self.node.request("GET", "/api/v1/health/readiness", token=False)[0], 200)
+
     def test_json_logs_with_request_ids(self):
         sb = Sandbox("ops-logs")
         try:
