@@ -46,14 +46,8 @@ if [ -z "$binary" ]; then # from source: the build tools too
   cmake --build "$src/build" -j"$(nproc)" >/dev/null
   binary="$src/build/strata"
 fi
-missing=()
-for p in "${runtime[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+source "$src/scripts/apt_ensure.sh"
+apt_ensure "${runtime[@]}"
 command -v terraform >/dev/null ||
   echo "install.sh: no terraform on the PATH: remote runs wait until one is installed" >&2
 

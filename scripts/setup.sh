@@ -12,14 +12,8 @@ if [ "${1:-}" = "--tests" ]; then
   packages+=(postgresql-15 redis-server redis-sentinel haproxy python3-botocore)
   command -v npm >/dev/null || packages+=(nodejs npm)
 fi
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+source scripts/apt_ensure.sh
+apt_ensure "${packages[@]}"
 if [ "${1:-}" = "--tests" ] && [ ! -x tests/services/node_modules/.bin/s3rver ]; then
   (cd tests/services && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -96,9 +96,36 @@ static void rows_text(const struct store_result *r, char **out, size_t *len, siz
     }
 }
 
-/* One table: rows ordered by every column (a stable order for paging), a page at a time. The
- * tar entry needs its size first, so each page is measured in a first pass and written in a
- * second; pages are small, the table is never held whole. */
+/* A pass over a table's pages: measuring (the tar entry needs its size first), or writing. */
+struct pass {
+    struct writer *w; /* NULL: measure only */
+    int64_t bytes, limit, rows;
+};
+
+static int pages(struct store *st, const char *sql, struct pass *p)
+{
+    int rc = 0;
+    for (int64_t off = 0;; off += PAGE) {
+        struct arena *pa = arena_new();
+        struct store_result r;
+        char *text = 0;
+        size_t len = 0, cap = 0;
+        rc = store_query(st, pa, sql, S_ARGS(S_INT(off)), &r);
+        if (!rc) rows_text(&r, &text, &len, &cap);
+        if (!rc && p->w && p->bytes + (int64_t)len > p->limit) rc = ERR_CONFLICT; /* changed */
+        if (!rc && p->w) rc = data(p->w, text, len);
+        p->bytes += (int64_t)len;
+        p->rows += (int64_t)r.nrows;
+        bool last = rc || r.nrows < PAGE;
+        free(text);
+        arena_free(pa);
+        if (last) return rc;
+    }
+}
+
+/* One table: rows ordered by every column (a stable order for paging), a page at a time,
+ * measured in a first pass and written in a second (one transaction: both see the same rows);
+ * pages are small, the table is never held whole. */
 static int table(struct writer *w, struct store *st, const char *name, struct backup_counts *c)
 {
     struct arena *a = arena_new();
@@ -115,44 +142,18 @@ static int table(struct writer *w, struct store *st, const char *name, struct ba
         json_array_append_new(head, json_string(cols[i]));
     char *head_text = json_dumps(head, JSON_COMPACT);
     json_decref(head);
+    int64_t head_len = (int64_t)strlen(head_text) + 1;
     const char *sql =
         arena_printf(a, "SELECT * FROM %s ORDER BY %s LIMIT %d OFFSET $1", name, order, PAGE);
-    /* pass 1: the size */
-    int64_t size = (int64_t)strlen(head_text) + 1;
-    for (int64_t off = 0; !rc; off += PAGE) {
-        struct arena *pa = arena_new();
-        struct store_result r;
-        rc = store_query(st, pa, sql, S_ARGS(S_INT(off)), &r);
-        char *text = 0;
-        size_t len = 0, cap = 0;
-        if (!rc) rows_text(&r, &text, &len, &cap);
-        size += (int64_t)len;
-        free(text);
-        arena_free(pa);
-        if (rc || r.nrows < PAGE) break;
-    }
-    char *path = arena_printf(a, "db/%s.jsonl", name);
-    if (!rc) rc = entry(w, path, size);
+    struct pass measure = {0}, write = {w, 0, 0, 0};
+    if (!rc) rc = pages(st, sql, &measure);
+    write.limit = measure.bytes;
+    if (!rc) rc = entry(w, arena_printf(a, "db/%s.jsonl", name), head_len + measure.bytes);
     if (!rc) rc = data(w, head_text, strlen(head_text));
     if (!rc) rc = data(w, "\n", 1);
-    /* pass 2: the rows (in one transaction with pass 1 the two passes see the same rows) */
-    int64_t written = (int64_t)strlen(head_text) + 1;
-    for (int64_t off = 0; !rc; off += PAGE) {
-        struct arena *pa = arena_new();
-        struct store_result r;
-        rc = store_query(st, pa, sql, S_ARGS(S_INT(off)), &r);
-        char *text = 0;
-        size_t len = 0, cap = 0;
-        if (!rc) rows_text(&r, &text, &len, &cap);
-        if (!rc && written + (int64_t)len > size) rc = ERR_CONFLICT; /* changed meanwhile */
-        if (!rc) rc = data(w, text, len);
-        written += (int64_t)len;
-        if (!rc) c->rows += (int64_t)r.nrows;
-        free(text);
-        arena_free(pa);
-        if (rc || r.nrows < PAGE) break;
-    }
-    if (!rc && written != size) rc = ERR_CONFLICT;
+    if (!rc) rc = pages(st, sql, &write);
+    if (!rc && write.bytes != measure.bytes) rc = ERR_CONFLICT;
+    if (!rc) c->rows += write.rows;
     free(head_text);
     arena_free(a);
     return rc;

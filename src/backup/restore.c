@@ -25,7 +25,8 @@
 enum { LINE_MAX_BYTES = 64 * 1024 * 1024, COPY = 256 * 1024 };
 
 /* Tables that describe the deployment rather than its data: the target keeps its own. */
-static const char *const skipped[] = {"schema_migrations", "schema_contracts", "keyring", "nodes", "cluster_leases", 0};
+static const char *const skipped[] = {
+    "schema_migrations", "schema_contracts", "keyring", "nodes", "cluster_leases", 0};
 
 struct reader {
     struct sealed_in *in;

@@ -2,6 +2,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,17 @@ int buf_append(struct buf *b, const void *p, size_t n)
     b->len += n;
     b->data[b->len] = 0;
     return 0;
+}
+
+int buf_printf(struct buf *b, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n < 0) return 0;
+    return buf_append(b, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
 
 void buf_reset(struct buf *b)

@@ -13,6 +13,8 @@ struct buf {
 void buf_init(struct buf *b, size_t max);
 /* Appends n bytes; ERR_TOO_LARGE when the cap would be exceeded (nothing appended). */
 int buf_append(struct buf *b, const void *p, size_t n);
+/* Appends formatted text (a line of up to 1 KiB); ERR_TOO_LARGE as buf_append. */
+int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_reset(struct buf *b);
 void buf_release(struct buf *b);
 

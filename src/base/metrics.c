@@ -5,7 +5,6 @@
 #include "base/buf.h"
 
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -105,17 +104,6 @@ void metrics_time(enum metric_timer t, double seconds)
         observe(&timers[t], t >= METRIC_RUN_PLAN ? slow : fast, seconds);
 }
 
-static void append(struct buf *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void append(struct buf *out, const char *fmt, ...)
-{
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    if (n > 0) buf_append(out, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
-}
-
 /* name{labels,le="..."} lines of one histogram; labels already formatted (may be empty). */
 static void render_hist(struct buf *out, const char *name, const char *labels, struct hist *h,
                         const double *bounds)
@@ -124,23 +112,23 @@ static void render_hist(struct buf *out, const char *name, const char *labels, s
     for (int i = 0; i <= NB; i++) {
         total += atomic_load_explicit(&h->bucket[i], memory_order_relaxed);
         if (i < NB)
-            append(out, "%s_bucket{%s,le=\"%g\"} %llu\n", name, labels, bounds[i],
-                   (unsigned long long)total);
+            buf_printf(out, "%s_bucket{%s,le=\"%g\"} %llu\n", name, labels, bounds[i],
+                       (unsigned long long)total);
         else
-            append(out, "%s_bucket{%s,le=\"+Inf\"} %llu\n", name, labels,
-                   (unsigned long long)total);
+            buf_printf(out, "%s_bucket{%s,le=\"+Inf\"} %llu\n", name, labels,
+                       (unsigned long long)total);
     }
-    append(out, "%s_sum{%s} %.6f\n", name, labels,
-           (double)atomic_load_explicit(&h->micros, memory_order_relaxed) / 1e6);
-    append(out, "%s_count{%s} %llu\n", name, labels, (unsigned long long)total);
+    buf_printf(out, "%s_sum{%s} %.6f\n", name, labels,
+               (double)atomic_load_explicit(&h->micros, memory_order_relaxed) / 1e6);
+    buf_printf(out, "%s_count{%s} %llu\n", name, labels, (unsigned long long)total);
 }
 
 void metrics_render(struct buf *out, const char *node)
 {
     char labels[1024];
-    append(out, "# HELP strata_http_request_seconds Requests answered, by route, method and "
-                "status, and how long until the answer started.\n"
-                "# TYPE strata_http_request_seconds histogram\n");
+    buf_printf(out, "# HELP strata_http_request_seconds Requests answered, by route, method and "
+                    "status, and how long until the answer started.\n"
+                    "# TYPE strata_http_request_seconds histogram\n");
     for (size_t i = 0; i < SLOTS; i++) {
         struct series *s = &requests[i];
         const char *route = atomic_load_explicit(&s->route, memory_order_acquire);
@@ -152,7 +140,7 @@ void metrics_render(struct buf *out, const char *node)
     const char *last = "";
     for (int t = 0; t < METRIC_TIMER_COUNT_; t++) {
         const char *name = timer_names[t][0], *kind = timer_names[t][1];
-        if (strcmp(name, last) != 0) append(out, "# TYPE %s histogram\n", name);
+        if (strcmp(name, last) != 0) buf_printf(out, "# TYPE %s histogram\n", name);
         last = name;
         if (*kind)
             snprintf(labels, sizeof labels, "node=\"%s\",%s=\"%s\"", node,

@@ -16,7 +16,6 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,17 +28,6 @@ struct metrics_server {
     pthread_t thread;
 };
 
-static void line(struct buf *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void line(struct buf *out, const char *fmt, ...)
-{
-    char text[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    if (n > 0) buf_append(out, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
-}
-
 /* Resident and virtual memory from /proc/self/statm (pages). */
 static void memory(struct buf *out, const char *node)
 {
@@ -50,10 +38,12 @@ static void memory(struct buf *out, const char *node)
         fclose(f);
     }
     long page = sysconf(_SC_PAGESIZE);
-    line(out, "# TYPE strata_process_resident_memory_bytes gauge\n");
-    line(out, "strata_process_resident_memory_bytes{node=\"%s\"} %ld\n", node, pages_res * page);
-    line(out, "# TYPE strata_process_virtual_memory_bytes gauge\n");
-    line(out, "strata_process_virtual_memory_bytes{node=\"%s\"} %ld\n", node, pages_virt * page);
+    buf_printf(out, "# TYPE strata_process_resident_memory_bytes gauge\n");
+    buf_printf(out, "strata_process_resident_memory_bytes{node=\"%s\"} %ld\n", node,
+               pages_res * page);
+    buf_printf(out, "# TYPE strata_process_virtual_memory_bytes gauge\n");
+    buf_printf(out, "strata_process_virtual_memory_bytes{node=\"%s\"} %ld\n", node,
+               pages_virt * page);
 }
 
 /* What the database knows: runs by status, the queue, and every node's jobs and drain. */
@@ -63,35 +53,38 @@ static void cluster_state(struct app *app, struct buf *out, const char *node)
     struct store_result r;
     int rc =
         store_query(app->store, a, "SELECT status, COUNT(*) FROM runs GROUP BY status", 0, 0, &r);
-    line(out, "# TYPE strata_scrape_database_ok gauge\n");
-    line(out, "strata_scrape_database_ok{node=\"%s\"} %d\n", node, rc == 0);
+    buf_printf(out, "# TYPE strata_scrape_database_ok gauge\n");
+    buf_printf(out, "strata_scrape_database_ok{node=\"%s\"} %d\n", node, rc == 0);
     if (!rc) {
         int64_t queued = 0;
-        line(out, "# HELP strata_runs Runs in the deployment by status.\n");
-        line(out, "# TYPE strata_runs gauge\n");
+        buf_printf(out, "# HELP strata_runs Runs in the deployment by status.\n");
+        buf_printf(out, "# TYPE strata_runs gauge\n");
         for (size_t i = 0; i < r.nrows; i++) {
             const char *status = store_cell(&r, i, 0);
             int64_t n = store_cell_int(&r, i, 1);
-            line(out, "strata_runs{node=\"%s\",status=\"%s\"} %lld\n", node, status, (long long)n);
+            buf_printf(out, "strata_runs{node=\"%s\",status=\"%s\"} %lld\n", node, status,
+                       (long long)n);
             if (!strcmp(status, "plan_queued") || !strcmp(status, "apply_queued")) queued += n;
         }
-        line(out, "# HELP strata_run_queue_depth Run phases waiting for a worker.\n");
-        line(out, "# TYPE strata_run_queue_depth gauge\n");
-        line(out, "strata_run_queue_depth{node=\"%s\"} %lld\n", node, (long long)queued);
+        buf_printf(out, "# HELP strata_run_queue_depth Run phases waiting for a worker.\n");
+        buf_printf(out, "# TYPE strata_run_queue_depth gauge\n");
+        buf_printf(out, "strata_run_queue_depth{node=\"%s\"} %lld\n", node, (long long)queued);
     }
     struct cluster_node *nodes;
     size_t n;
     if (!cluster_nodes(app->store, a, &nodes, &n)) {
-        line(out, "# HELP strata_node_jobs Run phases executing on each node of the cluster.\n");
-        line(out, "# TYPE strata_node_jobs gauge\n");
+        buf_printf(out,
+                   "# HELP strata_node_jobs Run phases executing on each node of the cluster.\n");
+        buf_printf(out, "# TYPE strata_node_jobs gauge\n");
         for (size_t i = 0; i < n; i++)
             if (!strcmp(nodes[i].state, "active"))
-                line(out, "strata_node_jobs{node=\"%s\"} %lld\n", nodes[i].name,
-                     (long long)nodes[i].active_jobs);
-        line(out, "# TYPE strata_node_draining gauge\n");
+                buf_printf(out, "strata_node_jobs{node=\"%s\"} %lld\n", nodes[i].name,
+                           (long long)nodes[i].active_jobs);
+        buf_printf(out, "# TYPE strata_node_draining gauge\n");
         for (size_t i = 0; i < n; i++)
             if (!strcmp(nodes[i].state, "active"))
-                line(out, "strata_node_draining{node=\"%s\"} %d\n", nodes[i].name, nodes[i].drain);
+                buf_printf(out, "strata_node_draining{node=\"%s\"} %d\n", nodes[i].name,
+                           nodes[i].drain);
     }
     arena_free(a);
 }
@@ -107,8 +100,8 @@ static void serve(struct evhttp_request *req, void *arg)
     const char *node = m->app->node_name;
     struct buf out;
     buf_init(&out, 0);
-    line(&out, "# TYPE strata_build_info gauge\n");
-    line(&out, "strata_build_info{node=\"%s\",version=\"%s\"} 1\n", node, STRATA_VERSION);
+    buf_printf(&out, "# TYPE strata_build_info gauge\n");
+    buf_printf(&out, "strata_build_info{node=\"%s\",version=\"%s\"} 1\n", node, STRATA_VERSION);
     metrics_render(&out, node);
     cluster_state(m->app, &out, node);
     memory(&out, node);
