@@ -138,6 +138,18 @@ bool codec_parse_iso(const char *s, int64_t *out)
     return true;
 }
 
+bool codec_parse_iso_ms(const char *s, int64_t *out)
+{
+    int64_t secs;
+    if (!codec_parse_iso(s, &secs)) return false;
+    const char *dot = strchr(s, '.');
+    int64_t ms = 0, scale = 100;
+    for (const char *p = dot ? dot + 1 : ""; *p >= '0' && *p <= '9' && scale; p++, scale /= 10)
+        ms += (*p - '0') * scale;
+    *out = secs * 1000 + ms;
+    return true;
+}
+
 char *codec_iso_of_unix(struct arena *a, int64_t t)
 {
     time_t s = (time_t)t;

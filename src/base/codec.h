@@ -40,6 +40,8 @@ char *codec_now_iso(struct arena *a);
 char *codec_iso_ms_ago(struct arena *a, int64_t ms);
 /* Reads "YYYY-MM-DDTHH:MM:SS[.fff]Z" (UTC) into unix seconds; false when it is not that form. */
 bool codec_parse_iso(const char *s, int64_t *out);
+/* The same, in unix milliseconds (the fraction of a second kept). */
+bool codec_parse_iso_ms(const char *s, int64_t *out);
 /* The same form for a unix time (whole seconds). */
 char *codec_iso_of_unix(struct arena *a, int64_t t);
 /* Seconds since the epoch. */

@@ -37,6 +37,7 @@ static const char *const timer_names[METRIC_TIMER_COUNT_][2] = {
     {"strata_database_statement_seconds", ""}, {"strata_redis_command_seconds", ""},
     {"strata_blob_seconds", "commit"},         {"strata_blob_seconds", "open"},
     {"strata_run_phase_seconds", "plan"},      {"strata_run_phase_seconds", "apply"},
+    {"strata_run_queue_wait_seconds", "plan"}, {"strata_run_queue_wait_seconds", "apply"},
 };
 
 double metrics_now(void)

@@ -16,6 +16,8 @@ enum metric_timer {
     METRIC_BLOB_OPEN,   /* a blob opened for reading (first chunk checked) */
     METRIC_RUN_PLAN,    /* a plan, from claim to outcome */
     METRIC_RUN_APPLY,
+    METRIC_QUEUE_PLAN, /* a plan's wait in the queue, from queued to claimed */
+    METRIC_QUEUE_APPLY,
     METRIC_TIMER_COUNT_
 };
 

@@ -200,6 +200,8 @@ static void execute(struct runner *rn, const char *run_id, enum run_phase phase)
         return;
     }
     double started = metrics_now();
+    metrics_time(phase == RUN_PLAN ? METRIC_QUEUE_PLAN : METRIC_QUEUE_APPLY,
+                 (double)job.queued_ms / 1000.0);
     log_info("run %s: %s started", run_id, phase == RUN_PLAN ? "plan" : "apply");
     rc = run_log_open(rn->app, job.phase_id, &log);
     if (!rc && rn->refusal[0]) {

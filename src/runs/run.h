@@ -32,7 +32,8 @@ struct run_job {
     const char *working_directory, *terraform_version, *configuration_version_id;
     const char *run_token; /* short-lived API token acting for the run */
     bool is_destroy, refresh, refresh_only, speculative;
-    bool structured; /* -json: the log is terraform's JSON lines, and a redacted plan is kept */
+    bool structured;   /* -json: the log is terraform's JSON lines, and a redacted plan is kept */
+    int64_t queued_ms; /* how long the phase waited in the queue before this claim */
     const char **target_addrs, **replace_addrs;
     size_t ntargets, nreplaces;
     const char **var_keys, **var_values; /* run variables (-var), HCL-encoded values */

@@ -74,6 +74,12 @@ int run_job_begin(struct ctx *c, const char *run_id, enum run_phase phase, struc
     job->refresh_only = r.refresh_only;
     job->speculative = r.speculative;
     job->structured = r.structured_output;
+    json_t *ts = json_loads(r.status_timestamps ? r.status_timestamps : "{}", 0, 0);
+    const char *queued = json_string_value(
+        json_object_get(ts, phase == RUN_PLAN ? "plan-queued-at" : "apply-queued-at"));
+    int64_t at;
+    if (queued && codec_parse_iso_ms(queued, &at)) job->queued_ms = codec_now_ms() - at;
+    json_decref(ts);
     job->target_addrs = string_list(c, r.target_addrs, &job->ntargets);
     job->replace_addrs = string_list(c, r.replace_addrs, &job->nreplaces);
     if ((rc = open_variables(c, &r, job))) return rc;

@@ -198,6 +198,29 @@ class ClusterTest(unittest.TestCase):
         self.assertGreater(verified, 10)
         self.assertEqual(refused, 0, why)
 
+    def test_operations_commands_see_the_whole_cluster(self):
+        names = {f"{n.port}" for n in self.c.nodes}
+        for n in self.c.nodes:
+            p = subprocess.run([STRATA_BIN, "app", "status", "--config", n.config],
+                               capture_output=True, text=True, check=True)
+            (st,) = json.loads(p.stdout)
+            self.assertEqual((st["State"], st["IsTransitioning"]), ("started", False))
+            p = subprocess.run([STRATA_BIN, "node", "list", "--json", "--config", n.config],
+                               capture_output=True, text=True, check=True)
+            active = {x["name"].rsplit(":", 1)[1] for x in json.loads(p.stdout)
+                      if x["state"] == "active"}
+            self.assertEqual(active, names, "every node lists every node")
+            status, body, _ = n.request("GET", "/api/v1/health/readiness", token=False)
+            self.assertEqual((status, body["status"]), (200, "ready"))
+            status, body, _ = n.request("GET", "/_health_check?full=1", token=False)
+            self.assertTrue(body["node"].endswith(f":{n.port}"))
+        ids = self.front.api("GET", "/api/v1/nodes")["data"]
+        self.assertEqual({i.rsplit(":", 1)[1] for i in ids}, names)
+        (st,) = set(json.loads(subprocess.run(
+            [STRATA_BIN, "app", "status", "--config", n.config], capture_output=True, text=True,
+            check=True).stdout)[0]["AppID"] for n in self.c.nodes)
+        self.assertEqual(len(st), 32, "one AppID for the deployment")
+
     def test_drain_lets_the_run_finish_and_sends_new_runs_elsewhere(self):
         tf = self.tf("drain", SLOW_APPLY)
         cli = tf.popen("apply", "-auto-approve", "-input=false")

@@ -224,6 +224,8 @@ class Operations(unittest.TestCase):
         self.assertGreater(self.find(s, "strata_blob_seconds_count", operation="commit")[0], 0)
         self.assertGreaterEqual(self.find(s, "strata_run_phase_seconds_count", phase="plan")[0], 1)
         self.assertGreaterEqual(self.find(s, "strata_run_phase_seconds_count", phase="apply")[0], 1)
+        self.assertGreaterEqual(self.find(s, "strata_run_queue_wait_seconds_count", phase="plan")[0], 1)
+        self.assertGreaterEqual(self.find(s, "strata_run_queue_wait_seconds_count", phase="apply")[0], 1)
         self.assertGreaterEqual(self.find(s, "strata_runs", status="applied")[0], 1)
         self.assertEqual(self.find(s, "strata_run_queue_depth", node=me), [0])
         self.assertEqual(self.find(s, "strata_node_jobs", node=me), [0])
