@@ -12,7 +12,7 @@ ORDER = [
     ["blob"],
     ["app"],
     ["organizations"], ["users"], ["teams"], ["tokens"], ["workspaces"], ["variables"],
-    ["configversions"], ["state"], ["runs"],
+    ["configversions"], ["state"], ["runs"], ["registry"],
     ["runner", "meta", "admin", "cluster", "backup"],
     ["cmd"],
 ]

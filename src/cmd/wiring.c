@@ -11,6 +11,7 @@
 #include "runs/run.h"
 #include "variables/variable.h"
 #include "organizations/organization.h"
+#include "registry/registry.h"
 #include "state/state.h"
 #include "teams/team.h"
 #include "tokens/token.h"
@@ -25,6 +26,8 @@ void wiring_hooks(struct app *app)
     organization_on_renamed(team_on_org_renamed);
     organization_on_renamed(token_on_org_renamed);
     organization_on_renamed(workspace_on_org_renamed);
+    organization_on_renamed(registry_on_org_renamed);
+    organization_on_delete(registry_on_org_delete);
     workspace_on_delete(state_on_workspace_delete);
     workspace_on_delete(configversion_on_workspace_delete);
     workspace_on_delete(run_on_workspace_delete);
@@ -55,4 +58,6 @@ void wiring_routes(struct http_server *s)
     http_server_routes(s, run_log_routes);
     http_server_routes(s, terraform_version_routes);
     http_server_routes(s, cluster_routes);
+    http_server_routes(s, registry_routes);
+    http_server_routes(s, registry_protocol_routes);
 }

@@ -94,11 +94,9 @@ static int check_entry(struct archive_entry *e, char *err, size_t errlen)
     return 0;
 }
 
-static int open_archive(struct blob_store *bs, const char *cv_id, struct source *s,
+static int open_archive(struct blob_store *bs, const char *key, struct source *s,
                         struct archive **out)
 {
-    char key[128];
-    snprintf(key, sizeof key, "configuration-versions/%s/slug", cv_id);
     int rc = blob_reader_open(bs, key, &s->r);
     if (rc) return rc;
     struct archive *a = archive_read_new();
@@ -146,10 +144,17 @@ static int extract(struct archive *a, struct archive *disk, struct archive_entry
 int configversion_unpack(struct blob_store *bs, const char *cv_id, const char *dest, char *err,
                          size_t errlen)
 {
+    char key[128];
+    snprintf(key, sizeof key, "configuration-versions/%s/slug", cv_id);
+    return slug_unpack(bs, key, dest, err, errlen);
+}
+
+int slug_unpack(struct blob_store *bs, const char *key, const char *dest, char *err, size_t errlen)
+{
     struct source *s = calloc(1, sizeof *s);
     if (!s) abort();
     struct archive *a, *disk = 0;
-    int rc = open_archive(bs, cv_id, s, &a);
+    int rc = open_archive(bs, key, s, &a);
     if (rc) {
         if (rc == ERR_INVALID) snprintf(err, errlen, "not a tar.gz archive");
         free(s);

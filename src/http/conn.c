@@ -340,7 +340,9 @@ static void access_log(const struct http_request *r)
                 (double)(now.tv_nsec - r->started.tv_nsec) / 1e6;
     const char *url =
         r->url.data && strncmp(r->url.data, "/admin/", 7) != 0 ? r->url.data : r->path;
+    log_set_request(r->request_id);
     log_debug("%s %s %d %.1fms", names[r->method], url ? url : "-", r->status, ms);
+    log_set_request(0);
 }
 
 static void on_read(struct bufferevent *bev, void *arg)

@@ -185,8 +185,6 @@ static void write_head(struct http_request *r, int status, const char *ctype, in
     double seconds =
         (double)(now.tv_sec - r->started.tv_sec) + (double)(now.tv_nsec - r->started.tv_nsec) / 1e9;
     metrics_request(r->route ? r->route->pattern : 0, methods[r->method], status, seconds);
-    log_debug("%s %s %d %.1f ms", methods[r->method], r->path ? r->path : "", status,
-              seconds * 1e3);
     struct evbuffer *out = bufferevent_get_output(c->bev);
     evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", status, reason(status));
     for (const char *const *h = c->srv->cfg.default_headers; h && *h; h++)
