@@ -41,8 +41,7 @@ int configversion_latest(struct ctx *c, const char *workspace_id, struct configv
 int configversion_unpack(struct blob_store *bs, const char *cv_id, const char *dest, char *err,
                          size_t errlen);
 /* The same checks (and unpacking) for any stored tar.gz blob: registry modules' archives. */
-int slug_unpack(struct blob_store *bs, const char *key, const char *dest, char *err,
-                size_t errlen);
+int slug_unpack(struct blob_store *bs, const char *key, const char *dest, char *err, size_t errlen);
 
 /* Runs after a configuration version is uploaded with auto-queue-runs set (runs/ queues a run).
  * Set once at start. */
