@@ -238,25 +238,6 @@ static void list(struct http_request *r, void *app)
 
 /* ---- upload ---- */
 
-struct upload {
-    struct app *app;
-    const char *id;
-    struct blob_writer *w;
-};
-
-static int upload_write(void *arg, const void *p, size_t n)
-{
-    struct upload *u = arg;
-    return blob_writer_write(u->w, p, n);
-}
-
-static void upload_abort(void *arg)
-{
-    struct upload *u = arg;
-    if (u->w) blob_writer_abort(u->w);
-    u->w = 0;
-}
-
 static int set_status(struct ctx *c, const char *id, const char *status, const char *error,
                       int64_t size)
 {
@@ -269,21 +250,16 @@ static int set_status(struct ctx *c, const char *id, const char *status, const c
 
 static void upload_finish(struct http_request *r, void *arg)
 {
-    struct upload *u = arg;
+    struct slug_upload *u = arg;
     struct ctx c;
     api_begin_anonymous(&c, r, u->app);
-    int64_t size = blob_writer_size(u->w);
-    int rc = blob_writer_commit(u->w);
-    u->w = 0;
+    int64_t size = 0;
     char why[512] = "";
-    if (!rc) {
-        rc = configversion_unpack(c.app->blobs, u->id, 0, why, sizeof why);
-        if (rc == ERR_INVALID || rc == ERR_TOO_LARGE) {
-            blob_delete(c.app->blobs, slug_key(&c, u->id));
-            set_status(&c, u->id, "errored", why, size);
-            log_info("configuration version %s refused: %s", u->id, why);
-            return api_fail(&c, ctx_fail(&c, ERR_INVALID, "%s", why));
-        }
+    int rc = slug_upload_commit(u, &size, why, sizeof why);
+    if (rc == ERR_INVALID || rc == ERR_TOO_LARGE) {
+        set_status(&c, u->id, "errored", why, size);
+        log_info("configuration version %s refused: %s", u->id, why);
+        return api_fail(&c, ctx_fail(&c, ERR_INVALID, "%s", why));
     }
     if (!rc) rc = set_status(&c, u->id, "uploaded", 0, size);
     struct configversion cv;
@@ -303,11 +279,12 @@ static int upload_open(struct http_request *r, void *app, struct http_sink *sink
     if (!rc) rc = db_get(&c, id, &cv);
     if (rc) return rc;
     if (strcmp(cv.status, "pending") != 0) return ERR_CONFLICT;
-    struct upload *u = arena_alloc(c.a, sizeof *u);
+    struct slug_upload *u = arena_alloc(c.a, sizeof *u);
     u->app = app;
     u->id = cv.id;
-    if ((rc = blob_writer_open(c.app->blobs, slug_key(&c, cv.id), &u->w))) return rc;
-    *sink = (struct http_sink){upload_write, upload_finish, upload_abort, u};
+    u->key = slug_key(&c, cv.id);
+    if ((rc = blob_writer_open(c.app->blobs, u->key, &u->w))) return rc;
+    *sink = (struct http_sink){slug_upload_write, upload_finish, slug_upload_abort, u};
     return 0;
 }
 

@@ -14,6 +14,8 @@
 
 struct ctx;
 struct blob_store;
+struct blob_writer;
+struct app;
 
 struct configversion {
     const char *id, *workspace_id, *status, *error_message, *source, *created_at;
@@ -40,6 +42,19 @@ int configversion_latest(struct ctx *c, const char *workspace_id, struct configv
  * the tree, a device, too big, not a tar.gz), or the blob's own error. */
 int configversion_unpack(struct blob_store *bs, const char *cv_id, const char *dest, char *err,
                          size_t errlen);
+/* A tar.gz uploaded into a sealed blob (a configuration, a registry module's archive): the
+ * HTTP sink's write and abort take a struct slug_upload; the caller's finish commits it with
+ * slug_upload_commit, which checks the archive (slug_unpack) and deletes a refused one. */
+struct slug_upload {
+    struct app *app;
+    const char *id, *key; /* the caller's object and the blob */
+    struct blob_writer *w;
+};
+int slug_upload_write(void *arg, const void *p, size_t n);
+void slug_upload_abort(void *arg);
+/* 0, or ERR_INVALID / ERR_TOO_LARGE with the reason in why (nothing kept), or the blob's error.
+ * *size gets the archive's size; u->w is consumed either way. */
+int slug_upload_commit(struct slug_upload *u, int64_t *size, char *why, size_t whylen);
 /* The same checks (and unpacking) for any stored tar.gz blob: registry modules' archives. */
 int slug_unpack(struct blob_store *bs, const char *key, const char *dest, char *err, size_t errlen);
 

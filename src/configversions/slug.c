@@ -2,6 +2,7 @@
  * refusing what could escape the unpack folder, and unpacks it with libarchive's own secure
  * extraction flags as a second line of defence. */
 #include "configversions/configversion.h"
+#include "app/app.h"
 #include "base/err.h"
 #include "blob/blob.h"
 
@@ -139,6 +140,29 @@ static int extract(struct archive *a, struct archive *disk, struct archive_entry
     if (r != ARCHIVE_EOF) return fail(err, errlen, "damaged archive: %s", archive_error_string(a));
     archive_write_finish_entry(disk);
     return 0;
+}
+
+int slug_upload_write(void *arg, const void *p, size_t n)
+{
+    struct slug_upload *u = arg;
+    return blob_writer_write(u->w, p, n);
+}
+
+void slug_upload_abort(void *arg)
+{
+    struct slug_upload *u = arg;
+    if (u->w) blob_writer_abort(u->w);
+    u->w = 0;
+}
+
+int slug_upload_commit(struct slug_upload *u, int64_t *size, char *why, size_t whylen)
+{
+    *size = blob_writer_size(u->w);
+    int rc = blob_writer_commit(u->w);
+    u->w = 0;
+    if (!rc) rc = slug_unpack(u->app->blobs, u->key, 0, why, whylen);
+    if (rc == ERR_INVALID || rc == ERR_TOO_LARGE) blob_delete(u->app->blobs, u->key);
+    return rc;
 }
 
 int configversion_unpack(struct blob_store *bs, const char *cv_id, const char *dest, char *err,

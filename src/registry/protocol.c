@@ -74,39 +74,17 @@ static void download(struct http_request *r, void *app)
     api_fail(&c, ctx_fail(&c, ERR_NOT_FOUND, "module version not found"));
 }
 
-struct upload {
-    struct app *app;
-    const char *id, *key;
-    struct blob_writer *w;
-};
-
-static int upload_write(void *arg, const void *p, size_t n)
-{
-    struct upload *u = arg;
-    return blob_writer_write(u->w, p, n);
-}
-
-static void upload_abort(void *arg)
-{
-    struct upload *u = arg;
-    if (u->w) blob_writer_abort(u->w);
-    u->w = 0;
-}
-
 /* The archive is checked like a configuration (a tar.gz whose every path stays in the tree);
  * a refused one leaves the version errored and nothing stored. */
 static void upload_finish(struct http_request *r, void *arg)
 {
-    struct upload *u = arg;
+    struct slug_upload *u = arg;
     struct ctx c;
     api_begin_anonymous(&c, r, u->app);
-    int64_t size = blob_writer_size(u->w);
-    int rc = blob_writer_commit(u->w);
-    u->w = 0;
+    int64_t size = 0;
     char why[512] = "";
-    if (!rc) rc = slug_unpack(c.app->blobs, u->key, 0, why, sizeof why);
+    int rc = slug_upload_commit(u, &size, why, sizeof why);
     if (rc == ERR_INVALID || rc == ERR_TOO_LARGE) {
-        blob_delete(c.app->blobs, u->key);
         module_db_version_set(&c, u->id, "reg_ingress_failed", why, size);
         log_info("registry module version %s refused: %s", u->id, why);
         return api_fail(&c, ctx_fail(&c, ERR_INVALID, "%s", why));
@@ -126,12 +104,12 @@ static int upload_open(struct http_request *r, void *app, struct http_sink *sink
     if (!rc) rc = module_db_version_get(&c, id, &v);
     if (rc) return rc;
     if (strcmp(v.status, "pending") != 0) return ERR_CONFLICT; /* an archive is written once */
-    struct upload *u = arena_alloc(c.a, sizeof *u);
+    struct slug_upload *u = arena_alloc(c.a, sizeof *u);
     u->app = app;
     u->id = v.id;
     u->key = module_archive_key(&c, v.id);
     if ((rc = blob_writer_open(c.app->blobs, u->key, &u->w))) return rc;
-    *sink = (struct http_sink){upload_write, upload_finish, upload_abort, u};
+    *sink = (struct http_sink){slug_upload_write, upload_finish, slug_upload_abort, u};
     return 0;
 }
 
