@@ -27,7 +27,6 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <event2/thread.h>
-#include <malloc.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -205,12 +204,6 @@ int cmd_server(int argc, char **argv)
                         "       strata server            (settings from TFE_* variables)\n");
         return 2;
     }
-    /* Streams allocate and free buffers of 64-256 KiB all the time: glibc would map and unmap
-     * each (its threshold is 128 KiB) and hand freed heap tops back at once, so every buffer's
-     * pages were faulted in anew; a fixed threshold and a larger trim keep them (state download
-     * +25%, measured with bench/state_throughput.py). */
-    mallopt(M_MMAP_THRESHOLD, 1 << 20);
-    mallopt(M_TRIM_THRESHOLD, 8 << 20);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     evthread_use_pthreads(); /* several event loops, and loopbreak across threads */
     if (sodium_init() < 0) {

@@ -20,6 +20,7 @@
 #include <event2/listener.h>
 #include <http_parser.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -90,6 +91,13 @@ static int64_t now_ms(void)
     return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+static char id_prefix[9];
+
+static void make_id_prefix(void)
+{
+    codec_random_base62(id_prefix, 8);
+}
+
 /* The id a balancer or client sent (X-Request-Id, when it is a plain token), else a new one: it
  * is answered back and tags every log line written for the request. */
 static void set_request_id(struct http_request *r)
@@ -99,10 +107,16 @@ static void set_request_id(struct http_request *r)
     bool ok = n > 0 && n < sizeof r->request_id;
     for (size_t i = 0; ok && i < n; i++)
         ok = isalnum((unsigned char)given[i]) || strchr("-_.:", given[i]);
-    if (ok)
+    if (ok) {
         memcpy(r->request_id, given, n + 1);
-    else
-        codec_random_base62(r->request_id, 20);
+        return;
+    }
+    /* a random prefix per process and a counter: unique, and no random draw per request */
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    static _Atomic uint64_t counter;
+    pthread_once(&once, make_id_prefix);
+    snprintf(r->request_id, sizeof r->request_id, "%s%012llx", id_prefix,
+             (unsigned long long)atomic_fetch_add(&counter, 1));
 }
 
 /* Finds the route; a path that exists under another method is 405. */
