@@ -55,16 +55,6 @@ static json_t *encode(struct ctx *c, const struct tf_version *v)
                                 arena_printf(c->a, "/api/v2/admin/terraform-versions/%s", v->id));
 }
 
-static int begin_admin(struct ctx *c, struct http_request *r, void *app)
-{
-    if (api_begin(c, r, app)) return -1;
-    if (!authz_site_admin(c)) {
-        api_fail(c, ctx_fail(c, ERR_NOT_FOUND, "not found"));
-        return -1;
-    }
-    return 0;
-}
-
 static bool valid_version(const char *v)
 {
     if (!*v || strlen(v) > 32 || !isdigit((unsigned char)*v)) return false;
@@ -143,7 +133,7 @@ static int save(struct ctx *c, struct tf_version *v, bool creating)
 static void create(struct http_request *r, void *app)
 {
     struct ctx c;
-    if (begin_admin(&c, r, app)) return;
+    if (api_begin_site_admin(&c, r, app)) return;
     struct tf_version v = {.enabled = true};
     int rc = read_attrs(&c, &v);
     if (!rc) {
@@ -158,7 +148,7 @@ static void create(struct http_request *r, void *app)
 static void list(struct http_request *r, void *app)
 {
     struct ctx c;
-    if (begin_admin(&c, r, app)) return;
+    if (api_begin_site_admin(&c, r, app)) return;
     struct store_result res;
     int rc =
         store_query(c.app->store, c.a, arena_printf(c.a, "%s ORDER BY version", COLS), 0, 0, &res);
@@ -185,7 +175,7 @@ static int load(struct ctx *c, struct tf_version *v)
 static void show(struct http_request *r, void *app)
 {
     struct ctx c;
-    if (begin_admin(&c, r, app)) return;
+    if (api_begin_site_admin(&c, r, app)) return;
     struct tf_version v;
     int rc = load(&c, &v);
     if (rc) return api_fail(&c, rc);
@@ -195,7 +185,7 @@ static void show(struct http_request *r, void *app)
 static void update(struct http_request *r, void *app)
 {
     struct ctx c;
-    if (begin_admin(&c, r, app)) return;
+    if (api_begin_site_admin(&c, r, app)) return;
     struct tf_version v;
     int rc = load(&c, &v);
     if (!rc) rc = read_attrs(&c, &v);
@@ -207,7 +197,7 @@ static void update(struct http_request *r, void *app)
 static void destroy(struct http_request *r, void *app)
 {
     struct ctx c;
-    if (begin_admin(&c, r, app)) return;
+    if (api_begin_site_admin(&c, r, app)) return;
     struct tf_version v;
     int rc = load(&c, &v);
     if (!rc)

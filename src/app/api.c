@@ -54,6 +54,16 @@ int api_begin(struct ctx *c, struct http_request *r, void *app)
     return 0;
 }
 
+int api_begin_site_admin(struct ctx *c, struct http_request *r, void *app)
+{
+    if (api_begin(c, r, app)) return -1;
+    if (!authz_site_admin(c)) {
+        api_fail(c, ctx_fail(c, ERR_NOT_FOUND, "not found"));
+        return -1;
+    }
+    return 0;
+}
+
 int ctx_fail(struct ctx *c, int err, const char *fmt, ...)
 {
     if (!c->detail[0] && fmt) {

@@ -26,6 +26,9 @@ struct ctx {
 /* Sets up c for a request and authenticates the bearer token. On failure answers 401 and
  * returns non-zero: the handler just returns. */
 int api_begin(struct ctx *c, struct http_request *r, void *app);
+/* Same, for site administrators only: anyone else gets 404 (the admin API's existence is not
+ * revealed) and -1. */
+int api_begin_site_admin(struct ctx *c, struct http_request *r, void *app);
 /* Same without requiring a token (discovery, ping, IACT, signed URLs). */
 void api_begin_anonymous(struct ctx *c, struct http_request *r, void *app);
 

@@ -6,6 +6,7 @@
 #include "base/err.h"
 #include "base/log.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,9 +60,14 @@ static const struct {
     {"TFE_METRICS_HTTP_PORT", SETTING_METRICS_ENDPOINT_PORT_HTTP, AS_IS},
 };
 
-static int fail(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
-    snprintf(err, errlen, fmt, a, b);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
     return ERR_CONFIG;
 }
 
@@ -129,8 +135,8 @@ static int apply_modes(struct settings *s, char *err, size_t errlen)
         if (strcmp(mode, "disk") && strcmp(mode, "external") && strcmp(mode, "active-active"))
             return fail(err, errlen,
                         "environment variable TFE_OPERATIONAL_MODE: expected disk, external or "
-                        "active-active, got \"%s\"%s",
-                        mode, "");
+                        "active-active, got \"%s\"",
+                        mode);
         set(s, SETTING_PRODUCTION_TYPE, strcmp(mode, "disk") ? "external" : "disk",
             "TFE_OPERATIONAL_MODE");
         set(s, SETTING_ENABLE_ACTIVE_ACTIVE, strcmp(mode, "active-active") ? "0" : "1",
@@ -140,15 +146,14 @@ static int apply_modes(struct settings *s, char *err, size_t errlen)
     if (storage && strcmp(storage, "s3") != 0)
         return fail(err, errlen,
                     "environment variable TFE_OBJECT_STORAGE_TYPE: \"%s\" is not supported; "
-                    "Strata speaks S3 (AWS or any S3-compatible storage)%s",
-                    storage, "");
+                    "Strata speaks S3 (AWS or any S3-compatible storage)",
+                    storage);
     const char *profile = getenv("TFE_OBJECT_STORAGE_S3_USE_INSTANCE_PROFILE");
     if (profile && strcmp(profile, "true") == 0)
         return fail(err, errlen,
                     "environment variable TFE_OBJECT_STORAGE_S3_USE_INSTANCE_PROFILE: instance "
                     "profiles are not supported; set TFE_OBJECT_STORAGE_S3_ACCESS_KEY_ID and "
-                    "TFE_OBJECT_STORAGE_S3_SECRET_ACCESS_KEY%s%s",
-                    "", "");
+                    "TFE_OBJECT_STORAGE_S3_SECRET_ACCESS_KEY");
     return 0;
 }
 

@@ -159,6 +159,13 @@ char *codec_iso_of_unix(struct arena *a, int64_t t)
                         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+int64_t codec_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int64_t codec_now_ms(void)
 {
     struct timespec ts;

@@ -48,5 +48,7 @@ char *codec_iso_of_unix(struct arena *a, int64_t t);
 int64_t codec_now_unix(void);
 /* Wall-clock unix milliseconds (shared between nodes, unlike a monotonic clock). */
 int64_t codec_now_ms(void);
+/* Milliseconds of a clock that never jumps (CLOCK_MONOTONIC), for durations. */
+int64_t codec_mono_ms(void);
 
 #endif

@@ -12,16 +12,6 @@
 #include <jansson.h>
 #include <string.h>
 
-static int begin_admin(struct ctx *c, struct http_request *r, void *app)
-{
-    if (api_begin(c, r, app)) return -1;
-    if (!authz_site_admin(c)) {
-        api_fail(c, ctx_fail(c, ERR_NOT_FOUND, "not found"));
-        return -1;
-    }
-    return 0;
-}
-
 static void respond(struct ctx *c, json_t *data, const char *self)
 {
     jsonapi_respond(c->req, 200, json_pack("{s:o, s:{s:s}}", "data", data, "links", "self", self));
@@ -30,7 +20,7 @@ static void respond(struct ctx *c, json_t *data, const char *self)
 static void ids(struct http_request *r, void *app)
 {
     struct ctx c;
-    if (begin_admin(&c, r, app)) return;
+    if (api_begin_site_admin(&c, r, app)) return;
     struct cluster_node *nodes;
     size_t n;
     int rc = cluster_nodes(c.app->store, c.a, &nodes, &n);
@@ -61,7 +51,7 @@ static void answer_status(struct ctx *c)
 static void drain_status(struct http_request *r, void *app)
 {
     struct ctx c;
-    if (begin_admin(&c, r, app)) return;
+    if (api_begin_site_admin(&c, r, app)) return;
     answer_status(&c);
 }
 
@@ -69,7 +59,7 @@ static void drain_status(struct http_request *r, void *app)
 static void change(struct http_request *r, void *app, bool drain)
 {
     struct ctx c;
-    if (begin_admin(&c, r, app)) return;
+    if (api_begin_site_admin(&c, r, app)) return;
     size_t len;
     const char *body = http_req_body(r, &len);
     json_error_t je;

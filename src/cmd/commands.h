@@ -3,6 +3,10 @@
 #define STRATA_COMMANDS_H
 
 /* Each takes the arguments after its name and returns the process exit code. */
+
+/* The settings file the admin commands read when none is named: the installer file the seed
+ * writes (/etc/replicated.conf), else the settings file itself. */
+const char *cmd_default_config(void);
 int cmd_server(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_app(int argc, char **argv);

@@ -23,8 +23,7 @@ struct options {
 
 static int parse(int argc, char **argv, struct options *o)
 {
-    *o = (struct options){.config = "/etc/ptfe-settings.json"};
-    if (access("/etc/replicated.conf", R_OK) == 0) o->config = "/etc/replicated.conf";
+    *o = (struct options){.config = cmd_default_config()};
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
             o->config = argv[++i];

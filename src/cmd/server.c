@@ -62,19 +62,12 @@ struct stopper {
     int64_t since;
 };
 
-static int64_t mono_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 static void on_grace_tick(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
     struct stopper *st = arg;
-    int64_t now = mono_ms(), last = http_last_request_ms();
+    int64_t now = codec_mono_ms(), last = http_last_request_ms();
     if (now - (last > st->since ? last : st->since) >= QUIET_MS || now - st->since >= GRACE_MAX_MS)
         event_base_loopbreak(st->base);
 }
@@ -91,7 +84,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     log_info("signal %d: leaving the balancer's rotation, then shutting down", (int)sig);
     atomic_store(&st->app->stopping, true);
     http_set_stopping();
-    st->since = mono_ms();
+    st->since = codec_mono_ms();
     int64_t probe = http_last_probe_ms();
     if (!probe || st->since - probe > WATCHED_MS) {
         event_base_loopbreak(st->base);

@@ -47,9 +47,7 @@ static bool alive(json_int_t pid)
     return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
 }
 
-/* The settings file a node on this machine reads when none is named: the installer file the
- * seed writes, or the settings file itself. */
-static const char *default_config(void)
+const char *cmd_default_config(void)
 {
     return access("/etc/replicated.conf", R_OK) == 0 ? "/etc/replicated.conf"
                                                      : "/etc/ptfe-settings.json";
@@ -108,7 +106,7 @@ static int app_status(const char *config)
 
 int cmd_app(int argc, char **argv)
 {
-    if (argc == 1 && strcmp(argv[0], "status") == 0) return app_status(default_config());
+    if (argc == 1 && strcmp(argv[0], "status") == 0) return app_status(cmd_default_config());
     if (argc == 3 && strcmp(argv[0], "status") == 0 && strcmp(argv[1], "--config") == 0)
         return app_status(argv[2]);
     fprintf(stderr, "usage: strata app status [--config FILE]\n");

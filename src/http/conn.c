@@ -84,13 +84,6 @@ int64_t http_last_probe_ms(void)
     return atomic_load(&last_probe_ms);
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 static char id_prefix[9];
 
 static void make_id_prefix(void)
@@ -205,10 +198,15 @@ static int on_headers_complete(http_parser *p)
     if (u) evhttp_uri_free(u);
     if (!u) fail_request(r, ERR_BAD_REQUEST, "malformed request URL");
     if (!r->pending_error) route_request(r);
-    /* balancers' probes do not count as traffic: they go on after a node is out of rotation */
+    /* balancers' probes do not count as traffic: they go on after a node is out of rotation.
+     * Traffic is only timed once stopping (the grace period looks no further back), so the
+     * requests of a serving node write no shared memory. */
     bool probe =
         strncmp(r->path, "/_health_check", 14) == 0 || strncmp(r->path, "/api/v1/health/", 15) == 0;
-    atomic_store(probe ? &last_probe_ms : &last_request_ms, now_ms());
+    if (probe)
+        atomic_store(&last_probe_ms, codec_mono_ms());
+    else if (atomic_load(&stopping))
+        atomic_store(&last_request_ms, codec_mono_ms());
     set_request_id(r);
     log_set_request(r->request_id);
     int64_t max =

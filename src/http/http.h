@@ -85,8 +85,9 @@ void http_server_close_listener(struct http_server *s);
 /* Stopping gracefully: every answer from now on closes its connection (clients reconnect,
  * through the balancer, to another node). Process-wide. */
 void http_set_stopping(void);
-/* When the last request other than a health probe arrived (CLOCK_MONOTONIC milliseconds): a
- * stopping node waits until the balancer has stopped sending it any. */
+/* When the last request other than a health probe arrived since http_set_stopping
+ * (CLOCK_MONOTONIC milliseconds, 0: none): a stopping node waits until the balancer has stopped
+ * sending it any. */
 int64_t http_last_request_ms(void);
 /* When the last health probe arrived (0: never): whether a balancer is watching. */
 int64_t http_last_probe_ms(void);
