@@ -116,7 +116,7 @@ static void create_admin(struct http_request *r, void *appv)
     if (!rc) rc = user_create(&c, username, email, password, true, &u);
     if (!rc) {
         c.who = (struct principal){.kind = PRINCIPAL_USER, .user_id = u.id, .site_admin = true};
-        rc = token_issue(&c, TOKEN_USER, u.id, "initial admin token", 0, &t);
+        rc = token_issue(&c, TOKEN_USER, u.id, 0, "initial admin token", 0, &t);
     }
     if (rc)
         store_rollback(c.app->store);

@@ -105,33 +105,6 @@ void api_fail(struct ctx *c, int err)
     jsonapi_error(c->req, err, c->detail[0] ? c->detail : 0, c->pointer);
 }
 
-bool authz_site_admin(const struct ctx *c)
-{
-    return c->who.kind == PRINCIPAL_USER && c->who.site_admin;
-}
-
-int authz_org(struct ctx *c, const char *org)
-{
-    switch (c->who.kind) {
-    case PRINCIPAL_USER: {
-        if (c->who.site_admin) return 0;
-        struct store_result r;
-        int rc = store_query(c->app->store, c->a,
-                             "SELECT 1 FROM team_members m JOIN teams t ON t.id = m.team_id "
-                             "WHERE m.user_id = $1 AND t.organization = $2",
-                             S_ARGS(S_TEXT(c->who.user_id), S_TEXT(org)), &r);
-        if (rc) return rc;
-        return r.nrows ? 0 : ERR_NOT_FOUND;
-    }
-    case PRINCIPAL_ORG:
-    case PRINCIPAL_TEAM:
-    case PRINCIPAL_RUN:
-        return strcmp(c->who.org, org) == 0 ? 0 : ERR_NOT_FOUND;
-    default:
-        return ERR_NOT_FOUND;
-    }
-}
-
 char *api_url(struct ctx *c, const char *path)
 {
     return arena_printf(c->a, "https://%s%s", c->app->hostname, path);

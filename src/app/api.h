@@ -5,6 +5,7 @@
 #define STRATA_API_H
 
 #include "app/app.h"
+#include "app/authz.h"
 #include "app/principal.h"
 
 #include <stdbool.h>
@@ -43,12 +44,6 @@ int ctx_fail_body(struct ctx *c, int err, const struct jsonapi_body *b);
 
 /* Answers the request with err in TFE's error shape, using c's detail. */
 void api_fail(struct ctx *c, int err);
-
-/* 0 when the caller may act in organization org, ERR_NOT_FOUND otherwise (TFE answers 404 to
- * resources the caller cannot see, so existence is not revealed). */
-int authz_org(struct ctx *c, const char *org);
-/* True for a site administrator's user token. */
-bool authz_site_admin(const struct ctx *c);
 
 /* "https://<hostname><path>" in the arena. */
 char *api_url(struct ctx *c, const char *path);

@@ -10,7 +10,9 @@ enum principal_kind {
     PRINCIPAL_USER,
     PRINCIPAL_ORG,
     PRINCIPAL_TEAM,
-    PRINCIPAL_RUN
+    PRINCIPAL_RUN,
+    PRINCIPAL_SYSTEM /* Strata acting on a workspace's behalf for a credential it checked
+                      * (a configuration's upload URL, a run trigger): everything in org */
 };
 
 struct principal {

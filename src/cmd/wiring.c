@@ -14,6 +14,7 @@
 #include "registry/registry.h"
 #include "state/state.h"
 #include "teams/team.h"
+#include "admin/admin.h"
 #include "tokens/token.h"
 #include "users/user.h"
 #include "workspaces/workspace.h"
@@ -47,6 +48,10 @@ void wiring_routes(struct http_server *s)
     http_server_routes(s, user_routes);
     http_server_routes(s, organization_routes);
     http_server_routes(s, team_routes);
+    http_server_routes(s, membership_routes);
+    http_server_routes(s, team_access_routes);
+    http_server_routes(s, admin_user_routes);
+    http_server_routes(s, audit_trail_routes);
     http_server_routes(s, token_routes);
     http_server_routes(s, workspace_routes);
     http_server_routes(s, state_routes);

@@ -71,7 +71,7 @@ int configversion_get(struct ctx *c, const char *id, struct configversion *out)
 {
     struct workspace w;
     int rc = db_get(c, id, out);
-    if (!rc) rc = workspace_get(c, out->workspace_id, &w);
+    if (!rc) rc = workspace_get(c, out->workspace_id, WS_READ_RUNS, &w);
     if (rc == ERR_NOT_FOUND) return ctx_fail(c, rc, "configuration version not found");
     return rc;
 }
@@ -156,7 +156,7 @@ static void create(struct http_request *r, void *app)
     struct jsonapi_body b;
     struct configversion cv = {
         .status = "pending", .source = "tfe-api", .auto_queue_runs = true, .size = -1};
-    int rc = workspace_get(&c, http_req_param(r, "id"), &w);
+    int rc = workspace_get(&c, http_req_param(r, "id"), WS_QUEUE_PLAN, &w);
     if (!rc) {
         rc = jsonapi_parse(r, "configuration-versions", true, &b);
         if (!rc) rc = jsonapi_attr_bool(&b, "auto-queue-runs", &cv.auto_queue_runs, 0);
@@ -201,7 +201,7 @@ static void list(struct http_request *r, void *app)
     struct page p;
     struct include *inc;
     int64_t total = 0;
-    int rc = workspace_get(&c, http_req_param(r, "id"), &w);
+    int rc = workspace_get(&c, http_req_param(r, "id"), WS_READ_RUNS, &w);
     if (!rc) rc = page_parse(&c, &p);
     if (!rc) rc = include_parse(&c, includes, &inc);
     if (!rc)

@@ -101,6 +101,8 @@ const char *http_req_param(const struct http_request *r, const char *name);
 const char *http_req_query(struct http_request *r, const char *name);
 const char *http_req_header(const struct http_request *r, const char *name);
 const char *http_req_remote(const struct http_request *r);
+/* The request's id (a balancer's X-Request-Id or our own), as answered and logged. */
+const char *http_req_id(const struct http_request *r);
 const char *http_req_body(const struct http_request *r, size_t *len);
 void *http_req_user(const struct http_request *r);
 void http_req_set_user(struct http_request *r, void *user);

@@ -114,6 +114,11 @@ const char *http_req_remote(const struct http_request *r)
     return r->conn->remote;
 }
 
+const char *http_req_id(const struct http_request *r)
+{
+    return r->request_id;
+}
+
 const char *http_req_body(const struct http_request *r, size_t *len)
 {
     *len = r->body.len;

@@ -1,5 +1,6 @@
 /* organization.c — organization rules: names, who may create, the created hooks. */
 #include "organizations/organization_int.h"
+#include "app/audit.h"
 #include "app/principal_cache.h"
 #include "base/codec.h"
 #include "store/store.h"
@@ -76,6 +77,7 @@ int organization_create(struct ctx *c, struct organization *o)
         rc = ctx_fail_at(c, ERR_INVALID, "/data/attributes/name", "Name has already been taken");
     for (int i = 0; !rc && i < ncreated_hooks; i++)
         rc = created_hooks[i](c, o->name);
+    if (!rc) rc = audit_record(c, o->name, "organization", o->external_id, "create");
     if (rc) {
         store_rollback(c->app->store);
         return rc;
@@ -105,13 +107,15 @@ static int rename_org(struct ctx *c, struct organization *o, const char *to)
 
 int organization_update(struct ctx *c, struct organization *o, const char *new_name)
 {
+    int rc = authz_org_need(c, o->name, ORG_OWNER);
+    if (rc) return rc;
     if (o->email && !strchr(o->email, '@'))
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/email", "email must be an address");
-    int rc = check_mode(c, o->default_execution_mode);
-    if (rc) return rc;
+    if ((rc = check_mode(c, o->default_execution_mode))) return rc;
     if ((rc = store_begin(c->app->store))) return rc;
     rc = organization_db_update(c, o);
     if (!rc && new_name && strcmp(new_name, o->name) != 0) rc = rename_org(c, o, new_name);
+    if (!rc) rc = audit_record(c, o->name, "organization", o->external_id, "update");
     if (rc) {
         store_rollback(c->app->store);
         return rc;
@@ -126,12 +130,20 @@ int organization_delete(struct ctx *c, const char *name)
 {
     struct organization o;
     int rc = organization_get(c, name, &o);
+    if (!rc) rc = authz_org_need(c, name, ORG_OWNER);
     if (rc) return rc;
     if (c->who.kind != PRINCIPAL_USER)
         return ctx_fail(c, ERR_FORBIDDEN, "organizations are deleted by their owners");
     for (int i = 0; !rc && i < ndelete_hooks; i++)
         rc = delete_hooks[i](c, name);
+    /* recorded first: the record names the organization by its id, read from its row */
+    if (rc || (rc = store_begin(c->app->store))) return rc;
+    rc = audit_record(c, name, "organization", o.external_id, "destroy");
     if (!rc) rc = organization_db_delete(c, name);
+    if (rc)
+        store_rollback(c->app->store);
+    else
+        rc = store_commit(c->app->store);
     if (!rc) principal_cache_invalidate(c->app); /* its tokens went with it */
     return rc;
 }

@@ -8,10 +8,18 @@
 
 json_t *organization_encode(struct ctx *c, const struct organization *o)
 {
-    json_t *perms =
-        json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:b}", "can-update", 1, "can-destroy",
-                  c->who.kind == PRINCIPAL_USER, "can-access-via-teams", 1, "can-create-workspace",
-                  1, "can-create-team", 1, "can-manage-users", 1, "can-update-api-token", 1);
+    struct rights r = {0};
+    authz_rights(c, o->name, 0, &r); /* on a database error every permission reads false */
+    bool owner = (r.org & ORG_OWNER) != 0, members = (r.org & ORG_MANAGE_MEMBERSHIP) != 0;
+    json_t *perms = json_pack(
+        "{s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b}", "can-update", owner,
+        "can-destroy", owner && c->who.kind == PRINCIPAL_USER, "can-access-via-teams", r.member,
+        "can-create-workspace", (r.org & ORG_MANAGE_WORKSPACES) != 0, "can-create-team", members,
+        "can-manage-users", members, "can-update-api-token", owner, "can-create-module",
+        (r.org & ORG_MANAGE_MODULES) != 0, "can-create-provider",
+        (r.org & ORG_MANAGE_PROVIDERS) != 0, "can-update-ssh-keys", owner, "can-manage-run-tasks",
+        (r.org & ORG_MANAGE_RUN_TASKS) != 0, "can-update-sentinel",
+        (r.org & ORG_MANAGE_POLICIES) != 0);
     json_t *attrs = json_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:b, s:b, s:s, s:b, s:s}", "name", o->name,
         "external-id", o->external_id, "email", o->email, "created-at", o->created_at,

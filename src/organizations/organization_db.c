@@ -55,9 +55,8 @@ int organization_db_list(struct ctx *c, const struct page *p, struct organizatio
                          int64_t *total)
 {
     /* a site admin sees all; others see the organizations they belong to or hold a token for */
-    const char *visible =
-        "WHERE $1 = 1 OR name = $2 OR name IN (SELECT t.organization FROM teams t JOIN "
-        "team_members m ON m.team_id = t.id WHERE m.user_id = $3)";
+    const char *visible = "WHERE $1 = 1 OR name = $2 OR name IN (SELECT organization FROM "
+                          "organization_memberships WHERE user_id = $3 AND status = 'active')";
     bool admin = c->who.kind == PRINCIPAL_USER && c->who.site_admin;
     struct store_arg args[] = {S_INT(admin ? 1 : 0), S_TEXT(c->who.org ? c->who.org : ""),
                                S_TEXT(c->who.user_id ? c->who.user_id : ""), S_INT(p->size),

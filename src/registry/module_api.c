@@ -106,19 +106,19 @@ static json_t *encode_version(struct ctx *c, const struct module *m, const struc
     return res;
 }
 
-/* The organization in the route, which the caller may see. */
-static int org_of(struct ctx *c, const char **org)
+/* The organization in the route, where the caller holds need (0: any member may read). */
+static int org_of(struct ctx *c, int64_t need, const char **org)
 {
     *org = http_req_param(c->req, "org");
-    int rc = authz_org(c, *org);
+    int rc = authz_org_need(c, *org, need);
     return rc == ERR_NOT_FOUND ? ctx_fail(c, ERR_NOT_FOUND, "organization not found") : rc;
 }
 
 /* The module named by the route: private registry, namespace = the organization. */
-static int load(struct ctx *c, struct module *m)
+static int load(struct ctx *c, int64_t need, struct module *m)
 {
     const char *org;
-    int rc = org_of(c, &org);
+    int rc = org_of(c, need, &org);
     if (rc) return rc;
     const char *reg = http_req_param(c->req, "registry"), *ns = http_req_param(c->req, "ns");
     if (strcmp(reg, "private") != 0 || strcmp(ns, org) != 0)
@@ -133,7 +133,7 @@ static void create(struct http_request *r, void *app)
     if (api_begin(&c, r, app)) return;
     const char *org;
     struct jsonapi_body b;
-    int rc = org_of(&c, &org);
+    int rc = org_of(&c, ORG_MANAGE_MODULES, &org);
     if (!rc) rc = jsonapi_parse(r, "registry-modules", false, &b);
     const char *name = 0, *provider = 0, *registry = "private", *ns = 0;
     bool no_code = false;
@@ -177,7 +177,7 @@ static void list(struct http_request *r, void *app)
     const char *org;
     struct module *ms;
     size_t n = 0;
-    int rc = org_of(&c, &org);
+    int rc = org_of(&c, 0, &org);
     if (!rc) rc = module_db_list(&c, org, &ms, &n);
     if (rc) return api_fail(&c, rc);
     const char *q = http_req_query(r, "q"), *provider = http_req_query(r, "filter[provider]");
@@ -199,7 +199,7 @@ static void show(struct http_request *r, void *app)
     struct ctx c;
     if (api_begin(&c, r, app)) return;
     struct module m;
-    int rc = load(&c, &m);
+    int rc = load(&c, 0, &m);
     if (rc) return api_fail(&c, rc);
     jsonapi_respond(r, 200, jsonapi_doc_new(encode(&c, &m)));
 }
@@ -211,7 +211,7 @@ static void create_version(struct http_request *r, void *app)
     struct module m;
     struct jsonapi_body b;
     const char *version = 0;
-    int rc = load(&c, &m);
+    int rc = load(&c, ORG_MANAGE_MODULES, &m);
     if (!rc) rc = jsonapi_parse(r, "registry-module-versions", false, &b);
     if (!rc) rc = jsonapi_attr_string(&b, "version", &version, 0);
     if (!rc && (!version || !module_version_valid(version)))
@@ -240,7 +240,7 @@ static void show_version(struct http_request *r, void *app)
     struct module_version *vs;
     size_t n = 0;
     const char *want = http_req_query(r, "module_version");
-    int rc = load(&c, &m);
+    int rc = load(&c, 0, &m);
     if (!rc) rc = module_db_versions(&c, m.id, &vs, &n);
     if (rc) return api_fail(&c, rc);
     for (size_t i = 0; want && i < n; i++)
@@ -256,7 +256,7 @@ static void destroy(struct http_request *r, void *app)
     if (api_begin(&c, r, app)) return;
     const char *org, *name = http_req_param(r, "name"), *provider = http_req_param(r, "provider"),
                      *version = http_req_param(r, "version");
-    int rc = org_of(&c, &org);
+    int rc = org_of(&c, ORG_MANAGE_MODULES, &org);
     if (!rc && (strcmp(http_req_param(r, "registry"), "private") != 0 ||
                 strcmp(http_req_param(r, "ns"), org) != 0))
         rc = ctx_fail(&c, ERR_NOT_FOUND, "registry module not found");

@@ -23,11 +23,12 @@ bool run_status_final(const char *s)
     return false;
 }
 
-int run_get(struct ctx *c, const char *id, struct run *out)
+int run_get(struct ctx *c, const char *id, int64_t need, struct run *out)
 {
     struct workspace w;
     int rc = run_db_get(c, "id = $1", S_ARGS(S_TEXT(id)), out);
-    if (!rc) rc = workspace_get(c, out->workspace_id, &w);
+    if (!rc) rc = workspace_get(c, out->workspace_id, need, &w);
+    if (!rc) out->perms = w.perms, out->organization = w.organization;
     if (rc == ERR_NOT_FOUND) return ctx_fail(c, rc, "run not found");
     return rc;
 }
@@ -173,7 +174,8 @@ int run_create(struct ctx *c, struct run *r, json_t *attrs)
 {
     struct workspace w;
     struct configversion cv;
-    int rc = workspace_get(c, r->workspace_id, &w);
+    int rc =
+        workspace_get(c, r->workspace_id, WS_QUEUE_PLAN | (r->is_destroy ? WS_QUEUE_APPLY : 0), &w);
     if (rc) return rc;
     r->structured_output = w.structured_run_output_enabled && client_renders_json(c);
     if (strcmp(w.execution_mode, "remote") != 0)
@@ -217,7 +219,14 @@ int run_create(struct ctx *c, struct run *r, json_t *attrs)
     r->created_at = codec_now_iso(c->a);
     r->created_by = c->who.user_id;
     if (!r->message) r->message = "Triggered via API";
-    if ((rc = run_db_insert(c, r))) return rc;
+    if ((rc = store_begin(c->app->store))) return rc;
+    rc = run_db_insert(c, r);
+    if (!rc) rc = audit_record(c, w.organization, "run", r->id, "create");
+    if (rc) {
+        store_rollback(c->app->store);
+        return rc;
+    }
+    if ((rc = store_commit(c->app->store))) return rc;
     bool started;
     if (r->speculative) {
         /* speculative plans neither wait for nor lock the workspace */
@@ -243,18 +252,11 @@ int run_on_configversion_uploaded(struct ctx *c, const struct configversion *cv)
                     .source = "tfe-configuration-version",
                     .message = "Queued automatically by a configuration upload"};
     struct workspace w;
-    /* an upload URL is its own credential: the run is made on the workspace's behalf */
+    /* an upload URL is its own credential (made for a caller that could queue plans): the run
+     * is made on the workspace's behalf */
     struct principal saved = c->who;
-    int rc = workspace_get(c, cv->workspace_id, &w);
-    if (rc == ERR_NOT_FOUND) {
-        struct store_result org;
-        rc = store_query(c->app->store, c->a, "SELECT organization FROM workspaces WHERE id = $1",
-                         S_ARGS(S_TEXT(cv->workspace_id)), &org);
-        if (!rc && org.nrows) {
-            c->who = (struct principal){.kind = PRINCIPAL_ORG, .org = store_cell(&org, 0, 0)};
-            rc = workspace_get(c, cv->workspace_id, &w);
-        }
-    }
+    int rc = workspace_get_unchecked(c, cv->workspace_id, &w);
+    if (!rc) c->who = (struct principal){.kind = PRINCIPAL_SYSTEM, .org = w.organization};
     r.auto_apply = !rc && w.auto_apply;
     json_t *none = json_object();
     if (!rc) rc = run_create(c, &r, none);
@@ -304,6 +306,7 @@ static int apply_saved(struct ctx *c, struct run *r)
     if (!rc) rc = run_db_transition(c, r->id, "planned_and_saved", "apply_queued", &changed);
     if (!rc && !changed) rc = ctx_fail(c, ERR_CONFLICT, "the run changed meanwhile");
     if (!rc) rc = run_db_set_phase(c, r->id, RUN_APPLY, "queued", 0);
+    if (!rc) rc = audit_record(c, r->organization, "run", r->id, "apply");
     if (rc) {
         store_rollback(c->app->store);
         return rc;
@@ -319,8 +322,16 @@ int run_apply(struct ctx *c, struct run *r)
         return ctx_fail(c, ERR_CONFLICT, "the run is %s; only a planned run can be applied",
                         r->status);
     bool changed;
-    int rc = run_db_transition(c, r->id, "planned", "confirmed", &changed);
-    if (!rc && changed) rc = run_db_transition(c, r->id, "confirmed", "apply_queued", &changed);
+    int rc = store_begin(c->app->store);
+    if (rc) return rc;
+    rc = run_db_transition(c, r->id, "planned", "confirmed", &changed);
+    if (!rc && changed) rc = audit_record(c, r->organization, "run", r->id, "apply");
+    if (rc) {
+        store_rollback(c->app->store);
+        return rc;
+    }
+    if ((rc = store_commit(c->app->store))) return rc;
+    if (changed) rc = run_db_transition(c, r->id, "confirmed", "apply_queued", &changed);
     if (!rc && changed) rc = run_db_set_phase(c, r->id, RUN_APPLY, "queued", 0);
     if (!rc && changed) rc = run_enqueue(c, r->id, RUN_APPLY);
     if (!rc && !changed) rc = ctx_fail(c, ERR_CONFLICT, "the run changed meanwhile");
@@ -330,17 +341,33 @@ int run_apply(struct ctx *c, struct run *r)
 int run_discard(struct ctx *c, struct run *r)
 {
     if (strcmp(r->status, "planned_and_saved") == 0) {
-        int rc = run_db_set_phase(c, r->id, RUN_APPLY, "unreachable", 0);
+        int rc = store_begin(c->app->store);
+        if (rc) return rc;
+        rc = run_db_set_phase(c, r->id, RUN_APPLY, "unreachable", 0);
         bool changed;
         if (!rc) rc = run_db_transition(c, r->id, "planned_and_saved", "discarded", &changed);
+        if (!rc) rc = audit_record(c, r->organization, "run", r->id, "discard");
+        if (rc) {
+            store_rollback(c->app->store);
+            return rc;
+        }
+        if ((rc = store_commit(c->app->store))) return rc;
         if (!rc) blob_delete(c->app->blobs, arena_printf(c->a, "runs/%s/plan", r->id));
         return rc;
     }
     if (strcmp(r->status, "planned") != 0)
         return ctx_fail(c, ERR_CONFLICT, "the run is %s; only a planned run can be discarded",
                         r->status);
-    int rc = run_db_set_phase(c, r->id, RUN_APPLY, "unreachable", 0);
-    return rc ? rc : run_end(c, r, "discarded");
+    int rc = store_begin(c->app->store);
+    if (rc) return rc;
+    rc = run_db_set_phase(c, r->id, RUN_APPLY, "unreachable", 0);
+    if (!rc) rc = audit_record(c, r->organization, "run", r->id, "discard");
+    if (rc) {
+        store_rollback(c->app->store);
+        return rc;
+    }
+    if ((rc = store_commit(c->app->store))) return rc;
+    return run_end(c, r, "discarded");
 }
 
 int run_cancel(struct ctx *c, struct run *r, bool force)
@@ -352,10 +379,17 @@ int run_cancel(struct ctx *c, struct run *r, bool force)
     if (force && codec_now_unix() < r->force_cancel_available_at)
         return ctx_fail(c, ERR_CONFLICT, "force-cancel is available at %s",
                         codec_iso_of_unix(c->a, r->force_cancel_available_at));
-    int rc = run_db_set_cancel(
+    int rc = store_begin(c->app->store);
+    if (rc) return rc;
+    rc = run_db_set_cancel(
         c, r->id, force ? 2 : 1,
         force || r->cancel_requested ? 0 : codec_now_unix() + RUN_FORCE_CANCEL_COOLOFF);
-    if (rc) return rc;
+    if (!rc) rc = audit_record(c, r->organization, "run", r->id, force ? "force-cancel" : "cancel");
+    if (rc) {
+        store_rollback(c->app->store);
+        return rc;
+    }
+    if ((rc = store_commit(c->app->store))) return rc;
     /* not started yet: it ends here; running: the runner signals terraform and ends it */
     if (strcmp(r->status, "pending") == 0 || strcmp(r->status, "plan_queued") == 0 ||
         strcmp(r->status, "apply_queued") == 0 || strcmp(r->status, "planned") == 0) {

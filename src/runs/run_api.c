@@ -44,7 +44,7 @@ static void create(struct http_request *req, void *app)
                                         "the workspace relationship is required"));
     if (!auto_apply_given) {
         struct workspace w;
-        if ((rc = workspace_get(&c, r.workspace_id, &w))) return api_fail(&c, rc);
+        if ((rc = workspace_get(&c, r.workspace_id, WS_QUEUE_PLAN, &w))) return api_fail(&c, rc);
         r.auto_apply = w.auto_apply;
     }
     if (r.save_plan) r.auto_apply = false; /* a saved plan waits for `terraform apply FILE` */
@@ -58,13 +58,15 @@ static void show(struct http_request *req, void *app)
     struct ctx c;
     if (api_begin(&c, req, app)) return;
     struct run r;
-    int rc = run_get(&c, http_req_param(req, "id"), &r);
+    int rc = run_get(&c, http_req_param(req, "id"), WS_READ_RUNS, &r);
     if (rc) return api_fail(&c, rc);
     respond(&c, 200, &r);
 }
 
-static void list_where(struct ctx *c, const char *where, const struct store_arg *args, size_t n,
-                       const char *path)
+/* Lists runs; w is their one workspace (its rights are theirs), or NULL when they may be of
+ * several (each run's rights are then read). */
+static void list_where(struct ctx *c, const struct workspace *w, const char *where,
+                       const struct store_arg *args, size_t n, const char *path)
 {
     struct page p;
     struct run *runs;
@@ -74,8 +76,14 @@ static void list_where(struct ctx *c, const char *where, const struct store_arg 
     int rc = page_parse(c, &p);
     if (!rc) rc = include_parse(c, run_includes, &inc);
     if (!rc) rc = run_db_list(c, where, args, n, &p, &runs, &count, &total);
-    for (size_t i = 0; !rc && i < count; i++)
-        rc = run_include(c, &runs[i], "", inc);
+    for (size_t i = 0; !rc && i < count; i++) {
+        struct workspace rw;
+        if (w)
+            runs[i].perms = w->perms;
+        else if (!(rc = workspace_get(c, runs[i].workspace_id, WS_READ_RUNS, &rw)))
+            runs[i].perms = rw.perms;
+        if (!rc) rc = run_include(c, &runs[i], "", inc);
+    }
     if (rc) return api_fail(c, rc);
     json_t *data = json_array();
     for (size_t i = 0; i < count; i++)
@@ -91,9 +99,9 @@ static void list(struct http_request *req, void *app)
     struct ctx c;
     if (api_begin(&c, req, app)) return;
     struct workspace w;
-    int rc = workspace_get(&c, http_req_param(req, "id"), &w);
+    int rc = workspace_get(&c, http_req_param(req, "id"), WS_READ_RUNS, &w);
     if (rc) return api_fail(&c, rc);
-    list_where(&c, "workspace_id = $1", S_ARGS(S_TEXT(w.id)),
+    list_where(&c, &w, "workspace_id = $1", S_ARGS(S_TEXT(w.id)),
                arena_printf(c.a, "/api/v2/workspaces/%s/runs", w.id));
 }
 
@@ -104,14 +112,20 @@ static void org_queue(struct http_request *req, void *app)
     struct ctx c;
     if (api_begin(&c, req, app)) return;
     const char *org = http_req_param(req, "org");
-    int rc = authz_org(&c, org);
-    if (rc) return api_fail(&c, ctx_fail(&c, rc, "organization not found"));
-    list_where(&c,
-               arena_printf(c.a,
-                            "%s AND workspace_id IN (SELECT id FROM workspaces WHERE "
-                            "organization = $1)",
-                            QUEUED),
-               S_ARGS(S_TEXT(org)), arena_printf(c.a, "/api/v2/organizations/%s/runs/queue", org));
+    struct rights caller;
+    int rc = authz_rights(&c, org, 0, &caller);
+    if (!rc && !caller.member) rc = ctx_fail(&c, ERR_NOT_FOUND, "organization not found");
+    if (rc) return api_fail(&c, rc);
+    const char *arg, *visible = authz_ws_filter(&c, &caller, "workspace_id", 2, &arg);
+    const char *where = arena_printf(c.a,
+                                     "%s AND workspace_id IN (SELECT id FROM workspaces WHERE "
+                                     "organization = $1) AND %s",
+                                     QUEUED, visible ? visible : "1 = 1");
+    const char *path = arena_printf(c.a, "/api/v2/organizations/%s/runs/queue", org);
+    if (arg)
+        list_where(&c, 0, where, S_ARGS(S_TEXT(org), S_TEXT(arg)), path);
+    else
+        list_where(&c, 0, where, S_ARGS(S_TEXT(org)), path);
 }
 
 static void org_capacity(struct http_request *req, void *app)
@@ -140,7 +154,7 @@ static void action(struct http_request *req, void *app, int (*fn)(struct ctx *, 
     struct ctx c;
     if (api_begin(&c, req, app)) return;
     struct run r;
-    int rc = run_get(&c, http_req_param(req, "id"), &r);
+    int rc = run_get(&c, http_req_param(req, "id"), WS_QUEUE_APPLY, &r);
     if (!rc) rc = fn(&c, &r);
     if (rc) return api_fail(&c, rc);
     http_respond(req, 202, 0, 0, 0);
@@ -182,7 +196,7 @@ static void empty_list(struct http_request *req, void *app)
     struct ctx c;
     if (api_begin(&c, req, app)) return;
     struct run r;
-    int rc = run_get(&c, http_req_param(req, "id"), &r);
+    int rc = run_get(&c, http_req_param(req, "id"), WS_READ_RUNS, &r);
     if (!rc) rc = page_respond_all(&c, json_array(), http_req_path(req));
     if (rc) return api_fail(&c, rc);
 }
@@ -196,7 +210,8 @@ static void phase(struct http_request *req, void *app, enum run_phase ph)
     const char *id = http_req_param(req, "id");
     int rc =
         run_db_get(&c, ph == RUN_PLAN ? "plan_id = $1" : "apply_id = $1", S_ARGS(S_TEXT(id)), &r);
-    if (!rc) rc = workspace_get(&c, r.workspace_id, &w);
+    if (!rc) rc = workspace_get(&c, r.workspace_id, WS_READ_RUNS, &w);
+    if (!rc) r.perms = w.perms;
     if (rc == ERR_NOT_FOUND)
         rc = ctx_fail(&c, rc, "%s not found", ph == RUN_PLAN ? "plan" : "apply");
     if (rc) return api_fail(&c, rc);
@@ -212,7 +227,7 @@ static void plan_json_redacted(struct http_request *req, void *app)
     struct workspace w;
     struct blob_reader *br;
     int rc = run_db_get(&c, "plan_id = $1", S_ARGS(S_TEXT(http_req_param(req, "id"))), &r);
-    if (!rc) rc = workspace_get(&c, r.workspace_id, &w);
+    if (!rc) rc = workspace_get(&c, r.workspace_id, WS_READ_RUNS, &w);
     if (!rc)
         rc = blob_reader_open(c.app->blobs, arena_printf(c.a, "runs/%s/plan-redacted", r.id), &br);
     if (rc == ERR_NOT_FOUND) rc = ctx_fail(&c, rc, "this plan has no JSON output");

@@ -55,9 +55,10 @@ json_t *run_encode(struct ctx *c, const struct run *r)
         "{s:b, s:b, s:b, s:b}", "is-cancelable", !final && !planned && !canceling, "is-confirmable",
         planned, "is-discardable", planned, "is-force-cancelable",
         canceling && r->cancel_requested == 1 && codec_now_unix() >= r->force_cancel_available_at);
-    json_t *perms =
-        json_pack("{s:b, s:b, s:b, s:b, s:b, s:b}", "can-apply", 1, "can-cancel", 1, "can-discard",
-                  1, "can-force-execute", 1, "can-force-cancel", 1, "can-override-policy-check", 0);
+    bool act = (r->perms & WS_QUEUE_APPLY) != 0;
+    json_t *perms = json_pack("{s:b, s:b, s:b, s:b, s:b, s:b}", "can-apply", act, "can-cancel", act,
+                              "can-discard", act, "can-force-execute", act, "can-force-cancel", act,
+                              "can-override-policy-check", 0);
     json_t *attrs = json_pack(
         "{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:s, s:o, s:I, s:o, s:o, s:o, "
         "s:o, s:s, s:o}",
@@ -162,7 +163,7 @@ int run_include(struct ctx *c, const struct run *r, const char *prefix, struct i
         include_add(inc, configversion_encode(c, &cv));
     struct workspace w;
     if (wants(c, inc, prefix, "workspace") && !include_has(inc, "workspaces", r->workspace_id) &&
-        workspace_get(c, r->workspace_id, &w) == 0)
+        workspace_get(c, r->workspace_id, WS_READ, &w) == 0)
         include_add(inc, workspace_encode(c, &w));
     return 0;
 }
@@ -170,7 +171,7 @@ int run_include(struct ctx *c, const struct run *r, const char *prefix, struct i
 /* A run the caller may see, or none (a run deleted with its workspace meanwhile). */
 static bool load(struct ctx *c, const char *id, struct run *r)
 {
-    return id && run_db_get(c, "id = $1", S_ARGS(S_TEXT(id)), r) == 0;
+    return id && run_get(c, id, WS_READ_RUNS, r) == 0;
 }
 
 int run_include_for_workspace(struct ctx *c, const struct workspace *w, json_t *res,

@@ -3,6 +3,7 @@
 #define STRATA_RUN_INT_H
 
 #include "app/api.h"
+#include "app/audit.h"
 #include "app/pagination.h"
 #include "base/arena.h"
 #include "base/err.h"
@@ -22,6 +23,8 @@ struct run {
     int64_t cancel_requested, plan_add, plan_change, plan_destroy;
     int64_t apply_add, apply_change, apply_destroy;
     int64_t force_cancel_available_at; /* unix seconds; 0 until a cancel */
+    int64_t perms; /* the caller's rights on the run's workspace (WS_*), set by run_get */
+    const char *organization; /* its workspace's, set by run_get (for the audit trail) */
 };
 
 /* Seconds after a cancel before a force-cancel is accepted (the runner's own SIGINT grace). */
@@ -80,6 +83,6 @@ int run_apply(struct ctx *c, struct run *r);
 int run_discard(struct ctx *c, struct run *r);
 int run_cancel(struct ctx *c, struct run *r, bool force);
 /* A run the caller may see. */
-int run_get(struct ctx *c, const char *id, struct run *out);
+int run_get(struct ctx *c, const char *id, int64_t need, struct run *out);
 
 #endif

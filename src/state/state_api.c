@@ -2,6 +2,7 @@
  * (developer.hashicorp.com/terraform/enterprise/api-docs/state-versions,
  * .../state-version-outputs). */
 #include "state/state_int.h"
+#include "app/audit.h"
 #include "base/codec.h"
 #include "base/log.h"
 #include "blob/blob.h"
@@ -104,20 +105,20 @@ int state_include_for_workspace(struct ctx *c, const struct workspace *w, json_t
     return include_wants(inc, "outputs") ? include_outputs(c, sv.id, inc) : 0;
 }
 
-/* Reads a state version whose workspace the caller may see. */
-static int load(struct ctx *c, const char *id, struct state_version *sv)
+/* Reads a state version of a workspace where the caller holds need. */
+static int load(struct ctx *c, const char *id, int64_t need, struct state_version *sv)
 {
     struct workspace w;
     int rc = state_db_get(c, id, sv);
-    if (!rc) rc = workspace_get(c, sv->workspace_id, &w);
+    if (!rc) rc = workspace_get(c, sv->workspace_id, need, &w);
     if (rc == ERR_NOT_FOUND) return ctx_fail(c, rc, "state version not found");
     return rc;
 }
 
-static int current(struct ctx *c, const char *ws_id, struct state_version *sv)
+static int current(struct ctx *c, const char *ws_id, int64_t need, struct state_version *sv)
 {
     struct workspace w;
-    int rc = workspace_get(c, ws_id, &w);
+    int rc = workspace_get(c, ws_id, need, &w);
     if (rc) return rc;
     if (!w.current_state_version_id)
         return ctx_fail(c, ERR_NOT_FOUND, "this workspace has no state yet");
@@ -280,6 +281,7 @@ static int create_version(struct ctx *c, struct workspace *w, struct state_versi
         json_decref(doc);
     }
     if (!rc && inline_state) rc = workspace_set_current_state(c, w->id, sv->id);
+    if (!rc) rc = audit_record(c, w->organization, "state-version", sv->id, "create");
     if (rc) {
         store_rollback(c->app->store);
         if (inline_state) {
@@ -309,7 +311,7 @@ static void create(struct http_request *r, void *app)
     snapshot_interval(r);
     struct workspace w;
     struct state_version sv;
-    int rc = workspace_get(&c, http_req_param(r, "id"), &w);
+    int rc = workspace_get(&c, http_req_param(r, "id"), WS_WRITE_STATE, &w);
     if (!rc) rc = create_version(&c, &w, &sv);
     if (rc) return api_fail(&c, rc);
     respond(&c, 201, &sv);
@@ -321,7 +323,7 @@ static void show(struct http_request *r, void *app)
     if (api_begin(&c, r, app)) return;
     snapshot_interval(r);
     struct state_version sv;
-    int rc = load(&c, http_req_param(r, "id"), &sv);
+    int rc = load(&c, http_req_param(r, "id"), WS_READ_STATE, &sv);
     if (rc) return api_fail(&c, rc);
     respond(&c, 200, &sv);
 }
@@ -332,7 +334,7 @@ static void show_current(struct http_request *r, void *app)
     if (api_begin(&c, r, app)) return;
     snapshot_interval(r);
     struct state_version sv;
-    int rc = current(&c, http_req_param(r, "id"), &sv);
+    int rc = current(&c, http_req_param(r, "id"), WS_READ_STATE, &sv);
     if (rc) return api_fail(&c, rc);
     respond(&c, 200, &sv);
 }
@@ -342,7 +344,7 @@ static void download(struct http_request *r, void *app)
     struct ctx c;
     if (api_begin(&c, r, app)) return;
     struct state_version sv;
-    int rc = load(&c, http_req_param(r, "id"), &sv);
+    int rc = load(&c, http_req_param(r, "id"), WS_READ_STATE, &sv);
     if (rc) return api_fail(&c, rc);
     state_send_blob(&c, &sv, false);
 }
@@ -376,7 +378,7 @@ static void list_by_workspace(struct http_request *r, void *app)
     if (api_begin(&c, r, app)) return;
     snapshot_interval(r);
     struct workspace w;
-    int rc = workspace_get(&c, http_req_param(r, "id"), &w);
+    int rc = workspace_get(&c, http_req_param(r, "id"), WS_READ_STATE, &w);
     if (rc) return api_fail(&c, rc);
     list_for(&c, &w);
 }
@@ -394,7 +396,7 @@ static void list_filtered(struct http_request *r, void *app)
                                      "filter[organization][name] and "
                                      "filter[workspace][name] are required"));
     struct workspace w;
-    int rc = workspace_get_by_name(&c, org, name, &w);
+    int rc = workspace_get_by_name(&c, org, name, WS_READ_STATE, &w);
     if (rc) return api_fail(&c, rc);
     list_for(&c, &w);
 }
@@ -462,7 +464,7 @@ static void current_outputs(struct http_request *r, void *app)
     struct ctx c;
     if (api_begin(&c, r, app)) return;
     struct state_version sv;
-    int rc = current(&c, http_req_param(r, "id"), &sv);
+    int rc = current(&c, http_req_param(r, "id"), WS_READ_OUTPUTS, &sv);
     if (rc) return api_fail(&c, rc);
     outputs_of(&c, sv.id);
 }
@@ -472,7 +474,7 @@ static void version_outputs(struct http_request *r, void *app)
     struct ctx c;
     if (api_begin(&c, r, app)) return;
     struct state_version sv;
-    int rc = load(&c, http_req_param(r, "id"), &sv);
+    int rc = load(&c, http_req_param(r, "id"), WS_READ_OUTPUTS, &sv);
     if (rc) return api_fail(&c, rc);
     outputs_of(&c, sv.id);
 }
@@ -485,7 +487,7 @@ static void output_show(struct http_request *r, void *app)
     struct state_version sv;
     const char *sv_id;
     int rc = state_db_output(&c, http_req_param(r, "id"), &o, &sv_id);
-    if (!rc) rc = load(&c, sv_id, &sv);
+    if (!rc) rc = load(&c, sv_id, WS_READ_OUTPUTS, &sv);
     if (rc == ERR_NOT_FOUND) rc = ctx_fail(&c, rc, "output not found");
     if (rc) return api_fail(&c, rc);
     jsonapi_respond(r, 200, jsonapi_doc_new(encode_output(&c, &o, true)));

@@ -8,6 +8,7 @@
 #include "base/metrics.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ static _Thread_local struct {
     struct store *s;
     size_t idx;
     int depth;
+    int tx; /* open transactions: the outermost, then savepoints */
 } pin;
 
 int store_pool_open(const struct store_backend *backend, const char *target, size_t size,
@@ -222,27 +224,62 @@ int store_query_column(struct store *s, struct arena *a, const char *sql,
     return 0;
 }
 
+/* A transaction begun inside another is a savepoint of it, so that a domain's transaction
+ * composes with its caller's (the caller's commit decides). */
+static const char *savepoint_sql(const char *verb)
+{
+    static _Thread_local char sql[64];
+    snprintf(sql, sizeof sql, "%s sp%d", verb, pin.tx);
+    return sql;
+}
+
 int store_begin(struct store *s)
 {
+    bool nested = pin.s == s && pin.tx > 0;
     int rc = pin_take(s);
     if (rc) return rc;
-    rc = s->backend->exec(s->conns[pin.idx], 0, s->backend->begin_sql, 0, 0, 0, 0);
-    if (rc) pin_drop(s);
-    return rc;
+    const char *sql = s->backend->begin_sql;
+    if (nested) {
+        pin.tx++;
+        sql = savepoint_sql("SAVEPOINT");
+    }
+    rc = s->backend->exec(s->conns[pin.idx], 0, sql, 0, 0, 0, 0);
+    if (rc) {
+        if (nested) pin.tx--;
+        pin_drop(s);
+        return rc;
+    }
+    if (!nested) pin.tx = 1;
+    return 0;
 }
 
 int store_commit(struct store *s)
 {
     void *conn = s->conns[pin.idx];
-    int rc = s->backend->exec(conn, 0, "COMMIT", 0, 0, 0, 0);
-    if (rc) s->backend->exec(conn, 0, "ROLLBACK", 0, 0, 0, 0);
+    int rc;
+    if (pin.tx > 1) {
+        rc = s->backend->exec(conn, 0, savepoint_sql("RELEASE SAVEPOINT"), 0, 0, 0, 0);
+        pin.tx--;
+    } else {
+        rc = s->backend->exec(conn, 0, "COMMIT", 0, 0, 0, 0);
+        if (rc) s->backend->exec(conn, 0, "ROLLBACK", 0, 0, 0, 0);
+        pin.tx = 0;
+    }
     pin_drop(s);
     return rc;
 }
 
 void store_rollback(struct store *s)
 {
-    s->backend->exec(s->conns[pin.idx], 0, "ROLLBACK", 0, 0, 0, 0);
+    void *conn = s->conns[pin.idx];
+    if (pin.tx > 1) {
+        s->backend->exec(conn, 0, savepoint_sql("ROLLBACK TO SAVEPOINT"), 0, 0, 0, 0);
+        s->backend->exec(conn, 0, savepoint_sql("RELEASE SAVEPOINT"), 0, 0, 0, 0);
+        pin.tx--;
+    } else {
+        s->backend->exec(conn, 0, "ROLLBACK", 0, 0, 0, 0);
+        pin.tx = 0;
+    }
     pin_drop(s);
 }
 
@@ -263,4 +300,17 @@ bool store_cell_bool(const struct store_result *r, size_t row, size_t col)
 {
     const char *v = store_cell(r, row, col);
     return v && (strcmp(v, "1") == 0 || strcmp(v, "t") == 0 || strcmp(v, "true") == 0);
+}
+
+char *store_like_contains(struct arena *a, const char *s)
+{
+    char *pat = arena_alloc(a, strlen(s) * 2 + 3), *q = pat;
+    *q++ = '%';
+    for (; *s; s++) {
+        if (*s == '%' || *s == '_' || *s == '!') *q++ = '!';
+        *q++ = *s;
+    }
+    *q++ = '%';
+    *q = 0;
+    return pat;
 }

@@ -64,10 +64,16 @@ int store_columns(struct store *s, struct arena *a, const char *table, const cha
 /* Runs a multi-statement script with no parameters (migrations). */
 int store_script(struct store *s, const char *sql);
 
-/* Transactions: begin pins the connection to the calling thread until commit/rollback. */
+/* Transactions: begin pins the connection to the calling thread until commit/rollback. A begin
+ * inside a transaction opens a savepoint: its commit keeps its changes for the outer commit,
+ * its rollback undoes only them. */
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
+
+/* A LIKE pattern matching text that contains s, for `LIKE $n ESCAPE '!'`: the user's own %, _
+ * and ! are escaped, not wildcards. Arena memory. */
+char *store_like_contains(struct arena *a, const char *s);
 
 /* Accessors over a result. */
 const char *store_cell(const struct store_result *r, size_t row, size_t col);

@@ -1,6 +1,7 @@
 /* token.c — making and checking tokens. A token looks like TFE's: 14 characters, ".atlasv1.",
  * 67 characters, all from the CSPRNG (about 480 bits). */
 #include "tokens/token_int.h"
+#include "app/audit.h"
 #include "app/principal_cache.h"
 #include "base/codec.h"
 #include "teams/team.h"
@@ -50,8 +51,8 @@ int token_revoke_run(struct ctx *c, const char *run_id)
     return rc;
 }
 
-int token_issue(struct ctx *c, enum token_kind kind, const char *owner, const char *description,
-                int64_t expires_at, struct token *out)
+int token_issue(struct ctx *c, enum token_kind kind, const char *owner, const char *org,
+                const char *description, int64_t expires_at, struct token *out)
 {
     static const char *kinds[] = {"user", "organization", "team"};
     memset(out, 0, sizeof *out);
@@ -66,16 +67,17 @@ int token_issue(struct ctx *c, enum token_kind kind, const char *owner, const ch
     if (kind == TOKEN_ORG) out->organization = owner;
     if (kind == TOKEN_TEAM) out->team_id = owner;
     const char *hash = codec_sha256_hex(c->a, out->plaintext, strlen(out->plaintext));
-    if (kind == TOKEN_USER) return token_db_insert(c, out, hash);
     int rc = store_begin(c->app->store);
     if (rc) return rc;
-    rc = token_db_delete_owned(c, out->kind, out->organization, out->team_id, 0);
+    if (kind != TOKEN_USER)
+        rc = token_db_delete_owned(c, out->kind, out->organization, out->team_id, 0);
     if (!rc) rc = token_db_insert(c, out, hash);
+    if (!rc) rc = audit_record(c, org, "authentication-token", out->id, "create");
     if (rc) {
         store_rollback(c->app->store);
         return rc;
     }
     rc = store_commit(c->app->store);
-    if (!rc) principal_cache_invalidate(c->app); /* the token it replaced */
+    if (!rc && kind != TOKEN_USER) principal_cache_invalidate(c->app); /* the one it replaced */
     return rc;
 }

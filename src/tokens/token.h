@@ -23,11 +23,11 @@ struct token {
 
 /* The app->authenticate hook: resolves a bearer token. ERR_UNAUTHORIZED when unknown. */
 int token_authenticate(struct app *app, struct arena *a, const char *token, struct principal *p);
-/* Issues a token of kind for owner (a user id, organization name or team id), valid until
- * expires_at (unix seconds, 0 = never); replaces the existing one for organization and team
- * tokens. out->plaintext is set. */
-int token_issue(struct ctx *c, enum token_kind kind, const char *owner, const char *description,
-                int64_t expires_at, struct token *out);
+/* Issues a token of kind for owner (a user id, organization name or team id) of organization
+ * org (NULL for user tokens), valid until expires_at (unix seconds, 0 = never); replaces the
+ * existing one for organization and team tokens. out->plaintext is set. */
+int token_issue(struct ctx *c, enum token_kind kind, const char *owner, const char *org,
+                const char *description, int64_t expires_at, struct token *out);
 
 /* A run's token: acts in the run's workspace only, expires after ttl seconds, revoked when the
  * run's phase ends. *plaintext is arena memory. */

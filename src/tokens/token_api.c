@@ -6,6 +6,7 @@
 #include "base/codec.h"
 #include "http/http.h"
 #include "jsonapi/jsonapi.h"
+#include "app/audit.h"
 #include "teams/team.h"
 
 static json_t *encode(struct ctx *c, const struct token *t)
@@ -48,6 +49,8 @@ static const char *read_options(struct ctx *c, int *rc, int64_t *expires_at)
 /* User tokens belong to the calling user; another user's list answers 404. */
 static int own_user(struct ctx *c, const char *user_id)
 {
+    /* a site admin issues a new account's first token (its owner signs in later) */
+    if (authz_site_admin(c) && http_req_method(c->req) == HTTP_M_POST) return 0;
     if (c->who.kind != PRINCIPAL_USER || strcmp(c->who.user_id, user_id) != 0)
         return ctx_fail(c, ERR_NOT_FOUND, "user not found");
     return 0;
@@ -62,7 +65,7 @@ static void user_create(struct http_request *r, void *app)
     int rc = own_user(&c, uid);
     int64_t exp = 0;
     const char *d = rc ? 0 : read_options(&c, &rc, &exp);
-    if (!rc) rc = token_issue(&c, TOKEN_USER, uid, d, exp, &t);
+    if (!rc) rc = token_issue(&c, TOKEN_USER, uid, 0, d, exp, &t);
     respond_issued(&c, rc, &t);
 }
 
@@ -103,25 +106,42 @@ static void token_show(struct http_request *r, void *app)
     jsonapi_respond(r, 200, jsonapi_doc_new(encode(&c, &t)));
 }
 
+/* Ends a deletion begun with store_begin: records it and commits, or rolls back on rc. */
+static int end_delete(struct ctx *c, int rc, const char *org, const char *id)
+{
+    if (!rc) rc = audit_record(c, org, "authentication-token", id, "destroy");
+    if (rc) {
+        store_rollback(c->app->store);
+        return rc;
+    }
+    return store_commit(c->app->store);
+}
+
 static void token_destroy(struct http_request *r, void *app)
 {
     struct ctx c;
     if (api_begin(&c, r, app)) return;
     struct token t;
     int rc = own_token(&c, http_req_param(r, "id"), &t);
-    if (!rc) rc = token_db_delete(&c, t.id);
+    if (!rc && !(rc = store_begin(c.app->store)))
+        rc = end_delete(&c, token_db_delete(&c, t.id), 0, t.id);
     if (rc) return api_fail(&c, rc);
     http_respond(r, 204, 0, 0, 0);
 }
 
-/* Organization and team tokens are managed by users of the organization. */
-static int manage_in(struct ctx *c, const char *org)
+/* Organization and team tokens are managed by users: the organization's token by its owners,
+ * a team's by those who manage membership and, when the team allows it, by its members. */
+static int manage_in(struct ctx *c, const char *org, const struct team *team)
 {
+    bool member = false;
     int rc = authz_org(c, org);
     if (rc) return ctx_fail(c, rc, "not found");
     if (c->who.kind != PRINCIPAL_USER)
         return ctx_fail(c, ERR_FORBIDDEN, "only users can manage organization and team tokens");
-    return 0;
+    if (!team) return authz_org_need(c, org, ORG_OWNER);
+    if (team->allow_member_token_management && (rc = team_caller_is_member(c, team->id, &member)))
+        return rc;
+    return member ? 0 : authz_org_need(c, org, ORG_MANAGE_MEMBERSHIP);
 }
 
 static void org_create(struct http_request *r, void *app)
@@ -130,10 +150,10 @@ static void org_create(struct http_request *r, void *app)
     if (api_begin(&c, r, app)) return;
     const char *org = http_req_param(r, "org");
     struct token t;
-    int rc = manage_in(&c, org);
+    int rc = manage_in(&c, org, 0);
     int64_t exp = 0;
     const char *d = rc ? 0 : read_options(&c, &rc, &exp);
-    if (!rc) rc = token_issue(&c, TOKEN_ORG, org, d, exp, &t);
+    if (!rc) rc = token_issue(&c, TOKEN_ORG, org, org, d, exp, &t);
     respond_issued(&c, rc, &t);
 }
 
@@ -143,9 +163,12 @@ static void org_destroy(struct http_request *r, void *app)
     if (api_begin(&c, r, app)) return;
     const char *org = http_req_param(r, "org");
     bool found = false;
-    int rc = manage_in(&c, org);
-    if (!rc) rc = token_db_delete_owned(&c, "organization", org, 0, &found);
-    if (!rc && !found) rc = ctx_fail(&c, ERR_NOT_FOUND, "the organization has no token");
+    int rc = manage_in(&c, org, 0);
+    if (!rc && !(rc = store_begin(c.app->store))) {
+        rc = token_db_delete_owned(&c, "organization", org, 0, &found);
+        if (!rc && !found) rc = ctx_fail(&c, ERR_NOT_FOUND, "the organization has no token");
+        rc = end_delete(&c, rc, org, org);
+    }
     if (rc) return api_fail(&c, rc);
     http_respond(r, 204, 0, 0, 0);
 }
@@ -156,7 +179,7 @@ static void org_show(struct http_request *r, void *app)
     if (api_begin(&c, r, app)) return;
     const char *org = http_req_param(r, "org");
     struct token t;
-    int rc = manage_in(&c, org);
+    int rc = manage_in(&c, org, 0);
     if (!rc) rc = token_db_get_owned(&c, "organization", org, 0, &t);
     if (rc == ERR_NOT_FOUND) rc = ctx_fail(&c, rc, "the organization has no token");
     if (rc) return api_fail(&c, rc);
@@ -170,10 +193,10 @@ static void team_create(struct http_request *r, void *app)
     struct team tm;
     struct token t;
     int rc = team_get(&c, http_req_param(r, "team_id"), &tm);
-    if (!rc) rc = manage_in(&c, tm.organization);
+    if (!rc) rc = manage_in(&c, tm.organization, &tm);
     int64_t exp = 0;
     const char *d = rc ? 0 : read_options(&c, &rc, &exp);
-    if (!rc) rc = token_issue(&c, TOKEN_TEAM, tm.id, d, exp, &t);
+    if (!rc) rc = token_issue(&c, TOKEN_TEAM, tm.id, tm.organization, d, exp, &t);
     respond_issued(&c, rc, &t);
 }
 
@@ -183,10 +206,13 @@ static void team_destroy(struct http_request *r, void *app)
     if (api_begin(&c, r, app)) return;
     struct team tm;
     int rc = team_get(&c, http_req_param(r, "team_id"), &tm);
-    if (!rc) rc = manage_in(&c, tm.organization);
+    if (!rc) rc = manage_in(&c, tm.organization, &tm);
     bool found = false;
-    if (!rc) rc = token_db_delete_owned(&c, "team", 0, tm.id, &found);
-    if (!rc && !found) rc = ctx_fail(&c, ERR_NOT_FOUND, "the team has no token");
+    if (!rc && !(rc = store_begin(c.app->store))) {
+        rc = token_db_delete_owned(&c, "team", 0, tm.id, &found);
+        if (!rc && !found) rc = ctx_fail(&c, ERR_NOT_FOUND, "the team has no token");
+        rc = end_delete(&c, rc, tm.organization, tm.id);
+    }
     if (rc) return api_fail(&c, rc);
     http_respond(r, 204, 0, 0, 0);
 }

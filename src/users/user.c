@@ -14,6 +14,20 @@ int user_get(struct ctx *c, const char *id, struct user *out)
     return rc;
 }
 
+int user_get_by_username(struct ctx *c, const char *username, struct user *out)
+{
+    int rc = user_db_find(c, "username", username, out);
+    if (rc == ERR_NOT_FOUND) return ctx_fail(c, rc, "user \"%s\" not found", username);
+    return rc;
+}
+
+int user_get_by_email(struct ctx *c, const char *email, struct user *out)
+{
+    int rc = user_db_find(c, "email", email, out);
+    if (rc == ERR_NOT_FOUND) return ctx_fail(c, rc, "no user has the email \"%s\"", email);
+    return rc;
+}
+
 static bool valid_username(const char *n)
 {
     size_t len = strlen(n);

@@ -20,6 +20,9 @@ struct user {
 json_t *user_encode(struct ctx *c, const struct user *u);
 /* Reads a user by id; ERR_NOT_FOUND when absent. */
 int user_get(struct ctx *c, const char *id, struct user *out);
+/* Reads a user by username or by email (case as stored); ERR_NOT_FOUND when absent. */
+int user_get_by_username(struct ctx *c, const char *username, struct user *out);
+int user_get_by_email(struct ctx *c, const char *email, struct user *out);
 /* Creates a user; ERR_INVALID naming the attribute for a bad or taken username/email or a
  * password shorter than 10 characters. out->id is arena memory. */
 int user_create(struct ctx *c, const char *username, const char *email, const char *password,

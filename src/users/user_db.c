@@ -12,11 +12,18 @@ static void fill(const struct store_result *r, struct user *u)
 
 int user_db_get(struct ctx *c, const char *id, struct user *out)
 {
+    return user_db_find(c, "id", id, out);
+}
+
+int user_db_find(struct ctx *c, const char *column, const char *value, struct user *out)
+{
     struct store_result r;
     int rc = store_query(c->app->store, c->a,
-                         "SELECT id, username, email, is_admin, created_at FROM users "
-                         "WHERE id = $1",
-                         S_ARGS(S_TEXT(id)), &r);
+                         arena_printf(c->a,
+                                      "SELECT id, username, email, is_admin, created_at FROM "
+                                      "users WHERE %s = $1",
+                                      column),
+                         S_ARGS(S_TEXT(value)), &r);
     if (rc) return rc;
     if (!r.nrows) return ERR_NOT_FOUND;
     fill(&r, out);

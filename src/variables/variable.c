@@ -2,6 +2,7 @@
  * (developer.hashicorp.com/terraform/enterprise/api-docs/workspace-variables). */
 #include "variables/variable.h"
 #include "app/api.h"
+#include "app/audit.h"
 #include "app/pagination.h"
 #include "base/arena.h"
 #include "base/codec.h"
@@ -116,31 +117,38 @@ static int read_attrs(struct ctx *c, struct variable *v, bool creating)
     return 0;
 }
 
-static int save(struct ctx *c, const struct variable *v, bool creating)
+/* Writes v of workspace w, and its audit record, in one transaction. */
+static int save(struct ctx *c, const struct variable *v, const struct workspace *w, bool creating)
 {
     const char *sealed = keyring_seal(c->app->keyring, c->a, v->value, strlen(v->value));
-    int rc = creating
-                 ? store_exec(c->app->store,
-                              "INSERT INTO variables (id, workspace_id, key, category, hcl, "
-                              "sensitive, description, sealed_value, created_at) "
-                              "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                              S_ARGS(S_TEXT(v->id), S_TEXT(v->workspace_id), S_TEXT(v->key),
-                                     S_TEXT(v->category), S_BOOL(v->hcl), S_BOOL(v->sensitive),
-                                     S_TEXT(v->description ? v->description : ""), S_TEXT(sealed),
-                                     S_TEXT(codec_now_iso(c->a))),
-                              0)
-                 : store_exec(c->app->store,
-                              "UPDATE variables SET key = $2, category = $3, hcl = $4, "
-                              "sensitive = $5, description = $6, sealed_value = $7 WHERE id = $1",
-                              S_ARGS(S_TEXT(v->id), S_TEXT(v->key), S_TEXT(v->category),
-                                     S_BOOL(v->hcl), S_BOOL(v->sensitive),
-                                     S_TEXT(v->description ? v->description : ""), S_TEXT(sealed)),
-                              0);
+    int rc = store_begin(c->app->store);
+    if (rc) return rc;
+    rc = creating ? store_exec(c->app->store,
+                               "INSERT INTO variables (id, workspace_id, key, category, hcl, "
+                               "sensitive, description, sealed_value, created_at) "
+                               "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                               S_ARGS(S_TEXT(v->id), S_TEXT(v->workspace_id), S_TEXT(v->key),
+                                      S_TEXT(v->category), S_BOOL(v->hcl), S_BOOL(v->sensitive),
+                                      S_TEXT(v->description ? v->description : ""), S_TEXT(sealed),
+                                      S_TEXT(codec_now_iso(c->a))),
+                               0)
+                  : store_exec(c->app->store,
+                               "UPDATE variables SET key = $2, category = $3, hcl = $4, "
+                               "sensitive = $5, description = $6, sealed_value = $7 WHERE id = $1",
+                               S_ARGS(S_TEXT(v->id), S_TEXT(v->key), S_TEXT(v->category),
+                                      S_BOOL(v->hcl), S_BOOL(v->sensitive),
+                                      S_TEXT(v->description ? v->description : ""), S_TEXT(sealed)),
+                               0);
     if (rc == ERR_CONFLICT)
-        return ctx_fail_at(c, ERR_INVALID, "/data/attributes/key",
-                           "a %s variable \"%s\" already exists in this workspace", v->category,
-                           v->key);
-    return rc;
+        rc = ctx_fail_at(c, ERR_INVALID, "/data/attributes/key",
+                         "a %s variable \"%s\" already exists in this workspace", v->category,
+                         v->key);
+    if (!rc) rc = audit_record(c, w->organization, "var", v->id, creating ? "create" : "update");
+    if (rc) {
+        store_rollback(c->app->store);
+        return rc;
+    }
+    return store_commit(c->app->store);
 }
 
 static void create(struct http_request *r, void *app)
@@ -149,12 +157,12 @@ static void create(struct http_request *r, void *app)
     if (api_begin(&c, r, app)) return;
     struct workspace w;
     struct variable v = {0};
-    int rc = workspace_get(&c, http_req_param(r, "id"), &w);
+    int rc = workspace_get(&c, http_req_param(r, "id"), WS_WRITE_VARS, &w);
     if (!rc) rc = read_attrs(&c, &v, true);
     if (!rc) {
         v.id = codec_new_id(c.a, "var");
         v.workspace_id = w.id;
-        rc = save(&c, &v, true);
+        rc = save(&c, &v, &w, true);
     }
     if (rc) return api_fail(&c, rc);
     jsonapi_respond(r, 201, jsonapi_doc_new(encode(&c, &v)));
@@ -167,7 +175,7 @@ static void list(struct http_request *r, void *app)
     struct workspace w;
     struct variable *vs;
     size_t n = 0;
-    int rc = workspace_get(&c, http_req_param(r, "id"), &w);
+    int rc = workspace_get(&c, http_req_param(r, "id"), WS_READ_VARS, &w);
     if (!rc) rc = query(&c, "workspace_id = $1 ORDER BY key", S_ARGS(S_TEXT(w.id)), true, &vs, &n);
     if (rc) return api_fail(&c, rc);
     json_t *data = json_array();
@@ -177,16 +185,16 @@ static void list(struct http_request *r, void *app)
     if (rc) api_fail(&c, rc);
 }
 
-/* The variable named by the route, in a workspace the caller may see. */
-static int load(struct ctx *c, struct variable *v, bool open_value)
+/* The variable named by the route, in a workspace where the caller holds need. */
+static int load(struct ctx *c, int64_t need, struct variable *v, bool open_value,
+                struct workspace *w)
 {
-    struct workspace w;
     struct variable *vs;
     size_t n = 0;
-    int rc = workspace_get(c, http_req_param(c->req, "id"), &w);
+    int rc = workspace_get(c, http_req_param(c->req, "id"), need, w);
     if (!rc)
         rc = query(c, "workspace_id = $1 AND id = $2",
-                   S_ARGS(S_TEXT(w.id), S_TEXT(http_req_param(c->req, "var_id"))), open_value, &vs,
+                   S_ARGS(S_TEXT(w->id), S_TEXT(http_req_param(c->req, "var_id"))), open_value, &vs,
                    &n);
     if (!rc && n == 0) rc = ctx_fail(c, ERR_NOT_FOUND, "variable not found");
     if (!rc) *v = vs[0];
@@ -198,7 +206,8 @@ static void show(struct http_request *r, void *app)
     struct ctx c;
     if (api_begin(&c, r, app)) return;
     struct variable v;
-    int rc = load(&c, &v, true);
+    struct workspace w;
+    int rc = load(&c, WS_READ_VARS, &v, true, &w);
     if (rc) return api_fail(&c, rc);
     jsonapi_respond(r, 200, jsonapi_doc_new(encode(&c, &v)));
 }
@@ -208,9 +217,10 @@ static void update(struct http_request *r, void *app)
     struct ctx c;
     if (api_begin(&c, r, app)) return;
     struct variable v;
-    int rc = load(&c, &v, true);
+    struct workspace w;
+    int rc = load(&c, WS_WRITE_VARS, &v, true, &w);
     if (!rc) rc = read_attrs(&c, &v, false);
-    if (!rc) rc = save(&c, &v, false);
+    if (!rc) rc = save(&c, &v, &w, false);
     if (rc) return api_fail(&c, rc);
     jsonapi_respond(r, 200, jsonapi_doc_new(encode(&c, &v)));
 }
@@ -220,10 +230,11 @@ static void destroy(struct http_request *r, void *app)
     struct ctx c;
     if (api_begin(&c, r, app)) return;
     struct variable v;
-    int rc = load(&c, &v, false);
+    struct workspace w;
+    int rc = load(&c, WS_WRITE_VARS, &v, false, &w);
     if (!rc)
-        rc = store_exec(c.app->store, "DELETE FROM variables WHERE id = $1", S_ARGS(S_TEXT(v.id)),
-                        0);
+        rc = audit_exec(&c, "DELETE FROM variables WHERE id = $1", S_ARGS(S_TEXT(v.id)),
+                        w.organization, "var", v.id, "destroy");
     if (rc) return api_fail(&c, rc);
     http_respond(r, 204, 0, 0, 0);
 }

@@ -35,16 +35,20 @@ static int not_found(struct ctx *c)
     return ctx_fail(c, ERR_NOT_FOUND, "workspace not found");
 }
 
-/* A run's token reaches its own workspace only. */
-static bool outside_run_scope(const struct ctx *c, const struct workspace *w)
+/* Fills w->perms and checks need against them. */
+static int check(struct ctx *c, struct workspace *w, int64_t need)
 {
-    return c->who.kind == PRINCIPAL_RUN && strcmp(c->who.workspace_id, w->id) != 0;
+    struct rights r;
+    int rc = authz_rights(c, w->organization, w->id, &r);
+    if (rc) return rc;
+    w->perms = r.ws;
+    return authz_ws_need(c, w->perms, need);
 }
 
-int workspace_get(struct ctx *c, const char *id, struct workspace *out)
+int workspace_get(struct ctx *c, const char *id, int64_t need, struct workspace *out)
 {
     int rc = workspace_db_get(c, "id = $1", S_ARGS(S_TEXT(id)), out);
-    if (!rc && (authz_org(c, out->organization) || outside_run_scope(c, out))) rc = ERR_NOT_FOUND;
+    if (!rc) rc = check(c, out, need);
     return rc == ERR_NOT_FOUND ? not_found(c) : rc;
 }
 
@@ -53,13 +57,18 @@ int workspace_get_unchecked(struct ctx *c, const char *id, struct workspace *out
     return workspace_db_get(c, "id = $1", S_ARGS(S_TEXT(id)), out);
 }
 
-int workspace_get_by_name(struct ctx *c, const char *org, const char *name, struct workspace *out)
+int workspace_get_by_name(struct ctx *c, const char *org, const char *name, int64_t need,
+                          struct workspace *out)
 {
-    int rc = authz_org(c, org);
-    if (!rc)
-        rc = workspace_db_get(c, "organization = $1 AND name = $2",
+    int rc = workspace_db_get(c, "organization = $1 AND name = $2",
                               S_ARGS(S_TEXT(org), S_TEXT(name)), out);
+    if (!rc) rc = check(c, out, need);
     return rc == ERR_NOT_FOUND ? not_found(c) : rc;
+}
+
+int workspace_perms(struct ctx *c, struct workspace *w)
+{
+    return check(c, w, 0);
 }
 
 /* The lock holder for the caller: a user, or the organization or team of a token. */
@@ -131,8 +140,8 @@ static int validate(struct ctx *c, const struct workspace *w)
 
 int workspace_create(struct ctx *c, struct workspace *w)
 {
-    int rc = authz_org(c, w->organization);
-    if (rc) return ctx_fail(c, rc, "organization \"%s\" not found", w->organization);
+    int rc = authz_org_need(c, w->organization, ORG_MANAGE_WORKSPACES);
+    if (rc) return rc;
     if ((rc = validate(c, w))) return rc;
     w->id = codec_new_id(c->a, "ws");
     w->created_at = w->updated_at = codec_now_iso(c->a);
@@ -141,11 +150,13 @@ int workspace_create(struct ctx *c, struct workspace *w)
     if (rc == ERR_CONFLICT)
         rc = ctx_fail_at(c, ERR_INVALID, "/data/attributes/name", "Name has already been taken");
     if (!rc) rc = workspace_db_set_tags(c, w->id, w->tags, w->ntags);
+    if (!rc) rc = audit_record(c, w->organization, "workspace", w->id, "create");
     if (rc) {
         store_rollback(c->app->store);
         return rc;
     }
-    return store_commit(c->app->store);
+    rc = store_commit(c->app->store);
+    return rc ? rc : check(c, w, 0);
 }
 
 int workspace_update(struct ctx *c, struct workspace *w, bool tags_given)
@@ -158,6 +169,7 @@ int workspace_update(struct ctx *c, struct workspace *w, bool tags_given)
     if (rc == ERR_CONFLICT)
         rc = ctx_fail_at(c, ERR_INVALID, "/data/attributes/name", "Name has already been taken");
     if (!rc && tags_given) rc = workspace_db_set_tags(c, w->id, w->tags, w->ntags);
+    if (!rc) rc = audit_record(c, w->organization, "workspace", w->id, "update");
     if (rc) {
         store_rollback(c->app->store);
         return rc;
@@ -170,7 +182,15 @@ int workspace_delete(struct ctx *c, const struct workspace *w)
     int rc = 0;
     for (int i = 0; !rc && i < ndelete_hooks; i++)
         rc = delete_hooks[i](c, w->id);
-    return rc ? rc : workspace_db_delete(c, w->id);
+    if (rc || (rc = store_begin(c->app->store))) return rc;
+    rc = workspace_db_delete(c, w->id);
+    if (!rc && w->organization)
+        rc = audit_record(c, w->organization, "workspace", w->id, "destroy");
+    if (rc) {
+        store_rollback(c->app->store);
+        return rc;
+    }
+    return store_commit(c->app->store);
 }
 
 int workspace_lock(struct ctx *c, struct workspace *w, const char *reason)
@@ -178,8 +198,15 @@ int workspace_lock(struct ctx *c, struct workspace *w, const char *reason)
     const char *kind, *id;
     holder(c, &kind, &id);
     bool changed = false;
-    int rc = workspace_db_lock(c, w->id, kind, id, reason ? reason : "", &changed);
+    int rc = store_begin(c->app->store);
     if (rc) return rc;
+    rc = workspace_db_lock(c, w->id, kind, id, reason ? reason : "", &changed);
+    if (!rc && changed) rc = audit_record(c, w->organization, "workspace", w->id, "lock");
+    if (rc) {
+        store_rollback(c->app->store);
+        return rc;
+    }
+    if ((rc = store_commit(c->app->store))) return rc;
     if (!changed)
         return ctx_fail(c, ERR_CONFLICT,
                         "Unable to lock workspace. The workspace is already locked.");
@@ -197,8 +224,17 @@ int workspace_unlock(struct ctx *c, struct workspace *w, bool force)
     const char *kind = 0, *id = 0;
     if (!force) holder(c, &kind, &id);
     bool changed = false;
-    int rc = workspace_db_unlock(c, w->id, kind, id, &changed);
+    int rc = store_begin(c->app->store);
     if (rc) return rc;
+    rc = workspace_db_unlock(c, w->id, kind, id, &changed);
+    if (!rc && changed)
+        rc =
+            audit_record(c, w->organization, "workspace", w->id, force ? "force-unlock" : "unlock");
+    if (rc) {
+        store_rollback(c->app->store);
+        return rc;
+    }
+    if ((rc = store_commit(c->app->store))) return rc;
     if (!changed) {
         /* go-tfe recognises "is locked by User/Team/Run" in this message */
         const char *by = strcmp(w->locked_by_kind, "users") == 0   ? "User"

@@ -25,12 +25,15 @@ struct workspace {
     const char *current_run_id;                              /* the latest run to start */
     const char **tags;
     size_t ntags;
+    int64_t perms; /* the caller's rights on it (app/authz.h WS_*), set by the reads below */
 };
 
-/* Reads a workspace the caller may see, by id or by organization and name; ERR_NOT_FOUND
- * otherwise (also for another organization's workspace). */
-int workspace_get(struct ctx *c, const char *id, struct workspace *out);
-int workspace_get_by_name(struct ctx *c, const char *org, const char *name, struct workspace *out);
+/* Reads a workspace on which the caller holds need (WS_* of app/authz.h), by id or by
+ * organization and name: ERR_NOT_FOUND when it may not see it (also another organization's),
+ * ERR_FORBIDDEN when it may see it but lacks need. out->perms holds the caller's rights. */
+int workspace_get(struct ctx *c, const char *id, int64_t need, struct workspace *out);
+int workspace_get_by_name(struct ctx *c, const char *org, const char *name, int64_t need,
+                          struct workspace *out);
 
 /* Reads a workspace with no authorization: for the runner acting for one of its runs. */
 int workspace_get_unchecked(struct ctx *c, const char *id, struct workspace *out);
@@ -74,5 +77,7 @@ int workspace_on_org_delete(struct ctx *c, const char *org);
 /* The organizations rename hook: this domain's rows follow the new name. */
 int workspace_on_org_renamed(struct ctx *c, const char *from, const char *to);
 extern const struct http_route workspace_routes[];
+/* Team access to workspaces (team_access.c). */
+extern const struct http_route team_access_routes[];
 
 #endif

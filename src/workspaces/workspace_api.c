@@ -17,26 +17,34 @@ static json_t *string_array(const char **v, size_t n)
 
 json_t *workspace_encode(struct ctx *c, const struct workspace *w)
 {
-    static const char *perms[] = {"can-update",
-                                  "can-destroy",
-                                  "can-queue-run",
-                                  "can-read-variable",
-                                  "can-update-variable",
-                                  "can-read-state-versions",
-                                  "can-read-state-outputs",
-                                  "can-create-state-versions",
-                                  "can-queue-apply",
-                                  "can-lock",
-                                  "can-unlock",
-                                  "can-force-unlock",
-                                  "can-read-settings",
-                                  "can-manage-tags",
-                                  "can-queue-destroy",
-                                  "can-read-run-state-outputs",
-                                  0};
+    static const struct {
+        const char *name;
+        int64_t need;
+    } perms[] = {
+        {"can-update", WS_UPDATE},
+        {"can-destroy", WS_DESTROY},
+        {"can-force-delete", WS_DESTROY},
+        {"can-queue-run", WS_QUEUE_PLAN},
+        {"can-read-variable", WS_READ_VARS},
+        {"can-update-variable", WS_WRITE_VARS},
+        {"can-read-state-versions", WS_READ_STATE},
+        {"can-read-state-outputs", WS_READ_OUTPUTS},
+        {"can-create-state-versions", WS_WRITE_STATE},
+        {"can-queue-apply", WS_QUEUE_APPLY},
+        {"can-lock", WS_LOCK},
+        {"can-unlock", WS_LOCK},
+        {"can-force-unlock", WS_FORCE_UNLOCK},
+        {"can-read-settings", WS_READ},
+        {"can-manage-tags", WS_UPDATE},
+        {"can-queue-destroy", WS_QUEUE_APPLY},
+        {"can-read-run-state-outputs", WS_READ_OUTPUTS},
+        {"can-manage-run-tasks", WS_RUN_TASKS},
+        {"can-read-assessment-results", WS_READ},
+        {"can-manage-assessments", WS_UPDATE},
+    };
     json_t *p = json_object();
-    for (int i = 0; perms[i]; i++)
-        json_object_set_new(p, perms[i], json_true());
+    for (size_t i = 0; i < sizeof perms / sizeof *perms; i++)
+        json_object_set_new(p, perms[i].name, json_boolean((w->perms & perms[i].need) != 0));
     bool remote = strcmp(w->execution_mode, "remote") == 0;
     json_t *prefixes = json_loads(w->trigger_prefixes ? w->trigger_prefixes : "[]", 0, 0);
     json_t *attrs = json_pack(
@@ -244,13 +252,14 @@ static void create(struct http_request *r, void *app)
     respond(&c, 201, &w);
 }
 
-/* Loads the workspace named by the route: :id, or :org and :name. */
-static int load(struct ctx *c, struct workspace *w)
+/* Loads the workspace named by the route (:id, or :org and :name) when the caller holds need
+ * on it. */
+static int load(struct ctx *c, int64_t need, struct workspace *w)
 {
     const char *id = http_req_param(c->req, "id");
-    if (id) return workspace_get(c, id, w);
+    if (id) return workspace_get(c, id, need, w);
     return workspace_get_by_name(c, http_req_param(c->req, "org"), http_req_param(c->req, "name"),
-                                 w);
+                                 need, w);
 }
 
 static void show(struct http_request *r, void *app)
@@ -258,7 +267,7 @@ static void show(struct http_request *r, void *app)
     struct ctx c;
     if (api_begin(&c, r, app)) return;
     struct workspace w;
-    int rc = load(&c, &w);
+    int rc = load(&c, WS_READ, &w);
     if (rc) return api_fail(&c, rc);
     respond(&c, 200, &w);
 }
@@ -269,7 +278,7 @@ static void update(struct http_request *r, void *app)
     if (api_begin(&c, r, app)) return;
     struct workspace w;
     bool tags_given = false;
-    int rc = load(&c, &w);
+    int rc = load(&c, WS_UPDATE, &w);
     if (!rc) rc = read_attrs(&c, &w, &tags_given);
     if (!rc) rc = workspace_update(&c, &w, tags_given);
     if (rc) return api_fail(&c, rc);
@@ -281,7 +290,7 @@ static void destroy(struct http_request *r, void *app)
     struct ctx c;
     if (api_begin(&c, r, app)) return;
     struct workspace w;
-    int rc = load(&c, &w);
+    int rc = load(&c, WS_DESTROY, &w);
     if (!rc) rc = workspace_delete(&c, &w);
     if (rc) return api_fail(&c, rc);
     http_respond(r, 204, 0, 0, 0);
@@ -316,14 +325,20 @@ static void list(struct http_request *r, void *app)
     size_t n;
     int64_t total;
     struct include *inc;
-    int rc = authz_org(&c, org);
-    if (rc) rc = ctx_fail(&c, rc, "organization \"%s\" not found", org);
+    struct rights caller;
+    int rc = authz_rights(&c, org, 0, &caller);
+    if (!rc && !caller.member)
+        rc = ctx_fail(&c, ERR_NOT_FOUND, "organization \"%s\" not found", org);
+    f.caller = &caller;
     if (!rc) rc = page_parse(&c, &p);
     if (!rc) rc = include_parse(&c, workspace_includes, &inc);
     if (!rc) rc = workspace_db_list(&c, org, &f, &p, &ws, &n, &total);
     if (rc) return api_fail(&c, rc);
     json_t *data = json_array();
     for (size_t i = 0; i < n && !rc; i++) {
+        /* rights on every workspace need no query per workspace */
+        ws[i].perms = caller.ws;
+        if (caller.ws != WS_ALL && (rc = workspace_perms(&c, &ws[i]))) break;
         json_t *res = workspace_encode(&c, &ws[i]);
         json_array_append_new(data, res);
         rc = workspace_include(&c, &ws[i], res, inc);
@@ -368,7 +383,7 @@ static void lock(struct http_request *r, void *app)
     if (api_begin(&c, r, app)) return;
     struct workspace w;
     const char *reason = "";
-    int rc = load(&c, &w);
+    int rc = load(&c, WS_LOCK, &w);
     if (!rc) rc = read_reason(&c, &reason);
     if (!rc) rc = workspace_lock(&c, &w, reason);
     if (rc) return api_fail(&c, rc);
@@ -380,7 +395,7 @@ static void unlock_common(struct http_request *r, void *app, bool force)
     struct ctx c;
     if (api_begin(&c, r, app)) return;
     struct workspace w;
-    int rc = load(&c, &w);
+    int rc = load(&c, force ? WS_FORCE_UNLOCK : WS_LOCK, &w);
     if (!rc) rc = workspace_unlock(&c, &w, force);
     if (rc) return api_fail(&c, rc);
     respond(&c, 200, &w);
@@ -401,7 +416,7 @@ static void tags_list(struct http_request *r, void *app)
     struct ctx c;
     if (api_begin(&c, r, app)) return;
     struct workspace w;
-    int rc = load(&c, &w);
+    int rc = load(&c, WS_READ, &w);
     if (rc) return api_fail(&c, rc);
     json_t *data = json_array();
     for (size_t i = 0; i < w.ntags; i++)
@@ -419,7 +434,7 @@ static void tag_bindings(struct http_request *r, void *app)
     struct ctx c;
     if (api_begin(&c, r, app)) return;
     struct workspace w;
-    int rc = load(&c, &w);
+    int rc = load(&c, WS_READ, &w);
     if (rc) return api_fail(&c, rc);
     json_t *data = json_array();
     for (size_t i = 0; i < w.ntags; i++) {
@@ -439,7 +454,7 @@ static void tags_change(struct http_request *r, void *app, bool add)
     struct ctx c;
     if (api_begin(&c, r, app)) return;
     struct workspace w;
-    int rc = load(&c, &w);
+    int rc = load(&c, WS_UPDATE, &w);
     size_t len;
     const char *body = http_req_body(r, &len);
     json_error_t je;

@@ -137,19 +137,12 @@ int workspace_db_list(struct ctx *c, const char *org, const struct workspace_fil
                       const struct page *p, struct workspace **out, size_t *n, int64_t *total)
 {
     enum { MAX_TAGS = 20 };
-    struct store_arg args[4 + MAX_TAGS];
+    struct store_arg args[5 + MAX_TAGS];
     size_t na = 0;
     args[na++] = S_TEXT(org);
     char *where = arena_strdup(c->a, "organization = $1");
     if (f->search_name && *f->search_name) {
-        /* substring match; the user's own % and _ are escaped, not wildcards */
-        char *pat = arena_alloc(c->a, strlen(f->search_name) * 2 + 3), *q = pat;
-        *q++ = '%';
-        for (const char *s = f->search_name; *s; s++) {
-            if (*s == '%' || *s == '_' || *s == '!') *q++ = '!';
-            *q++ = *s;
-        }
-        *q++ = '%';
+        const char *pat = store_like_contains(c->a, f->search_name);
         args[na++] = S_TEXT(pat);
         where = arena_printf(c->a, "%s AND lower(name) LIKE lower($%zu) ESCAPE '!'", where, na);
     }
@@ -161,6 +154,10 @@ int workspace_db_list(struct ctx *c, const char *org, const struct workspace_fil
                              "t.workspace_id = workspaces.id AND t.tag = $%zu)",
                              where, na);
     }
+    const char *arg;
+    const char *visible = authz_ws_filter(c, f->caller, "workspaces.id", (int)na + 1, &arg);
+    if (visible) where = arena_printf(c->a, "%s AND %s", where, visible);
+    if (arg) args[na++] = S_TEXT(arg);
     struct store_result r;
     int rc = store_query(c->app->store, c->a,
                          arena_printf(c->a, "SELECT COUNT(*) FROM workspaces WHERE %s", where),

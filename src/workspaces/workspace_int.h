@@ -3,6 +3,7 @@
 #define STRATA_WORKSPACE_INT_H
 
 #include "app/api.h"
+#include "app/audit.h"
 #include "app/pagination.h"
 #include "base/arena.h"
 #include "base/err.h"
@@ -15,6 +16,7 @@ struct workspace_filter {
     const char *search_name; /* substring of the name */
     const char **tags;       /* all must be present */
     size_t ntags;
+    const struct rights *caller; /* the caller's rights in the organization: what it may see */
 };
 
 int workspace_db_get(struct ctx *c, const char *where, const struct store_arg *args, size_t nargs,
@@ -33,6 +35,8 @@ int workspace_db_lock(struct ctx *c, const char *id, const char *kind, const cha
 int workspace_db_unlock(struct ctx *c, const char *id, const char *kind, const char *holder,
                         bool *changed);
 
+/* Sets w->perms to the caller's rights on w (a listed workspace). */
+int workspace_perms(struct ctx *c, struct workspace *w);
 int workspace_create(struct ctx *c, struct workspace *w);
 int workspace_update(struct ctx *c, struct workspace *w, bool tags_given);
 int workspace_delete(struct ctx *c, const struct workspace *w);
