@@ -167,7 +167,8 @@ static void create(struct http_request *r, void *app)
         store_rollback(c.app->store);
         return api_fail(&c, rc);
     }
-    if ((rc = store_commit(c.app->store))) return api_fail(&c, rc);
+    if (!(rc = store_commit(c.app->store))) rc = membership_db_get(&c, m.id, &m);
+    if (rc) return api_fail(&c, rc);
     respond(&c, 201, &m);
 }
 

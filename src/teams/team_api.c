@@ -201,9 +201,10 @@ static void update(struct http_request *r, void *app)
     if (!rc) rc = authz_org_need(&c, t.organization, ORG_MANAGE_MEMBERSHIP);
     const char *name = rc ? 0 : t.name;
     int64_t access = t.org_access;
+    bool owners = !rc && is_owners(&t);
     if (!rc) rc = read_attrs(&c, &t, &access_given);
     if (!rc && access != t.org_access) rc = authz_org_need(&c, t.organization, ORG_OWNER);
-    if (!rc && is_owners(&t) && (strcmp(name, t.name) != 0 || t.org_access))
+    if (!rc && owners && (strcmp(name, t.name) != 0 || t.org_access))
         rc = ctx_fail(&c, ERR_INVALID,
                       "the owners team cannot be renamed and holds every permission already");
     if (!rc && strcmp(name, t.name) != 0 && strcmp(t.name, "owners") == 0)
