@@ -12,7 +12,7 @@ ORDER = [
     ["blob"],
     ["app"],
     ["organizations"], ["users"], ["teams"], ["tokens"], ["workspaces"], ["variables"],
-    ["configversions"], ["state"], ["runs"], ["registry"],
+    ["configversions"], ["state"], ["runs"], ["registry", "notifications"],
     ["runner", "meta", "admin", "cluster", "backup"],
     ["cmd"],
 ]

@@ -11,6 +11,7 @@
 #include "runner/runner.h"
 #include "runs/run.h"
 #include "cluster/cluster.h"
+#include "notifications/notification.h"
 #include "cmd/commands.h"
 #include "cmd/loops.h"
 #include "cmd/metrics_server.h"
@@ -128,6 +129,8 @@ static int serve(struct settings *s)
     if (!rc) rc = run_recover(&app);
     if (!rc) rc = cluster_start(&app, &cluster);
     if (!rc) rc = runner_start(&app, app.bus, &runner, err, sizeof err);
+    struct notifier *notifier = 0;
+    if (!rc) rc = notifier_start(&app, &notifier);
     if (!rc) {
         base = event_base_new();
         struct http_server_config cfg = {
@@ -173,6 +176,7 @@ static int serve(struct settings *s)
     http_server_close_listener(http); /* new connections are refused from now on */
     loops_stop(loops);
     metrics_server_stop(metrics);
+    notifier_stop(notifier);
     runner_stop(runner);
     /* what this node was running goes back now: plans to the queue, applies errored */
     if (runner) run_recover_node(&app, node_name);

@@ -15,6 +15,7 @@
 #include "state/state.h"
 #include "teams/team.h"
 #include "admin/admin.h"
+#include "notifications/notification.h"
 #include "tokens/token.h"
 #include "users/user.h"
 #include "workspaces/workspace.h"
@@ -34,6 +35,7 @@ void wiring_hooks(struct app *app)
     workspace_on_delete(run_on_workspace_delete);
     workspace_on_unlocked(run_on_workspace_unlocked);
     configversion_on_uploaded(run_on_configversion_uploaded);
+    run_on_status(notification_on_run_status);
     workspace_on_include(run_include_for_workspace);
     workspace_on_include(configversion_include_for_workspace);
     workspace_on_include(state_include_for_workspace);
@@ -52,6 +54,8 @@ void wiring_routes(struct http_server *s)
     http_server_routes(s, team_access_routes);
     http_server_routes(s, admin_user_routes);
     http_server_routes(s, audit_trail_routes);
+    http_server_routes(s, notification_routes);
+    http_server_routes(s, smtp_settings_routes);
     http_server_routes(s, token_routes);
     http_server_routes(s, workspace_routes);
     http_server_routes(s, state_routes);

@@ -23,6 +23,41 @@ bool run_status_final(const char *s)
     return false;
 }
 
+static int (*status_hooks[2])(struct ctx *, const struct run_event *);
+static int nstatus_hooks;
+
+void run_on_status(int (*fn)(struct ctx *c, const struct run_event *e))
+{
+    if (nstatus_hooks < 2) status_hooks[nstatus_hooks++] = fn;
+}
+
+void run_status_changed(struct ctx *c, const char *id, const char *status)
+{
+    if (!nstatus_hooks) return;
+    struct store_result r;
+    int rc = store_query(c->app->store, c->a,
+                         "SELECT r.message, r.created_at, u.username, r.updated_at, w.id, w.name, "
+                         "w.organization, r.auto_apply, r.speculative FROM runs r JOIN "
+                         "workspaces w ON w.id = r.workspace_id LEFT JOIN users u ON "
+                         "u.id = r.created_by WHERE r.id = $1",
+                         S_ARGS(S_TEXT(id)), &r);
+    if (rc || !r.nrows) return;
+    struct run_event e = {id,
+                          status,
+                          store_cell(&r, 0, 0),
+                          store_cell(&r, 0, 1),
+                          store_cell(&r, 0, 2),
+                          store_cell(&r, 0, 3),
+                          store_cell(&r, 0, 4),
+                          store_cell(&r, 0, 5),
+                          store_cell(&r, 0, 6),
+                          store_cell_bool(&r, 0, 7),
+                          store_cell_bool(&r, 0, 8)};
+    for (int i = 0; i < nstatus_hooks; i++)
+        if ((rc = status_hooks[i](c, &e)))
+            log_warn("run %s: a %s hook failed: %s", id, status, err_name(rc));
+}
+
 int run_get(struct ctx *c, const char *id, int64_t need, struct run *out)
 {
     struct workspace w;
@@ -227,6 +262,7 @@ int run_create(struct ctx *c, struct run *r, json_t *attrs)
         return rc;
     }
     if ((rc = store_commit(c->app->store))) return rc;
+    run_status_changed(c, r->id, "pending");
     bool started;
     if (r->speculative) {
         /* speculative plans neither wait for nor lock the workspace */

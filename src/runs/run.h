@@ -70,6 +70,18 @@ int run_plan_file_get(struct ctx *c, const char *run_id, const char *path);
 /* The plan's redacted JSON (structured run output), served at json-output-redacted. */
 int run_plan_redacted_put(struct ctx *c, const char *run_id, const char *path);
 
+/* A run at a change of its status (notifications). Arena memory; created_by is a username or
+ * NULL. */
+struct run_event {
+    const char *run_id, *status, *message, *created_at, *created_by, *updated_at;
+    const char *workspace_id, *workspace_name, *organization;
+    bool auto_apply, speculative;
+};
+/* Runs after a run is created (status "pending") and after each change of its status, inside
+ * the change's transaction when there is one. Its errors are logged, never the run's. At most
+ * 2, set at start. */
+void run_on_status(int (*fn)(struct ctx *c, const struct run_event *e));
+
 /* The configuration-versions hook: queues a run for a configuration uploaded with
  * auto-queue-runs. */
 int run_on_configversion_uploaded(struct ctx *c, const struct configversion *cv);

@@ -114,6 +114,7 @@ int run_db_transition(struct ctx *c, const char *id, const char *from, const cha
                    S_ARGS(S_TEXT(id), S_TEXT(from), S_TEXT(to), S_TEXT(codec_now_iso(c->a))), &n);
     *changed = n == 1;
     if (!rc && *changed) rc = stamp(c, id, to);
+    if (!rc && *changed) run_status_changed(c, id, to);
     return rc;
 }
 
@@ -129,6 +130,7 @@ int run_db_claim(struct ctx *c, const char *id, const char *from, const char *to
         &n);
     *changed = n == 1;
     if (!rc && *changed) rc = stamp(c, id, to);
+    if (!rc && *changed) run_status_changed(c, id, to);
     return rc;
 }
 

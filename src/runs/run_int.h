@@ -84,5 +84,7 @@ int run_discard(struct ctx *c, struct run *r);
 int run_cancel(struct ctx *c, struct run *r, bool force);
 /* A run the caller may see. */
 int run_get(struct ctx *c, const char *id, int64_t need, struct run *out);
+/* Tells the run_on_status hooks that run id is now status (run_db.c calls it). */
+void run_status_changed(struct ctx *c, const char *id, const char *status);
 
 #endif

@@ -1,0 +1,51 @@
+/* notification_int.h — private to notifications/. */
+#ifndef STRATA_NOTIFICATION_INT_H
+#define STRATA_NOTIFICATION_INT_H
+
+#include "app/api.h"
+#include "app/audit.h"
+#include "base/arena.h"
+#include "base/codec.h"
+#include "base/err.h"
+#include "notifications/notification.h"
+#include "store/store.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <string.h>
+
+#define NOTIFY_QUEUE "notifications"
+enum { NOTIFY_MAX_ATTEMPTS = 5 };
+
+struct notification_config {
+    const char *id, *workspace_id, *name, *destination_type, *url, *sealed_token;
+    const char *triggers, *email_addresses, *email_user_ids; /* JSON arrays of strings */
+    const char *created_at, *updated_at;
+    bool enabled;
+};
+
+int notification_db_get(struct ctx *c, const char *id, struct notification_config *out);
+/* The enabled configurations of a workspace. */
+int notification_db_of_workspace(struct ctx *c, const char *workspace_id, bool enabled_only,
+                                 struct notification_config **out, size_t *n);
+
+/* A delivery: one message to one configuration. */
+struct delivery {
+    const char *id, *configuration_id, *trigger, *payload, *status;
+    int64_t attempts;
+};
+
+/* Adds a queued delivery of payload (JSON text) for configuration cfg, and its job. */
+int delivery_create(struct ctx *c, const struct notification_config *cfg, const char *run_id,
+                    const char *trigger, const char *payload, struct delivery *out);
+/* Sends one attempt of d now (any destination), records its answer as an attempt; *ok when
+ * the destination accepted it. */
+int delivery_attempt(struct ctx *c, const struct notification_config *cfg, const struct delivery *d,
+                     bool *ok);
+
+/* The TFE payload (generic webhooks) of an event; a new reference. trigger
+ * "verification" makes the verify action's test message. */
+json_t *notification_payload(struct ctx *c, const struct notification_config *cfg,
+                             const struct run_event *e, const char *trigger);
+
+#endif
