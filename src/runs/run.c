@@ -33,7 +33,8 @@ void run_on_status(int (*fn)(struct ctx *c, const struct run_event *e))
 
 void run_status_changed(struct ctx *c, const char *id, const char *status)
 {
-    if (!nstatus_hooks) return;
+    bool applied = strcmp(status, "applied") == 0;
+    if (!nstatus_hooks && !applied) return;
     struct store_result r;
     int rc = store_query(c->app->store, c->a,
                          "SELECT r.message, r.created_at, u.username, r.updated_at, w.id, w.name, "
@@ -56,6 +57,8 @@ void run_status_changed(struct ctx *c, const char *id, const char *status)
     for (int i = 0; i < nstatus_hooks; i++)
         if ((rc = status_hooks[i](c, &e)))
             log_warn("run %s: a %s hook failed: %s", id, status, err_name(rc));
+    if (applied && (rc = run_triggers_fire(c, &e)))
+        log_warn("run %s: its run triggers failed: %s", id, err_name(rc));
 }
 
 int run_get(struct ctx *c, const char *id, int64_t need, struct run *out)

@@ -111,6 +111,8 @@ int run_include_for_state_version(struct ctx *c, const char *run_id, struct incl
 int run_include_for_configversion(struct ctx *c, const char *cv_id, struct include *inc);
 
 extern const struct http_route run_routes[];
+/* Run triggers (run_trigger.c). */
+extern const struct http_route run_trigger_routes[];
 extern const struct http_route run_log_routes[];
 
 #endif

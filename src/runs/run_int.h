@@ -84,6 +84,8 @@ int run_discard(struct ctx *c, struct run *r);
 int run_cancel(struct ctx *c, struct run *r, bool force);
 /* A run the caller may see. */
 int run_get(struct ctx *c, const char *id, int64_t need, struct run *out);
+/* Queues runs in the workspaces that name e's workspace as a run trigger source (e applied). */
+int run_triggers_fire(struct ctx *c, const struct run_event *e);
 /* Tells the run_on_status hooks that run id is now status (run_db.c calls it). */
 void run_status_changed(struct ctx *c, const char *id, const char *status);
 
