@@ -9,7 +9,8 @@ packages=(build-essential cmake pkg-config
           libcriterion-dev python3 openssl curl ca-certificates)
 # what the tests run beside Strata (started by the tests on loopback, never as system services)
 if [ "${1:-}" = "--tests" ]; then
-  packages+=(postgresql-15 redis-server redis-sentinel haproxy python3-botocore)
+  packages+=(postgresql-15 redis-server redis-sentinel haproxy python3-botocore
+            openssh-server openssh-client git)
   command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 source scripts/apt_ensure.sh

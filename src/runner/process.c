@@ -142,7 +142,7 @@ int process_run(struct ctx *c, const char *run_id, const struct workdir *wd,
     m->wd = wd;
     m->log = log;
     m->capture_fd = capture ? open(capture, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
-    struct sandbox_exec ex = {exe, argv, wd->env, wd->root, wd->dir, fds[1]};
+    struct sandbox_exec ex = {exe, argv, wd->env, wd->root, wd->dir, fds[1], wd->passwd};
     int rc = sandbox_spawn(wd->sandbox, &ex);
     close(fds[1]);
     close(exe);

@@ -24,6 +24,7 @@ struct workdir {
     const char *terraform;
     const char **env;     /* NULL-terminated "K=V" */
     const char **secrets; /* sensitive values to mask in the log */
+    const char *passwd;   /* the host's accounts and the run's, shown as /etc/passwd */
     size_t nsecrets;
 };
 

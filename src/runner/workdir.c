@@ -6,10 +6,12 @@
 #include "runner/runner_int.h"
 #include "app/settings.h"
 #include "base/arena.h"
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "configversions/configversion.h"
 #include "variables/variable.h"
+#include "workspaces/workspace.h"
 
 #include <errno.h>
 #include <ftw.h>
@@ -25,6 +27,26 @@ static int write_file(const char *path, const char *text)
     if (!f) return ERR_IO;
     int ok = fputs(text, f) >= 0;
     return fclose(f) == 0 && ok ? 0 : ERR_IO;
+}
+
+/* The host's /etc/passwd with a line for the run's account (home: its folder's), so that
+ * programs which look their account up (ssh) find it. */
+static int write_passwd(struct ctx *c, struct workdir *wd, int uid, int gid, const char *home)
+{
+    FILE *in = fopen("/etc/passwd", "r");
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    char line[1024];
+    int rc = 0;
+    while (in && !rc && fgets(line, sizeof line, in))
+        rc = buf_append(&b, line, strlen(line));
+    if (in) fclose(in);
+    if (!rc)
+        rc = buf_printf(&b, "strata-run:x:%d:%d:Strata run:%s:/usr/sbin/nologin\n", uid, gid, home);
+    wd->passwd = arena_printf(c->a, "%s/passwd", wd->root);
+    if (!rc) rc = write_file(wd->passwd, b.data ? b.data : "");
+    buf_release(&b);
+    return rc;
 }
 
 /* An HCL string literal for a plain value. */
@@ -132,6 +154,26 @@ int workdir_prepare(struct ctx *c, const struct run_job *job, struct run_log *lo
     const char *ca = ca_bundle(c, wd->root);
     if (!ca) return ERR_IO;
 
+    /* the workspace's SSH key, for git to fetch private module sources */
+    const char *pem, *git_ssh = 0;
+    if ((rc = workspace_ssh_key_for_run(c, job->workspace_id, &pem))) return rc;
+    if (pem) {
+        const char *ssh_dir = arena_printf(c->a, "%s/.ssh", home);
+        const char *key = arena_printf(c->a, "%s/id_strata", ssh_dir);
+        size_t n = strlen(pem);
+        if (mkdir(ssh_dir, 0700) ||
+            write_file(key, n && pem[n - 1] == '\n' ? pem : arena_printf(c->a, "%s\n", pem)) ||
+            chmod(key, 0600)) {
+            run_log_printf(log, "Error: cannot write the workspace's SSH key\n");
+            return ERR_IO;
+        }
+        git_ssh =
+            arena_printf(c->a,
+                         "GIT_SSH_COMMAND=ssh -i %s -o IdentitiesOnly=yes -o "
+                         "StrictHostKeyChecking=accept-new -o UserKnownHostsFile=%s/known_hosts",
+                         key, ssh_dir);
+    }
+
     struct variable *vars;
     size_t nvars = 0;
     if ((rc = variable_values_for_run(c, job->workspace_id, &vars, &nvars))) return rc;
@@ -147,6 +189,7 @@ int workdir_prepare(struct ctx *c, const struct run_job *job, struct run_log *lo
         arena_printf(c->a, "TFE_RUN_ID=%s", job->run_id),
         arena_printf(c->a, "TF_CLI_CONFIG_FILE=%s", rcfile),
         arena_printf(c->a, "SSL_CERT_FILE=%s", ca),
+        git_ssh, /* last: NULL when the workspace has no SSH key */
         0};
     wd->env = arena_alloc(c->a, (nvars + 16) * sizeof *wd->env);
     wd->secrets = arena_alloc(c->a, (nvars + 1) * sizeof *wd->secrets);
@@ -186,6 +229,10 @@ int workdir_prepare(struct ctx *c, const struct run_job *job, struct run_log *lo
         return rc;
     owner_uid = sandbox_uid(wd->sandbox);
     owner_gid = sandbox_gid(wd->sandbox);
+    if (owner_uid >= 0 && (rc = write_passwd(c, wd, owner_uid, owner_gid, home))) {
+        run_log_printf(log, "Error: cannot write the run's account file\n");
+        return rc;
+    }
     if (owner_uid >= 0 && nftw(wd->root, chown_entry, 16, FTW_PHYS) != 0) {
         run_log_printf(log, "Error: cannot hand the working folder to the run's account\n");
         return ERR_IO;

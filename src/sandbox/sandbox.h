@@ -55,6 +55,8 @@ struct sandbox_exec {
     const char *folder;      /* the writable folder, seen at the same path inside */
     const char *cwd;         /* inside folder */
     int out_fd;              /* receives stdout and stderr; stdin is /dev/null */
+    const char *passwd;      /* shown as /etc/passwd (naming the sandbox's account, which
+                              * ssh and others look up), or NULL for the host's */
 };
 
 /* Starts ex in sb (one program at a time). 0 or ERR_IO. */

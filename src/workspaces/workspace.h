@@ -23,6 +23,7 @@ struct workspace {
     const char *locked_by_kind, *locked_by_id, *lock_reason; /* NULL when unlocked */
     const char *current_state_version_id;                    /* NULL before any state */
     const char *current_run_id;                              /* the latest run to start */
+    const char *ssh_key_id; /* the SSH key its runs fetch modules with; NULL: none */
     const char **tags;
     size_t ntags;
     int64_t perms; /* the caller's rights on it (app/authz.h WS_*), set by the reads below */
@@ -34,6 +35,12 @@ struct workspace {
 int workspace_get(struct ctx *c, const char *id, int64_t need, struct workspace *out);
 int workspace_get_by_name(struct ctx *c, const char *org, const char *name, int64_t need,
                           struct workspace *out);
+
+/* The private key (PEM, arena memory) of the SSH key assigned to the workspace, for the runner;
+ * *pem NULL when none is. No authorization. */
+int workspace_ssh_key_for_run(struct ctx *c, const char *workspace_id, const char **pem);
+/* SSH keys of organizations and their assignment to workspaces (ssh_key.c). */
+extern const struct http_route ssh_key_routes[];
 
 /* Reads a workspace with no authorization: for the runner acting for one of its runs. */
 int workspace_get_unchecked(struct ctx *c, const char *id, struct workspace *out);

@@ -6,8 +6,8 @@
     "working_directory, created_at, updated_at, auto_apply, locked_by_kind, locked_by_id, "        \
     "lock_reason, current_state_version_id, current_run_id, allow_destroy_plan, "                  \
     "file_triggers_enabled, queue_all_runs, speculative_enabled, global_remote_state, "            \
-    "trigger_prefixes, source_name, source_url, structured_run_output_enabled"
-enum { NCOLS = 24 };
+    "trigger_prefixes, source_name, source_url, structured_run_output_enabled, ssh_key_id"
+enum { NCOLS = 25 };
 
 static const char *COLS = "SELECT " COL_LIST " FROM workspaces ";
 /* One workspace with its tags in one statement: a row per tag (one row, tag NULL, without). */
@@ -41,6 +41,7 @@ static void fill(const struct store_result *r, size_t i, struct workspace *w)
     w->source_name = store_cell(r, i, 21);
     w->source_url = store_cell(r, i, 22);
     w->structured_run_output_enabled = store_cell_bool(r, i, 23);
+    w->ssh_key_id = store_cell(r, i, 24);
 }
 
 static int load_tags(struct ctx *c, struct workspace *w)
@@ -220,8 +221,12 @@ int workspace_set_current_run(struct ctx *c, const char *workspace_id, const cha
 
 int workspace_on_org_renamed(struct ctx *c, const char *from, const char *to)
 {
+    int rc =
+        store_exec(c->app->store, "UPDATE workspaces SET organization = $2 WHERE organization = $1",
+                   S_ARGS(S_TEXT(from), S_TEXT(to)), 0);
+    if (rc) return rc;
     return store_exec(c->app->store,
-                      "UPDATE workspaces SET organization = $2 WHERE organization = $1",
+                      "UPDATE ssh_keys SET organization = $2 WHERE organization = $1",
                       S_ARGS(S_TEXT(from), S_TEXT(to)), 0);
 }
 
