@@ -27,7 +27,8 @@ static const struct {
 /* An organization token manages everything but may not start runs. */
 #define ORG_TOKEN_WS (WS_ALL & ~(WS_QUEUE_PLAN | WS_QUEUE_APPLY))
 /* A run's token: reads of its workspace and the state terraform saves. */
-#define RUN_TOKEN_WS (WS_READ | WS_READ_RUNS | WS_READ_OUTPUTS | WS_READ_STATE | WS_WRITE_STATE)
+#define RUN_TOKEN_WS                                                                               \
+    (WS_READ | WS_READ_RUNS | WS_READ_VARS | WS_READ_OUTPUTS | WS_READ_STATE | WS_WRITE_STATE)
 
 const struct authz_org_flag authz_org_flags[] = {
     {"manage-policies", ORG_MANAGE_POLICIES},
