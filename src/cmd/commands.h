@@ -14,5 +14,6 @@ int cmd_node(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_support_bundle(int argc, char **argv);
+int cmd_audit_trail(int argc, char **argv);
 
 #endif

@@ -34,6 +34,9 @@ static const struct command commands[] = {
      "  restore --config FILE --input ARCHIVE  into an empty deployment of either mode\n"
      "    (the archive's password: --password-file FILE or STRATA_BACKUP_PASSWORD)"},
     {"restore", cmd_restore, 0},
+    {"audit-trail", cmd_audit_trail,
+     "audit-trail [--config FILE] [--organization NAME] [--since TIME]  every recorded change,\n"
+     "    as JSON lines (who, what, when, from where), oldest first"},
     {"support-bundle", cmd_support_bundle,
      "support-bundle --config FILE --output BUNDLE.tar.gz  settings (secrets redacted), versions,\n"
      "    health, nodes and the recent log, for support"},

@@ -4,10 +4,11 @@ blocks, the owners team's rules, invitations, team and organization tokens, and 
 trail's records."""
 import io
 import json
+import subprocess
 import tarfile
 import time
 
-from harness import NodeTest, main
+from harness import STRATA_BIN, NodeTest, main
 
 PASSWORD = "a long enough password"
 
@@ -432,6 +433,16 @@ class PermissionsTest(NodeTest):
         status, _, _ = self.node.request("GET", "/api/v2/organization/audit-trail?page%5Bsize%5D=0",
                                          token=self.tokens["org_token"])
         self.assertEqual(status, 400)
+        # exported by the CLI as JSON lines: the same events
+        out = subprocess.run([STRATA_BIN, "audit-trail", "--config", self.node.config,
+                              "--organization", "acme"], capture_output=True, text=True,
+                             check=True).stdout
+        exported = [json.loads(line) for line in out.splitlines()]
+        self.assertEqual([e["id"] for e in exported[:len(trail["data"])]],
+                         [e["id"] for e in trail["data"]])
+        status = subprocess.run([STRATA_BIN, "audit-trail", "--config", self.node.config,
+                                 "--since", "yesterday"], capture_output=True).returncode
+        self.assertEqual(status, 2)
 
 
 if __name__ == "__main__":
