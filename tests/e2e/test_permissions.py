@@ -17,7 +17,8 @@ READ = {"read", "read_runs", "read_vars", "read_state", "read_outputs", "member"
 PLAN = READ | {"queue_plan"}
 WRITE = PLAN | {"queue_apply", "write_vars", "write_state", "lock"}
 ADMIN = WRITE | {"update", "force_unlock", "manage_access"}
-ALL = ADMIN | {"create_ws", "manage_membership", "owner", "read_audit"}
+ALL = ADMIN | {"create_ws", "manage_membership", "owner", "read_audit", "manage_vcs",
+               "manage_modules"}
 ROLES = {
     "owner": ALL,
     "manager": ADMIN | {"create_ws"},
@@ -90,6 +91,8 @@ class PermissionsTest(NodeTest):
         cls.tokens["team_token"] = n.api(
             "POST", f"/api/v2/teams/{cls.teams['write']['id']}/authentication-token",
             doc("authentication-tokens"))["data"]["attributes"]["token"]
+        # a team the matrix grants access with (the first allowed role; later ones find it done)
+        cls.spare = cls.new_team("spare", {})
         cls.prepare_workspace()
 
     # -- set-up helpers (as the site admin) --
@@ -215,6 +218,22 @@ class PermissionsTest(NodeTest):
              doc("organizations", email=f"{role}@acme.test"), (200,)),
             ("read_audit", "GET", "/api/v2/organizations/acme/audit-trail?page%5Bsize%5D=1", None,
              (200,)),
+            ("update", "POST", f"/api/v2/workspaces/{w}/notification-configurations",
+             doc("notification-configurations", name=f"n-{role}", url="http://127.0.0.1:9/",
+                 **{"destination-type": "generic"}), (201,)),
+            ("update", "GET", f"/api/v2/workspaces/{w}/notification-configurations", None, (200,)),
+            ("manage_access", "POST", "/api/v2/team-workspaces", {"data": {
+                "type": "team-workspaces", "attributes": {"access": "read"}, "relationships": {
+                    "workspace": {"data": {"type": "workspaces", "id": w}},
+                    "team": {"data": {"type": "teams", "id": self.spare["id"]}}}}},
+             (201, 422)),
+            ("manage_vcs", "POST", "/api/v2/organizations/acme/ssh-keys",
+             doc("ssh-keys", name=f"k-{role}", value="-----BEGIN OPENSSH PRIVATE KEY-----\nA\n"
+                 "-----END OPENSSH PRIVATE KEY-----\n"), (201,)),
+            ("member", "GET", "/api/v2/organizations/acme/ssh-keys", None, (200,)),
+            ("manage_modules", "POST", "/api/v2/organizations/acme/registry-modules",
+             doc("registry-modules", name=f"m-{role.replace('_', '-')}", provider="null"), (201,)),
+            ("member", "GET", "/api/v2/organizations/acme/registry-modules", None, (200,)),
         ]
 
     def snapshot(self):
@@ -232,6 +251,13 @@ class PermissionsTest(NodeTest):
             "teams": n.api("GET", "/api/v2/organizations/acme/teams")["meta"]["pagination"][
                 "total-count"],
             "cvs": n.api("GET", f"/api/v2/workspaces/{w}/configuration-versions")["meta"][
+                "pagination"]["total-count"],
+            "notifications": len(n.api("GET", f"/api/v2/workspaces/{w}/notification-configurations")[
+                "data"]),
+            "access": len(n.api("GET", f"/api/v2/team-workspaces?filter%5Bworkspace%5D%5Bid%5D={w}")[
+                "data"]),
+            "keys": len(n.api("GET", "/api/v2/organizations/acme/ssh-keys")["data"]),
+            "modules": n.api("GET", "/api/v2/organizations/acme/registry-modules")["meta"][
                 "pagination"]["total-count"],
             "audit": trail["pagination"]["total_count"],
             "org_email": n.api("GET", "/api/v2/organizations/acme")["data"]["attributes"]["email"],
