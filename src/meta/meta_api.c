@@ -19,7 +19,8 @@ static void discovery(struct http_request *r, void *app)
     (void)app;
     static const char body[] =
         "{\"tfe.v2\":\"/api/v2/\",\"tfe.v2.1\":\"/api/v2/\",\"tfe.v2.2\":\"/api/v2/\","
-        "\"modules.v1\":\"/api/registry/v1/modules/\"}";
+        "\"modules.v1\":\"/api/registry/v1/modules/\","
+        "\"providers.v1\":\"/api/registry/v1/providers/\"}";
     http_respond(r, 200, "application/json", body, sizeof body - 1);
 }
 

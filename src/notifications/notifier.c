@@ -76,7 +76,7 @@ static bool take(struct ctx *c, const char *id)
     int rc = store_exec(c->app->store,
                         "UPDATE notification_deliveries SET status = 'sending', "
                         "next_attempt_at = $2 WHERE id = $1 AND status = 'queued'",
-                        S_ARGS(S_TEXT(id), S_INT(codec_now_unix())), &n);
+                        S_ARGS(S_TEXT(id), S_INT(codec_now_ms())), &n);
     return rc == 0 && n == 1;
 }
 
@@ -111,7 +111,7 @@ static void send_one(struct notifier *nt, const char *id)
     const char *status = ok                                  ? "delivered"
                          : d.attempts >= NOTIFY_MAX_ATTEMPTS ? "failed"
                                                              : "retrying";
-    int64_t next = codec_now_unix() + (1LL << (d.attempts - 1)); /* 1, 2, 4, 8 s */
+    int64_t next = codec_now_ms() + (1000LL << (d.attempts - 1)); /* 1, 2, 4, 8 s */
     rc = store_exec(c.app->store,
                     "UPDATE notification_deliveries SET status = $2, attempts = $3, "
                     "next_attempt_at = $4 WHERE id = $1",
@@ -125,14 +125,14 @@ static void send_one(struct notifier *nt, const char *id)
 static void sweep(struct notifier *nt)
 {
     struct ctx c = {.a = arena_new(), .app = nt->app};
-    int64_t now = codec_now_unix();
+    int64_t now = codec_now_ms();
     struct store_result r;
     int rc = store_query(c.app->store, c.a,
                          "SELECT id, status, next_attempt_at FROM notification_deliveries WHERE "
                          "(status = 'retrying' AND next_attempt_at <= $1) OR (status = 'queued' "
                          "AND next_attempt_at <= $2) OR (status = 'sending' AND "
                          "next_attempt_at <= $3) LIMIT 100",
-                         S_ARGS(S_INT(now), S_INT(now - 10), S_INT(now - 120)), &r);
+                         S_ARGS(S_INT(now), S_INT(now - 10000), S_INT(now - 120000)), &r);
     for (size_t i = 0; !rc && i < r.nrows; i++) {
         int64_t n = 0;
         rc = store_exec(c.app->store,

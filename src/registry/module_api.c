@@ -279,6 +279,13 @@ int registry_on_org_delete(struct ctx *c, const char *org)
     int rc = module_db_version_ids(c, org, 0, 0, 0, &ids, &n);
     for (size_t i = 0; !rc && i < n; i++)
         rc = blob_delete(c->app->blobs, module_archive_key(c, ids[i]));
+    struct provider *ps;
+    size_t np = 0;
+    if (!rc) rc = provider_db_list(c, org, &ps, &np);
+    for (size_t i = 0; !rc && i < np; i++)
+        if (!(rc = provider_db_blob_keys(c, ps[i].id, 0, &ids, &n)))
+            for (size_t k = 0; !rc && k < n; k++)
+                rc = blob_delete(c->app->blobs, ids[k]);
     return rc;
 }
 

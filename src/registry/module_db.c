@@ -138,9 +138,15 @@ static const char *matched(struct ctx *c, const char *name, const char *provider
 
 int registry_on_org_renamed(struct ctx *c, const char *from, const char *to)
 {
-    return store_exec(c->app->store,
-                      "UPDATE registry_modules SET organization = $2 WHERE organization = $1",
-                      S_ARGS(S_TEXT(from), S_TEXT(to)), 0);
+    static const char *const tables[] = {"registry_modules", "registry_providers", "gpg_keys", 0};
+    int rc = 0;
+    for (int i = 0; !rc && tables[i]; i++)
+        rc =
+            store_exec(c->app->store,
+                       arena_printf(c->a, "UPDATE %s SET organization = $2 WHERE organization = $1",
+                                    tables[i]),
+                       S_ARGS(S_TEXT(from), S_TEXT(to)), 0);
+    return rc;
 }
 
 int module_db_version_ids(struct ctx *c, const char *org, const char *name, const char *provider,

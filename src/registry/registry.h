@@ -11,8 +11,12 @@ struct ctx;
 
 extern const struct http_route registry_routes[];
 extern const struct http_route registry_protocol_routes[];
+/* Private providers: TFE's registry-providers and gpg-keys APIs (provider_api.c) and the
+ * providers.v1 protocol with the files behind its signed URLs (provider_protocol.c). */
+extern const struct http_route registry_provider_routes[];
+extern const struct http_route provider_protocol_routes[];
 
-/* Hooks: an organization's modules follow its renames; their archives go with it. */
+/* Hooks: an organization's modules and providers follow its renames; their files go with it. */
 int registry_on_org_renamed(struct ctx *c, const char *from, const char *to);
 int registry_on_org_delete(struct ctx *c, const char *org);
 

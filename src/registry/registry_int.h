@@ -36,6 +36,55 @@ int module_db_version_ids(struct ctx *c, const char *org, const char *name, cons
 int module_db_delete(struct ctx *c, const char *org, const char *name, const char *provider,
                      const char *version, int64_t *deleted);
 
+struct provider {
+    const char *id, *organization, *name, *created_at, *updated_at;
+};
+
+struct provider_version {
+    const char *id, *provider_id, *version, *key_id, *protocols, *created_at, *updated_at;
+    bool shasums_uploaded, shasums_sig_uploaded;
+};
+
+struct provider_platform {
+    const char *id, *version_id, *os, *arch, *filename, *shasum, *created_at;
+    bool uploaded;
+    int64_t size;
+};
+
+/* provider_db.c */
+int provider_db_insert(struct ctx *c, const struct provider *p);
+int provider_db_get(struct ctx *c, const char *org, const char *name, struct provider *out);
+int provider_db_list(struct ctx *c, const char *org, struct provider **out, size_t *n);
+int provider_db_delete(struct ctx *c, const char *id);
+int provider_db_version_insert(struct ctx *c, const struct provider_version *v);
+/* One version by provider and version, or (provider_id NULL) by its id. */
+int provider_db_version_get(struct ctx *c, const char *provider_id, const char *version,
+                            struct provider_version *out);
+int provider_db_versions(struct ctx *c, const char *provider_id, struct provider_version **out,
+                         size_t *n);
+/* Marks the version's SHA256SUMS (sig false) or its signature (sig true) uploaded. */
+int provider_db_version_uploaded(struct ctx *c, const char *id, bool sig);
+int provider_db_version_delete(struct ctx *c, const char *id);
+int provider_db_platform_insert(struct ctx *c, const struct provider_platform *p);
+/* One platform by version, os and arch, or (version_id NULL) by its id in os. */
+int provider_db_platform_get(struct ctx *c, const char *version_id, const char *os,
+                             const char *arch, struct provider_platform *out);
+int provider_db_platforms(struct ctx *c, const char *version_id, struct provider_platform **out,
+                          size_t *n);
+int provider_db_platform_uploaded(struct ctx *c, const char *id, int64_t size);
+int provider_db_platform_delete(struct ctx *c, const char *id);
+/* Blob keys of every file of a provider (NULL version: all versions) or of one platform. */
+int provider_db_blob_keys(struct ctx *c, const char *provider_id, const char *version_id,
+                          const char ***keys, size_t *n);
+
+/* The blob keys of a version's SHA256SUMS (sig false) or its signature, and of a platform's zip. */
+const char *provider_sums_key(struct ctx *c, const char *version_id, bool sig);
+const char *provider_zip_key(struct ctx *c, const char *platform_id);
+
+/* The key id of an ASCII-armored GPG public key (16 upper-case hex digits, arena memory);
+ * ERR_INVALID when it is not a v4 public key block. */
+int openpgp_key_id(struct arena *a, const char *armor, const char **key_id);
+
 /* The blob key of a version's archive. */
 const char *module_archive_key(struct ctx *c, const char *version_id);
 /* Semantic version "1.2.3" (pre-release and build parts allowed). */

@@ -51,7 +51,7 @@ class HTTPTest(NodeTest):
         out = self.raw(req + req + last)
         self.assertEqual(out.count(b"HTTP/1.1 204"), 2)
         # the last answer, the discovery document, comes last and whole
-        self.assertTrue(out.rstrip().endswith(b'"modules.v1":"/api/registry/v1/modules/"}'),
+        self.assertTrue(out.rstrip().endswith(b'"providers.v1":"/api/registry/v1/providers/"}'),
                         out[-80:])
 
     def test_chunked_json_body(self):

@@ -19,7 +19,7 @@ CREATE INDEX notification_configurations_by_workspace
     ON notification_configurations (workspace_id);
 
 -- status: queued (a job is in the queue), sending (a node has it), retrying (waits for
--- next_attempt_at), delivered, failed
+-- next_attempt_at, unix milliseconds), delivered, failed
 CREATE TABLE notification_deliveries (
     id TEXT PRIMARY KEY,
     configuration_id TEXT NOT NULL REFERENCES notification_configurations (id) ON DELETE CASCADE,
