@@ -1,8 +1,10 @@
-/* fs.c — mkdir -p and write-all, for the data folders under disk_path. */
+/* fs.c — mkdir -p, rm -r and write-all, for the data folders under disk_path. */
+#define _GNU_SOURCE /* nftw */
 #include "base/fs.h"
 #include "base/err.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -32,4 +34,18 @@ int fs_write_all(int fd, const void *p, size_t n)
         n -= (size_t)w;
     }
     return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+void fs_remove_tree(const char *path)
+{
+    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

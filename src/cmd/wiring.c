@@ -59,6 +59,7 @@ void wiring_routes(struct http_server *s)
     http_server_routes(s, ssh_key_routes);
     http_server_routes(s, registry_provider_routes);
     http_server_routes(s, provider_protocol_routes);
+    http_server_routes(s, provider_mirror_routes);
     http_server_routes(s, smtp_settings_routes);
     http_server_routes(s, token_routes);
     http_server_routes(s, workspace_routes);

@@ -16,6 +16,13 @@ extern const struct http_route registry_protocol_routes[];
 extern const struct http_route registry_provider_routes[];
 extern const struct http_route provider_protocol_routes[];
 
+/* The provider network mirror a site admin uploads, served at /api/provider-mirror/v1/
+ * (mirror.c). */
+extern const struct http_route provider_mirror_routes[];
+/* The CLI configuration block that sends a run's installs of mirrored providers to the mirror
+ * (*block NULL when the mirror is empty); arena memory. */
+int registry_mirror_cli_config(struct ctx *c, const char **block);
+
 /* Hooks: an organization's modules and providers follow its renames; their files go with it. */
 int registry_on_org_renamed(struct ctx *c, const char *from, const char *to);
 int registry_on_org_delete(struct ctx *c, const char *org);

@@ -8,8 +8,10 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/fs.h"
 #include "base/log.h"
 #include "configversions/configversion.h"
+#include "registry/registry.h"
 #include "variables/variable.h"
 #include "workspaces/workspace.h"
 
@@ -147,9 +149,12 @@ int workdir_prepare(struct ctx *c, const struct run_job *job, struct run_log *lo
         c->app->hostname, job->organization, job->workspace_name);
     if ((rc = write_file(arena_printf(c->a, "%s/zzz_strata_override.tf", wd->dir), override)))
         return rc;
-    const char *rcfile = arena_printf(c->a, "%s/cli.tfrc", wd->root);
-    if ((rc = write_file(rcfile, arena_printf(c->a, "credentials \"%s\" {\n  token = \"%s\"\n}\n",
-                                              c->app->hostname, job->run_token))))
+    /* the run token for this host, and the mirrored providers from this host's mirror */
+    const char *rcfile = arena_printf(c->a, "%s/cli.tfrc", wd->root), *mirror;
+    if ((rc = registry_mirror_cli_config(c, &mirror))) return rc;
+    if ((rc = write_file(rcfile,
+                         arena_printf(c->a, "credentials \"%s\" {\n  token = \"%s\"\n}\n%s",
+                                      c->app->hostname, job->run_token, mirror ? mirror : ""))))
         return rc;
     const char *ca = ca_bundle(c, wd->root);
     if (!ca) return ERR_IO;
@@ -240,16 +245,7 @@ int workdir_prepare(struct ctx *c, const struct run_job *job, struct run_log *lo
     return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
 void workdir_remove(const struct workdir *wd)
 {
-    if (wd->root) nftw(wd->root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    if (wd->root) fs_remove_tree(wd->root);
 }

@@ -2,12 +2,15 @@
 published through TFE's registry-providers API (version, SHA256SUMS and its signature, a
 platform's zip checked against its declared SHA-256), and `terraform init` installing it from
 `<host>/<org>/<name>` through the providers.v1 protocol, the lock file holding its hashes."""
+import base64
 import hashlib
 import io
+import json
 import os
 import platform
 import re
 import subprocess
+import tarfile
 import tempfile
 import unittest
 import zipfile
@@ -177,6 +180,86 @@ class ProviderRegistryTest(unittest.TestCase):
         p = tf.run("init", "-input=false", "-upgrade", check=False)
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("signature", (p.stdout + p.stderr).lower())
+
+    def test_network_mirror_for_local_and_remote_runs(self):
+        """A provider no network reaches here (example.com/acme/hello): the site admin uploads
+        its mirror layout, and terraform installs it from Strata locally and in a remote run,
+        checking its hash."""
+        n = self.node
+        host = n.settings["hostname"]
+        z = self.provider_zip("hello", "1.0.0")
+        needs = ('terraform {\n  required_providers {\n    hello = {\n'
+                 '      source  = "example.com/acme/hello"\n      version = "~> 1.0"\n    }\n'
+                 '  }\n}\n')
+        # the packed layout `terraform providers mirror` writes (it can only download from an
+        # origin registry, which no network reaches here): the zip, <version>.json naming it
+        # with its h1 hash (the lock file's hash of the unpacked files), index.json
+        out = os.path.join(self.sandbox.root, "mirror")
+        folder = os.path.join(out, "example.com", "acme", "hello")
+        os.makedirs(folder)
+        zip_name = f"terraform-provider-hello_1.0.0_linux_{ARCH}.zip"
+        with open(os.path.join(folder, zip_name), "wb") as f:
+            f.write(z)
+        with zipfile.ZipFile(io.BytesIO(z)) as zf:
+            lines = "".join(f"{hashlib.sha256(zf.read(name)).hexdigest()}  {name}\n"
+                            for name in sorted(zf.namelist()))
+        h1 = "h1:" + base64.b64encode(hashlib.sha256(lines.encode()).digest()).decode()
+        with open(os.path.join(folder, "1.0.0.json"), "w") as f:
+            json.dump({"archives": {f"linux_{ARCH}": {"url": zip_name, "hashes": [h1]}}}, f)
+        with open(os.path.join(folder, "index.json"), "w") as f:
+            json.dump({"versions": {"1.0.0": {}}}, f)
+        packed = io.BytesIO()
+        with tarfile.open(fileobj=packed, mode="w:gz") as t:
+            t.add(out, arcname=".")
+        org_token = n.api("POST", "/api/v2/organizations/acme/authentication-token",
+                          {"data": {"type": "authentication-tokens"}})["data"]["attributes"]["token"]
+        upload = lambda body, **kw: n.request(
+            "PUT", "/api/v2/admin/provider-mirror", body=body,
+            headers={"Content-Type": "application/octet-stream"}, **kw)
+        self.assertEqual(upload(packed.getvalue(), token=org_token)[0], 404)  # site admins only
+        status, doc, _ = upload(b"not a tar.gz")
+        self.assertEqual(status, 422, doc)
+        status, doc, _ = upload(packed.getvalue())
+        self.assertEqual(status, 200, doc)
+        (entry,) = doc["data"]
+        self.assertEqual((entry["id"], entry["attributes"]["versions"]),
+                         ("example.com/acme/hello", ["1.0.0"]))
+        index = n.api("GET", "/api/provider-mirror/v1/example.com/acme/hello/index.json")
+        self.assertEqual(index, {"versions": {"1.0.0": {}}})
+        self.assertEqual(n.request("GET", "/api/provider-mirror/v1/example.com/acme/hello/"
+                                          "index.json", token=False)[0], 401)
+        mirror_block = (f'provider_installation {{\n  network_mirror {{\n'
+                        f'    url = "https://{host}/api/provider-mirror/v1/"\n  }}\n}}\n')
+        local = Terraform(self.sandbox, n, "mirror-user", "acme", workspace="unused")
+        with open(local.rc, "a") as f:
+            f.write(mirror_block)
+        local.write(needs, filename="versions.tf")
+        p = local.run("init", "-input=false")
+        self.assertIn("Installed example.com/acme/hello v1.0.0", p.stdout)
+        with open(os.path.join(local.dir, ".terraform.lock.hcl")) as f:
+            self.assertIn(h1, f.read())
+        # a remote run's init takes it from the mirror too (the runner points its CLI
+        # configuration there); this provider is no real plugin, so the plan stops at loading it
+        n.create_workspace("acme", "airgap")
+        remote = Terraform(self.sandbox, n, "airgap", "acme", workspace="airgap")
+        with open(remote.rc, "a") as f:
+            f.write(mirror_block)
+        remote.write(needs)  # beside the cloud block: terraform merges terraform blocks
+        remote.run("init", "-input=false")
+        p = remote.run("plan", "-input=false", check=False)
+        out = p.stdout + p.stderr
+        self.assertIn("Terraform runs on Strata", out)
+        # installed in the run (example.com itself is unreachable), then started: no plugin
+        self.assertIn(f".terraform/providers/example.com/acme/hello/1.0.0/linux_{ARCH}/", out)
+        self.assertIn("Failed to load plugin schemas", out)
+        self.assertNotIn("Failed to install", out)
+        self.assertNotIn("Failed to query available provider packages", out)
+        n.api("DELETE", "/api/v2/admin/provider-mirror/example.com/acme/hello")
+        self.assertEqual(n.api("GET", "/api/v2/admin/provider-mirror")["data"], [])
+        # without it the run has nowhere to install the provider from
+        p = remote.run("plan", "-input=false", check=False)
+        self.assertIn("example.com", p.stdout + p.stderr)
+        self.assertNotIn("Failed to load plugin schemas", p.stdout + p.stderr)
 
 
 if __name__ == "__main__":
