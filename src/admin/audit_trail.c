@@ -78,7 +78,7 @@ static int page_of(struct ctx *c, int64_t *number, int64_t *size)
 
 static void respond(struct ctx *c, const char *org)
 {
-    int64_t number, size, total = 0;
+    int64_t number = 1, size = 1000, total = 0;
     const char *since = http_req_query(c->req, "since");
     int64_t t;
     json_t *data = 0;
