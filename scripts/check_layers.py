@@ -13,7 +13,7 @@ ORDER = [
     ["app"],
     ["organizations"], ["users"], ["teams"], ["tokens"], ["workspaces"], ["variables"],
     ["configversions"], ["state"], ["runs"], ["registry", "notifications"],
-    ["runner", "meta", "admin", "cluster", "backup"],
+    ["runner", "meta", "admin", "cluster", "backup", "web"],
     ["cmd"],
 ]
 RANK = {folder: i for i, group in enumerate(ORDER) for folder in group}

@@ -10,11 +10,12 @@ packages=(build-essential cmake pkg-config
 # what the tests run beside Strata (started by the tests on loopback, never as system services)
 if [ "${1:-}" = "--tests" ]; then
   packages+=(postgresql-15 redis-server redis-sentinel haproxy python3-botocore
-            openssh-server openssh-client git gnupg)
+            openssh-server openssh-client git gnupg chromium)
   command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 source scripts/apt_ensure.sh
 apt_ensure "${packages[@]}"
-if [ "${1:-}" = "--tests" ] && [ ! -x tests/services/node_modules/.bin/s3rver ]; then
+if [ "${1:-}" = "--tests" ] && { [ ! -x tests/services/node_modules/.bin/s3rver ] ||
+                                 [ ! -d tests/services/node_modules/playwright-core ]; }; then
   (cd tests/services && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -33,6 +33,39 @@ static bool run_token_may(struct http_request *r)
            n > strlen(suffix) && strcmp(path + n - strlen(suffix), suffix) == 0;
 }
 
+const char *api_cookie(struct ctx *c, const char *name)
+{
+    const char *h = http_req_header(c->req, "Cookie");
+    size_t n = strlen(name);
+    for (const char *p = h; p && *p;) {
+        while (*p == ' ' || *p == ';')
+            p++;
+        const char *end = strchr(p, ';');
+        if (!strncmp(p, name, n) && p[n] == '=')
+            return arena_strndup(c->a, p + n + 1,
+                                 end ? (size_t)(end - p - n - 1) : strlen(p + n + 1));
+        p = end;
+    }
+    return 0;
+}
+
+/* A browser's session cookie instead of a token: a request that changes something must also
+ * carry the session's CSRF token in X-CSRF-Token (another site's page cannot read it). */
+static int session_auth(struct ctx *c)
+{
+    const char *session = c->app->authenticate_session ? api_cookie(c, "strata_session") : 0;
+    const char *csrf;
+    if (!session || c->app->authenticate_session(c->app, c->a, session, &c->who, &csrf))
+        return ERR_UNAUTHORIZED;
+    enum http_verb m = http_req_method(c->req);
+    const char *given = http_req_header(c->req, "X-CSRF-Token");
+    if (m != HTTP_M_GET && m != HTTP_M_HEAD && (!given || strcmp(given, csrf) != 0)) {
+        c->who = (struct principal){0};
+        return ERR_FORBIDDEN;
+    }
+    return 0;
+}
+
 int api_begin(struct ctx *c, struct http_request *r, void *app)
 {
     api_begin_anonymous(c, r, app);
@@ -41,8 +74,11 @@ int api_begin(struct ctx *c, struct http_request *r, void *app)
     if (auth && strncasecmp(auth, "Bearer ", 7) == 0) token = auth + 7;
     while (token && *token == ' ')
         token++;
-    int rc =
-        token && *token ? c->app->authenticate(c->app, c->a, token, &c->who) : ERR_UNAUTHORIZED;
+    int rc = token && *token ? c->app->authenticate(c->app, c->a, token, &c->who) : session_auth(c);
+    if (rc == ERR_FORBIDDEN) {
+        jsonapi_error(r, ERR_FORBIDDEN, "a CSRF token (X-CSRF-Token) is required", 0);
+        return rc;
+    }
     if (rc) {
         jsonapi_error(r, ERR_UNAUTHORIZED, 0, 0);
         return rc;

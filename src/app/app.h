@@ -31,6 +31,10 @@ struct app {
     atomic_bool stopping; /* SIGTERM: health answers 503 so balancers take the node out */
     /* tokens/: resolves a bearer token into *p (arena memory); ERR_UNAUTHORIZED when unknown */
     int (*authenticate)(struct app *app, struct arena *a, const char *token, struct principal *p);
+    /* web/: resolves a browser session (its cookie's value) into *p and the session's CSRF
+     * token (arena memory); ERR_UNAUTHORIZED when unknown or expired */
+    int (*authenticate_session)(struct app *app, struct arena *a, const char *session,
+                                struct principal *p, const char **csrf);
 };
 
 #endif

@@ -15,6 +15,7 @@
     X(ERR_TOO_LARGE, 413, "payload too large")                                                     \
     X(ERR_UNSUPPORTED_MEDIA, 415, "unsupported media type")                                        \
     X(ERR_INVALID, 422, "invalid attribute")                                                       \
+    X(ERR_TOO_MANY, 429, "too many requests")                                                      \
     X(ERR_INTERNAL, 500, "internal server error")                                                  \
     X(ERR_UNAVAILABLE, 503, "service unavailable")                                                 \
     X(ERR_IO, 500, "storage error")                                                                \

@@ -15,6 +15,7 @@
 #include "state/state.h"
 #include "teams/team.h"
 #include "admin/admin.h"
+#include "web/web.h"
 #include "notifications/notification.h"
 #include "tokens/token.h"
 #include "users/user.h"
@@ -23,6 +24,7 @@
 void wiring_hooks(struct app *app)
 {
     app->authenticate = token_authenticate;
+    app->authenticate_session = web_session_authenticate;
     organization_on_created(team_on_org_created);
     organization_on_delete(workspace_on_org_delete);
     organization_on_renamed(team_on_org_renamed);
@@ -60,6 +62,8 @@ void wiring_routes(struct http_server *s)
     http_server_routes(s, registry_provider_routes);
     http_server_routes(s, provider_protocol_routes);
     http_server_routes(s, provider_mirror_routes);
+    http_server_routes(s, web_session_routes);
+    http_server_routes(s, web_routes);
     http_server_routes(s, smtp_settings_routes);
     http_server_routes(s, token_routes);
     http_server_routes(s, workspace_routes);

@@ -33,6 +33,10 @@ int user_update(struct ctx *c, struct user *u, const char *username, const char 
 /* Changes the password after checking the current one; ERR_INVALID naming the attribute. */
 int user_change_password(struct ctx *c, const struct user *u, const char *current,
                          const char *password, const char *confirmation);
+/* Signs a user in: *out when username and password match; ERR_UNAUTHORIZED otherwise (the
+ * same answer for an unknown name and a wrong password, and the same work: a hash check). */
+int user_check_password(struct ctx *c, const char *username, const char *password,
+                        struct user *out);
 /* Number of site administrators. */
 int user_count_admins(struct ctx *c, int64_t *n);
 

@@ -1,0 +1,164 @@
+/* session.c — signing in to the web UI: POST /session with a username and password makes a
+ * session (12 hours) kept in the database, so any node serves its requests; the browser holds
+ * it as a cookie it cannot read from script (HttpOnly), sends only to this site (SameSite=Strict,
+ * Secure), and changes need the session's CSRF token as well (app/api.c). Five failed sign-ins
+ * of an account within 15 minutes make it wait. */
+#include "web/web.h"
+#include "app/api.h"
+#include "app/principal.h"
+#include "base/arena.h"
+#include "base/codec.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "http/http.h"
+#include "jsonapi/jsonapi.h"
+#include "store/store.h"
+#include "users/user.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { SESSION_TTL = 12 * 3600, THROTTLE_WINDOW = 15 * 60, THROTTLE_FAILURES = 5 };
+
+static char *random_token(struct arena *a)
+{
+    unsigned char raw[32];
+    randombytes_buf(raw, sizeof raw);
+    return codec_base64url(a, raw, sizeof raw);
+}
+
+int web_session_authenticate(struct app *app, struct arena *a, const char *session,
+                             struct principal *p, const char **csrf)
+{
+    struct store_result r;
+    int rc = store_query(
+        app->store, a,
+        "SELECT u.id, u.username, u.is_admin, s.csrf FROM web_sessions s JOIN "
+        "users u ON u.id = s.user_id WHERE s.id = $1 AND s.expires_at > $2",
+        S_ARGS(S_TEXT(codec_sha256_hex(a, session, strlen(session))), S_INT(codec_now_unix())), &r);
+    if (rc) return rc;
+    if (!r.nrows) return ERR_UNAUTHORIZED;
+    *p = (struct principal){.kind = PRINCIPAL_USER,
+                            .user_id = store_cell(&r, 0, 0),
+                            .username = store_cell(&r, 0, 1),
+                            .site_admin = store_cell_bool(&r, 0, 2)};
+    *csrf = store_cell(&r, 0, 3);
+    return 0;
+}
+
+static void respond_session(struct ctx *c, int status, const char *csrf)
+{
+    json_t *doc = json_pack("{s:{s:s, s:s, s:b}, s:s}", "user", "id", c->who.user_id, "username",
+                            c->who.username, "is-admin", c->who.site_admin, "csrf-token", csrf);
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    http_set_header(c->req, "Cache-Control", "no-store");
+    http_respond(c->req, status, "application/json", text, strlen(text));
+    free(text);
+}
+
+/* Too many failures lately for this account: ERR_TOO_MANY with the wait. */
+static int throttled(struct ctx *c, const char *username)
+{
+    struct store_result r;
+    int64_t now = codec_now_unix();
+    int rc = store_query(c->app->store, c->a,
+                         "SELECT COUNT(*), MIN(at) FROM login_failures WHERE username = $1 AND "
+                         "at > $2",
+                         S_ARGS(S_TEXT(username), S_INT(now - THROTTLE_WINDOW)), &r);
+    if (rc) return rc;
+    if (store_cell_int(&r, 0, 0) < THROTTLE_FAILURES) return 0;
+    int64_t wait = store_cell_int(&r, 0, 1) + THROTTLE_WINDOW - now;
+    return ctx_fail(c, ERR_TOO_MANY,
+                    "too many failed sign-ins for this account: try again in %lld seconds",
+                    (long long)(wait > 0 ? wait : 1));
+}
+
+static void sign_in(struct http_request *r, void *app)
+{
+    struct ctx c;
+    api_begin_anonymous(&c, r, app);
+    size_t len;
+    const char *body = http_req_body(r, &len);
+    json_error_t je;
+    json_t *doc = json_loadb(body, len, 0, &je);
+    const char *username = json_string_value(json_object_get(doc, "username"));
+    const char *password = json_string_value(json_object_get(doc, "password"));
+    username = username ? arena_strdup(c.a, username) : 0;
+    password = password ? arena_strdup(c.a, password) : 0;
+    json_decref(doc);
+    if (!username || !password)
+        return api_fail(&c, ctx_fail(&c, ERR_BAD_REQUEST,
+                                     "the body must be {\"username\": …, \"password\": …}"));
+    struct user u;
+    int rc = throttled(&c, username);
+    if (!rc) rc = user_check_password(&c, username, password, &u);
+    if (rc == ERR_UNAUTHORIZED) {
+        int64_t now = codec_now_unix();
+        store_exec(c.app->store, "DELETE FROM login_failures WHERE at < $1",
+                   S_ARGS(S_INT(now - 86400)), 0);
+        store_exec(c.app->store,
+                   "INSERT INTO login_failures (username, address, at) VALUES ($1, $2, $3)",
+                   S_ARGS(S_TEXT(username), S_TEXT(http_req_remote(r)), S_INT(now)), 0);
+        log_info("web: failed sign-in for %s from %s", username, http_req_remote(r));
+        rc = ctx_fail(&c, ERR_UNAUTHORIZED, "wrong username or password");
+    }
+    if (rc) return api_fail(&c, rc);
+    const char *token = random_token(c.a), *csrf = random_token(c.a);
+    rc = store_exec(c.app->store,
+                    "INSERT INTO web_sessions (id, user_id, csrf, created_at, expires_at) VALUES "
+                    "($1, $2, $3, $4, $5)",
+                    S_ARGS(S_TEXT(codec_sha256_hex(c.a, token, strlen(token))), S_TEXT(u.id),
+                           S_TEXT(csrf), S_TEXT(codec_now_iso(c.a)),
+                           S_INT(codec_now_unix() + SESSION_TTL)),
+                    0);
+    if (!rc)
+        rc = store_exec(c.app->store, "DELETE FROM login_failures WHERE username = $1",
+                        S_ARGS(S_TEXT(username)), 0);
+    if (rc) return api_fail(&c, rc);
+    c.who = (struct principal){
+        .kind = PRINCIPAL_USER, .user_id = u.id, .username = u.username, .site_admin = u.is_admin};
+    http_set_header(r, "Set-Cookie",
+                    arena_printf(c.a,
+                                 "strata_session=%s; Path=/; Max-Age=%d; Secure; HttpOnly; "
+                                 "SameSite=Strict",
+                                 token, SESSION_TTL));
+    respond_session(&c, 201, csrf);
+}
+
+/* The signed-in user and the CSRF token, for a page that loads anew. */
+static void current(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    const char *auth = http_req_header(r, "Authorization"), *csrf = "";
+    if (auth || c.who.kind != PRINCIPAL_USER)
+        return api_fail(&c, ctx_fail(&c, ERR_NOT_FOUND, "no browser session"));
+    struct principal who;
+    const char *token = api_cookie(&c, "strata_session");
+    if (token) web_session_authenticate(c.app, c.a, token, &who, &csrf);
+    respond_session(&c, 200, csrf);
+}
+
+static void sign_out(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    const char *token = api_cookie(&c, "strata_session");
+    if (token) {
+        int rc = store_exec(c.app->store, "DELETE FROM web_sessions WHERE id = $1",
+                            S_ARGS(S_TEXT(codec_sha256_hex(c.a, token, strlen(token)))), 0);
+        if (rc) return api_fail(&c, rc);
+    }
+    http_set_header(r, "Set-Cookie",
+                    "strata_session=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict");
+    http_respond(r, 204, 0, 0, 0);
+}
+
+const struct http_route web_session_routes[] = {
+    {HTTP_M_POST, "/session", sign_in, 0, 4096},
+    {HTTP_M_GET, "/session", current, 0, 0},
+    {HTTP_M_DELETE, "/session", sign_out, 0, 0},
+    {0, 0, 0, 0, 0},
+};
