@@ -113,6 +113,8 @@ class WebUITest(unittest.TestCase):
         self.assertIsNone(seen["xss"])  # …and nothing of it ran
         self.assertIn("Plan: 1 to add", seen["planLog"])
         self.assertIn("Apply complete! Resources: 1 added", seen["applyLog"])
+        self.assertNotIn("null", seen["runPage"])  # nothing absent drawn as a word
+        self.assertNotIn('{"@level"', seen["applyLog"])  # structured output rendered
         self.assertIn("hello web", seen["outputs"])
         self.assertIn("network (aws)", seen["registry"])
         self.assertEqual(seen["csrfInPage"], 403)

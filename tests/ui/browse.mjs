@@ -64,6 +64,7 @@ try {
   await page.locator(".status.ok", { hasText: "applied" }).waitFor({ timeout: 120000 });
   await page.locator("pre.log").nth(1).filter({ hasText: "Apply complete" }).waitFor({ timeout: 30000 });
   seen.applyLog = await page.locator("pre.log").nth(1).textContent();
+  seen.runPage = await page.locator("main").textContent();
   await page.screenshot({ path: `${shots}/run-applied.png`, fullPage: true });
 
   // the new state version and its outputs

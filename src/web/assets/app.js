@@ -24,7 +24,7 @@ function h(tag, attrs, ...children) {
 
 function show(...nodes) {
   const m = main();
-  m.replaceChildren(...nodes);
+  m.replaceChildren(...nodes.filter((x) => x !== null && x !== undefined));
   const title = m.querySelector("h1");
   document.title = title ? `${title.textContent} · Strata` : "Strata";
 }
@@ -297,7 +297,6 @@ function jsonLineNodes(line) {
 class LogView {
   constructor(phase) {
     this.url = phase.attributes["log-read-url"];
-    this.structured = null; /* known from the first line: terraform's JSON lines or text */
     this.offset = 0;
     this.pending = "";
     this.done = false;
@@ -316,9 +315,11 @@ class LogView {
     this.pending = text.slice(cut);
     const ready = text.slice(0, cut);
     if (!ready) return;
-    if (this.structured === null) this.structured = ready.trimStart().startsWith('{"@level"');
-    if (this.structured) for (const line of ready.split("\n")) { if (line) this.el.append(...jsonLineNodes(line)); }
-    else this.el.append(...ansiNodes(ready));
+    /* line by line: Strata's own lines are text, terraform's may be JSON (structured output) */
+    const lines = ready.split("\n"), last = lines.pop();
+    for (const line of lines)
+      this.el.append(...(line.startsWith('{"@') ? jsonLineNodes(line) : ansiNodes(`${line}\n`)));
+    if (last) this.el.append(...ansiNodes(last));
   }
 }
 
@@ -349,10 +350,11 @@ async function runPage(org, name, runId) {
     current = (await api("GET", `/api/v2/runs/${enc(runId)}`)).data;
     const a = current.attributes, p = a.permissions;
     statusEl.replaceChildren("Status: ", statusBadge(a.status));
-    actions.replaceChildren(
+    actions.replaceChildren(...[
       a.actions["is-confirmable"] && p["can-apply"] ? act("Confirm & apply", "apply") : null,
       a.actions["is-discardable"] && p["can-discard"] ? act("Discard run", "discard", "secondary") : null,
-      a.actions["is-cancelable"] && p["can-cancel"] ? act("Cancel run", "cancel", "danger") : null);
+      a.actions["is-cancelable"] && p["can-cancel"] ? act("Cancel run", "cancel", "danger") : null,
+    ].filter(Boolean));
     if (apply && ["apply_queued", "applying", "applied", "errored", "canceled"].includes(a.status) &&
         !applySection.firstChild && phases.applies.attributes.status !== "unreachable")
       applySection.append(h("h2", {}, "Apply"), apply.el);
