@@ -192,3 +192,25 @@ int module_db_delete(struct ctx *c, const char *org, const char *name, const cha
     }
     return store_commit(c->app->store);
 }
+
+int module_db_version_metadata(struct ctx *c, const char *id, const char *metadata)
+{
+    return store_exec(c->app->store,
+                      "UPDATE registry_module_versions SET metadata = $2 WHERE id = $1",
+                      S_ARGS(S_TEXT(id), S_TEXT(metadata)), 0);
+}
+
+int module_db_version_metadata_get(struct ctx *c, const char *module_id, const char *version,
+                                   const char **metadata, const char **published_at)
+{
+    struct store_result r;
+    int rc = store_query(c->app->store, c->a,
+                         "SELECT metadata, updated_at FROM registry_module_versions WHERE "
+                         "module_id = $1 AND version = $2 AND status = 'ok'",
+                         S_ARGS(S_TEXT(module_id), S_TEXT(version)), &r);
+    if (rc) return rc;
+    if (!r.nrows) return ERR_NOT_FOUND;
+    *metadata = store_cell(&r, 0, 0);
+    *published_at = store_cell(&r, 0, 1);
+    return 0;
+}

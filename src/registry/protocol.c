@@ -4,7 +4,9 @@
  * once by the publisher's upload and read by terraform's download. */
 #include "registry/registry.h"
 #include "app/signed_url.h"
+#include "app/settings.h"
 #include "base/arena.h"
+#include "base/fs.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "blob/blob.h"
@@ -51,6 +53,29 @@ static void versions(struct http_request *r, void *app)
     free(text);
 }
 
+/* One version as the registry API shows it: its README, inputs, outputs and resources. */
+static void detail(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    struct module m;
+    const char *metadata, *published, *version = http_req_param(r, "version");
+    int rc = load(&c, &m);
+    if (!rc) rc = module_db_version_metadata_get(&c, m.id, version, &metadata, &published);
+    if (rc == ERR_NOT_FOUND) rc = ctx_fail(&c, rc, "module version not found");
+    if (rc) return api_fail(&c, rc);
+    json_t *root = json_loads(metadata ? metadata : "{}", 0, 0);
+    json_t *doc =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id",
+                  arena_printf(c.a, "%s/%s/%s/%s", m.organization, m.name, m.provider, version),
+                  "namespace", m.organization, "name", m.name, "provider", m.provider, "version",
+                  version, "published_at", published, "root", root ? root : json_object());
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    http_respond(r, 200, "application/json", text, strlen(text));
+    free(text);
+}
+
 static void download(struct http_request *r, void *app)
 {
     struct ctx c;
@@ -74,6 +99,20 @@ static void download(struct http_request *r, void *app)
     api_fail(&c, ctx_fail(&c, ERR_NOT_FOUND, "module version not found"));
 }
 
+/* Reads the version's README, inputs, outputs and resources from its archive, unpacked for a
+ * moment under disk_path. */
+static int describe(struct ctx *c, const struct slug_upload *u)
+{
+    const char *dir = arena_printf(c->a, "%s/module-scan/%s",
+                                   settings_str(c->app->settings, SETTING_DISK_PATH), u->id);
+    char why[512], *metadata = 0;
+    fs_remove_tree(dir);
+    int rc = fs_mkdirs(dir) ? ERR_IO : slug_unpack(c->app->blobs, u->key, dir, why, sizeof why);
+    if (!rc) rc = module_scan(c, dir, &metadata);
+    fs_remove_tree(dir);
+    return rc ? rc : module_db_version_metadata(c, u->id, metadata);
+}
+
 /* The archive is checked like a configuration (a tar.gz whose every path stays in the tree);
  * a refused one leaves the version errored and nothing stored. */
 static void upload_finish(struct http_request *r, void *arg)
@@ -89,6 +128,7 @@ static void upload_finish(struct http_request *r, void *arg)
         log_info("registry module version %s refused: %s", u->id, why);
         return api_fail(&c, ctx_fail(&c, ERR_INVALID, "%s", why));
     }
+    if (!rc) rc = describe(&c, u);
     if (!rc) rc = module_db_version_set(&c, u->id, "ok", 0, size);
     if (rc) return api_fail(&c, rc);
     http_respond(r, 200, 0, 0, 0);
@@ -132,6 +172,7 @@ static void archive(struct http_request *r, void *app)
 const struct http_route registry_protocol_routes[] = {
     {HTTP_M_GET, "/api/registry/v1/modules/:ns/:name/:provider/versions", versions, 0, 0},
     {HTTP_M_GET, "/api/registry/v1/modules/:ns/:name/:provider/:version/download", download, 0, 0},
+    {HTTP_M_GET, "/api/registry/v1/modules/:ns/:name/:provider/:version", detail, 0, 0},
     {HTTP_M_PUT, "/_archivist/registry-module/:token", 0, upload_open, MODULE_MAX_BYTES},
     {HTTP_M_GET, "/_archivist/registry-module/:token", archive, 0, 0},
     {0, 0, 0, 0, 0},

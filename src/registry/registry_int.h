@@ -85,6 +85,15 @@ const char *provider_zip_key(struct ctx *c, const char *platform_id);
  * ERR_INVALID when it is not a v4 public key block. */
 int openpgp_key_id(struct arena *a, const char *armor, const char **key_id);
 
+/* What the registry shows of a module version unpacked in dir, as JSON text (arena memory):
+ * {readme, inputs: [{name, description, default?, required}], outputs, resources}. */
+int module_scan(struct ctx *c, const char *dir, char **metadata);
+int module_db_version_metadata(struct ctx *c, const char *id, const char *metadata);
+/* An ok version's metadata (NULL for versions uploaded before it was kept) and when it was
+ * published. */
+int module_db_version_metadata_get(struct ctx *c, const char *module_id, const char *version,
+                                   const char **metadata, const char **published_at);
+
 /* The blob key of a version's archive. */
 const char *module_archive_key(struct ctx *c, const char *version_id);
 /* Semantic version "1.2.3" (pre-release and build parts allowed). */

@@ -34,12 +34,26 @@ output "greeting" {
 '''
 
 
-def tarball(text):
+MODULE = '''
+variable "cidr" {
+  description = "The network's range"
+}
+output "id" {
+  value = var.cidr
+}
+'''
+README = "# network\n\nA network.\n\n## Usage\n\n```hcl\nmodule \"n\" {}\n```\n"
+
+
+def tarball(text, readme=None):
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as t:
-        info = tarfile.TarInfo("main.tf")
-        info.size = len(text.encode())
-        t.addfile(info, io.BytesIO(text.encode()))
+        for name, body in (("main.tf", text), ("README.md", readme)):
+            if body is None:
+                continue
+            info = tarfile.TarInfo(name)
+            info.size = len(body.encode())
+            t.addfile(info, io.BytesIO(body.encode()))
     return buf.getvalue()
 
 
@@ -89,6 +103,13 @@ class WebUITest(unittest.TestCase):
         self.assertEqual(status, 200)
         n.api("POST", "/api/v2/organizations/acme/registry-modules", {"data": {
             "type": "registry-modules", "attributes": {"name": "network", "provider": "aws"}}})
+        v = n.api("POST", "/api/v2/organizations/acme/registry-modules/private/acme/network/aws/"
+                          "versions", {"data": {"type": "registry-module-versions",
+                                                "attributes": {"version": "1.0.0"}}})["data"]
+        path = v["links"]["upload"].split(n.settings["hostname"], 1)[1]
+        status, _, _ = n.request("PUT", path, body=tarball(MODULE, README), token=False,
+                                 headers={"Content-Type": "application/octet-stream"})
+        self.assertEqual(status, 200)
         shots = os.path.join(self.c.sandbox.root, "screenshots")
         os.makedirs(shots, exist_ok=True)
         base = f"https://{n.settings['hostname']}"
@@ -118,6 +139,10 @@ class WebUITest(unittest.TestCase):
         self.assertIn("hello web", seen["outputs"])
         self.assertIn("network (aws)", seen["registry"])
         self.assertEqual(seen["csrfInPage"], 403)
+        self.assertEqual(seen["moduleReadmeHeading"], "network")
+        self.assertIn("The network's range", seen["moduleInputs"])
+        # the token made in the browser works for the API
+        self.assertEqual(n.request("GET", "/api/v2/account/details", token=seen["newToken"])[0], 200)
         self.assertTrue(seen["signedOut"])
         self.assertEqual(seen["consoleErrors"], [], "the page logged errors")
         # what failed on purpose: the session asked before signing in, the wrong password, the
@@ -130,10 +155,11 @@ class WebUITest(unittest.TestCase):
                  n.api("GET", "/api/v2/organizations/acme/workspaces")["data"]]
         self.assertNotIn("evil", names)
         ws_now = n.api("GET", f"/api/v2/workspaces/{ws['id']}")["data"]["attributes"]
-        self.assertEqual(ws_now["description"], XSS)
+        self.assertEqual(ws_now["description"], "changed in the browser")  # by the settings page
         runs = n.api("GET", f"/api/v2/workspaces/{ws['id']}/runs")["data"]
         self.assertEqual(runs[0]["attributes"]["status"], "applied")
-        for name in ("workspaces", "workspace", "run-planned", "run-applied", "state", "registry"):
+        for name in ("workspaces", "workspace", "run-planned", "run-applied", "state", "registry",
+                     "module", "workspace-settings", "tokens"):
             self.assertTrue(os.path.getsize(os.path.join(shots, f"{name}.png")) > 1000, name)
         # the page and its assets carry the policy that keeps injected script from running
         status, _, headers = n.request("GET", "/app/acme/workspaces", token=False, raw=True)

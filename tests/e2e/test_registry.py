@@ -12,10 +12,18 @@ from harness import Node, Sandbox, Terraform, free_port, main
 
 MODULE = '''
 variable "name" {
-  type = string
+  type        = string
+  description = "Who to greet"
+}
+variable "punctuation" {
+  default = "!"
 }
 output "text" {
-  value = "%s, ${var.name}"
+  description = "The greeting"
+  value       = "%s, ${var.name}"
+}
+resource "terraform_data" "said" {
+  input = var.name
 }
 '''
 
@@ -84,6 +92,16 @@ class RegistryTest(unittest.TestCase):
         self.assertNotIn("upload", v["links"], "uploaded once: no upload link any more")
         status, doc, _ = self.node.request("GET", "/.well-known/terraform.json", token=False)
         self.assertEqual(doc["modules.v1"], "/api/registry/v1/modules/")
+        # what the registry shows of a version: README, inputs, outputs, resources
+        d = self.node.api("GET", "/api/registry/v1/modules/acme/greeting/null/1.1.0")
+        self.assertEqual((d["id"], d["version"]), ("acme/greeting/null/1.1.0", "1.1.0"))
+        root = d["root"]
+        self.assertEqual(root["readme"], "# greeting\n")
+        self.assertEqual(root["inputs"], [
+            {"name": "name", "description": "Who to greet", "required": True},
+            {"name": "punctuation", "description": "", "default": '"!"', "required": False}])
+        self.assertEqual(root["outputs"], [{"name": "text", "description": "The greeting"}])
+        self.assertEqual(root["resources"], [{"type": "terraform_data", "name": "said"}])
 
     def test_refusals(self):
         base = "/api/v2/organizations/acme/registry-modules"

@@ -80,6 +80,27 @@ try {
   seen.registry = await page.locator("main").textContent();
   await page.screenshot({ path: `${shots}/registry.png`, fullPage: true });
 
+  // a module: its README rendered, its inputs
+  await page.getByRole("link", { name: "network (aws)" }).click();
+  await page.getByRole("heading", { name: "README" }).waitFor();
+  seen.moduleReadmeHeading = await page.locator("article.readme h3").first().textContent();
+  seen.moduleInputs = await page.locator("table").first().textContent();
+  await page.screenshot({ path: `${shots}/module.png`, fullPage: true });
+
+  // settings: the workspace's description changed here
+  await page.goto(`${base}/app/${org}/workspaces/${ws}/settings`);
+  await page.getByLabel("Description").fill("changed in the browser");
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await page.getByText("Saved.").waitFor();
+  await page.screenshot({ path: `${shots}/workspace-settings.png`, fullPage: true });
+
+  // an API token made here, shown once
+  await page.goto(`${base}/app/settings/tokens`);
+  await page.getByLabel("Description").fill("from the browser");
+  await page.getByRole("button", { name: "Create an API token" }).click();
+  seen.newToken = await page.getByLabel("new token").textContent();
+  await page.screenshot({ path: `${shots}/tokens.png`, fullPage: true });
+
   // CSRF: a change from this page's own script without the token is refused…
   seen.csrfInPage = await page.evaluate(async (path) => (await fetch(path, {
     method: "PATCH", credentials: "same-origin",

@@ -99,7 +99,7 @@ function drawHeader() {
   nav.replaceChildren();
   who.replaceChildren();
   if (!state.user) return;
-  nav.append(link("/app", "Organizations"));
+  nav.append(link("/app", "Organizations"), link("/app/settings/tokens", "API tokens"));
   if (state.user["is-admin"]) nav.append(link("/app/admin", "Site admin"));
   who.append(h("span", {}, state.user.username, " "),
              h("button", { class: "link", onclick: signOut }, "Sign out"));
@@ -216,7 +216,8 @@ async function workspacePage(org, name) {
       h("dt", {}, "Terraform version"), h("dd", {}, a["terraform-version"]),
       h("dt", {}, "Auto-apply"), h("dd", {}, a["auto-apply"] ? "yes" : "no"),
       h("dt", {}, "Locked"), h("dd", {}, a.locked ? `yes${a["lock-reason"] ? ` (${a["lock-reason"]})` : ""}` : "no")),
-    h("div", { class: "actions" }, startRun), msg,
+    h("div", { class: "actions" }, startRun,
+      link(`/app/${enc(org)}/workspaces/${enc(name)}/settings`, "Settings")), msg,
     h("h2", {}, "Runs"),
     runRows.length ? h("table", {}, h("thead", {}, h("tr", {}, ["Run", "Status", "Message", "Created"]
       .map((t) => h("th", { scope: "col" }, t)))), h("tbody", {}, runRows)) : h("p", { class: "muted" }, "No runs yet."),
@@ -416,16 +417,147 @@ async function registryPage(org) {
       : h("p", { class: "muted" }, "No providers."));
 }
 
+/* A README's Markdown as DOM: headings, paragraphs, lists, fenced and inline code (text only). */
+function markdown(text) {
+  const out = [];
+  let para = [], list = null, code = null;
+  const inline = (line) => line.split(/(`[^`]+`)/).map((part) =>
+    part.startsWith("`") && part.endsWith("`") && part.length > 1 ? h("code", {}, part.slice(1, -1)) : part);
+  const flush = () => {
+    if (para.length) out.push(h("p", {}, inline(para.join(" "))));
+    para = [];
+    if (list) out.push(list);
+    list = null;
+  };
+  for (const line of text.split("\n")) {
+    if (code !== null) {
+      if (line.startsWith("```")) { out.push(h("pre", { class: "log" }, code.join("\n"))); code = null; }
+      else code.push(line);
+      continue;
+    }
+    const heading = line.match(/^(#{1,4})\s+(.*)$/);
+    const item = line.match(/^\s*[-*]\s+(.*)$/);
+    if (line.startsWith("```")) { flush(); code = []; }
+    else if (heading) { flush(); out.push(h(`h${Math.min(6, heading[1].length + 2)}`, {}, inline(heading[2]))); }
+    else if (item) { if (para.length) flush(); list = list || h("ul", {}); list.append(h("li", {}, inline(item[1]))); }
+    else if (!line.trim()) flush();
+    else para.push(line);
+  }
+  if (code !== null) out.push(h("pre", { class: "log" }, code.join("\n")));
+  flush();
+  return out;
+}
+
 async function modulePage(org, name, provider) {
   const m = (await api("GET", `/api/v2/organizations/${enc(org)}/registry-modules/private/${enc(org)}/${enc(name)}/${enc(provider)}`)).data;
-  const host = location.host;
-  const versions = (m.attributes["version-statuses"] || []);
+  const versions = (m.attributes["version-statuses"] || []).filter((v) => v.status === "ok");
+  const chosen = new URLSearchParams(location.search).get("version") ||
+                 (versions.length ? versions[versions.length - 1].version : null);
+  const detail = chosen ? await api("GET", `/api/registry/v1/modules/${enc(org)}/${enc(name)}/${enc(provider)}/${enc(chosen)}`)
+                        : { root: {} };
+  const root = detail.root || {};
+  const table = (head, rows) => rows.length
+    ? h("table", {}, h("thead", {}, h("tr", {}, head.map((t) => h("th", { scope: "col" }, t)))), h("tbody", {}, rows))
+    : h("p", { class: "muted" }, "None.");
   show(h("h1", {}, `${name} (${provider})`),
     h("p", {}, link(`/app/${enc(org)}/registry`, "← registry")),
     h("h2", {}, "Use it"),
-    h("pre", { class: "log" }, `module "${name}" {\n  source  = "${host}/${org}/${name}/${provider}"\n  version = "${versions.length ? versions[versions.length - 1].version : "0.0.0"}"\n}\n`),
+    h("pre", { class: "log" }, `module "${name}" {\n  source  = "${location.host}/${org}/${name}/${provider}"\n  version = "${chosen || "0.0.0"}"\n}\n`),
     h("h2", {}, "Versions"),
-    h("table", {}, h("tbody", {}, versions.map((v) => h("tr", {}, h("td", {}, v.version), h("td", {}, v.status))))));
+    h("ul", {}, versions.map((v) => h("li", {}, v.version === chosen ? h("strong", {}, v.version)
+      : link(`/app/${enc(org)}/registry/modules/${enc(name)}/${enc(provider)}?version=${enc(v.version)}`, v.version)))),
+    h("h2", {}, "Inputs"),
+    table(["Name", "Description", "Default", "Required"], (root.inputs || []).map((i) => h("tr", {},
+      h("td", {}, h("code", {}, i.name)), h("td", {}, i.description), h("td", {}, i.default || ""),
+      h("td", {}, i.required ? "yes" : "no")))),
+    h("h2", {}, "Outputs"),
+    table(["Name", "Description"], (root.outputs || []).map((o) => h("tr", {},
+      h("td", {}, h("code", {}, o.name)), h("td", {}, o.description)))),
+    h("h2", {}, "Resources"),
+    table(["Type", "Name"], (root.resources || []).map((r) => h("tr", {}, h("td", {}, r.type), h("td", {}, r.name)))),
+    h("h2", {}, "README"),
+    root.readme ? h("article", { class: "readme" }, markdown(root.readme)) : h("p", { class: "muted" }, "No README."));
+}
+
+/* -- the signed-in user's API tokens -- */
+async function tokensPage() {
+  const me = (await api("GET", "/api/v2/account/details")).data;
+  const tokens = await api("GET", `/api/v2/users/${me.id}/authentication-tokens`);
+  const msg = h("div", { role: "status", "aria-live": "polite" });
+  const form = h("form", { class: "inline", onsubmit: async (e) => {
+      e.preventDefault();
+      try {
+        const t = (await api("POST", `/api/v2/users/${me.id}/authentication-tokens`, { data: {
+          type: "authentication-tokens", attributes: { description: form.description.value } } })).data;
+        await tokensPage();
+        main().append(h("p", {}, "Copy the new token now; it is not shown again:"),
+                      h("pre", { class: "log", "aria-label": "new token" }, t.attributes.token));
+      } catch (e2) { msg.replaceChildren(errorBox(e2)); }
+    } },
+    h("label", {}, "Description", h("input", { name: "description", required: true })),
+    h("button", { type: "submit" }, "Create an API token"));
+  show(h("h1", {}, "API tokens"), form, msg,
+    h("table", {}, h("thead", {}, h("tr", {}, ["Description", "Created", "Last used", ""].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, tokens.data.map((t) => h("tr", {}, h("td", {}, t.attributes.description),
+        h("td", {}, when(t.attributes["created-at"])), h("td", {}, when(t.attributes["last-used-at"]) || "never"),
+        h("td", {}, h("button", { class: "secondary", onclick: async () => {
+          try { await api("DELETE", `/api/v2/authentication-tokens/${t.id}`); await tokensPage(); }
+          catch (e) { msg.replaceChildren(errorBox(e)); }
+        } }, `Revoke ${t.attributes.description}`)))))));
+}
+
+/* -- settings of a workspace and of an organization -- */
+async function workspaceSettingsPage(org, name) {
+  const ws = (await api("GET", `/api/v2/organizations/${enc(org)}/workspaces/${enc(name)}`)).data;
+  const a = ws.attributes, can = a.permissions["can-update"];
+  const msg = h("div", { role: "status", "aria-live": "polite" });
+  const form = h("form", { class: "stack", onsubmit: async (e) => {
+      e.preventDefault();
+      try {
+        await api("PATCH", `/api/v2/workspaces/${ws.id}`, { data: { type: "workspaces", attributes: {
+          description: form.description.value, "execution-mode": form.mode.value,
+          "auto-apply": form.autoapply.checked, "terraform-version": form.version.value } } });
+        msg.replaceChildren(h("p", {}, "Saved."));
+      } catch (e2) { msg.replaceChildren(errorBox(e2)); }
+    } },
+    h("label", {}, "Description", h("textarea", { name: "description", rows: 3, disabled: !can }, a.description)),
+    h("label", {}, "Execution mode", h("select", { name: "mode", disabled: !can },
+      ["remote", "local"].map((m) => h("option", { value: m, selected: a["execution-mode"] === m }, m)))),
+    h("label", {}, "Terraform version", h("input", { name: "version", value: a["terraform-version"], disabled: !can })),
+    h("label", {}, "Apply automatically", h("input", { name: "autoapply", type: "checkbox", checked: a["auto-apply"], disabled: !can })),
+    can ? h("button", { type: "submit" }, "Save settings") : h("p", { class: "muted" }, "Your access does not let you change these."));
+  const lock = a.permissions["can-lock"] ? h("button", { class: "secondary", onclick: async () => {
+      try {
+        await api("POST", `/api/v2/workspaces/${ws.id}/actions/${a.locked ? "unlock" : "lock"}`,
+                  a.locked ? {} : { reason: "Locked from the web UI" });
+        await workspaceSettingsPage(org, name);
+      } catch (e) { msg.replaceChildren(errorBox(e)); }
+    } }, a.locked ? "Unlock workspace" : "Lock workspace") : null;
+  show(h("h1", {}, `Settings of ${name}`),
+    h("p", {}, link(`/app/${enc(org)}/workspaces/${enc(name)}`, `← ${name}`)), form,
+    h("h2", {}, "Locking"), h("p", {}, a.locked ? "Locked." : "Not locked."), lock, msg);
+}
+
+async function orgSettingsPage(org) {
+  const o = (await api("GET", `/api/v2/organizations/${enc(org)}`)).data;
+  const can = o.attributes.permissions["can-update"];
+  const msg = h("div", { role: "status", "aria-live": "polite" });
+  const form = h("form", { class: "stack", onsubmit: async (e) => {
+      e.preventDefault();
+      try {
+        await api("PATCH", `/api/v2/organizations/${enc(org)}`, { data: { type: "organizations", attributes: {
+          email: form.email.value, "default-execution-mode": form.mode.value } } });
+        msg.replaceChildren(h("p", {}, "Saved."));
+      } catch (e2) { msg.replaceChildren(errorBox(e2)); }
+    } },
+    h("label", {}, "Email", h("input", { name: "email", type: "email", value: o.attributes.email, disabled: !can })),
+    h("label", {}, "Default execution mode", h("select", { name: "mode", disabled: !can },
+      ["remote", "local"].map((m) => h("option", { value: m, selected: o.attributes["default-execution-mode"] === m }, m)))),
+    can ? h("button", { type: "submit" }, "Save settings") : h("p", { class: "muted" }, "Only the owners change these."));
+  const teams = await api("GET", `/api/v2/organizations/${enc(org)}/teams`).catch(() => ({ data: [] }));
+  show(h("h1", {}, `Settings of ${org}`), form, msg,
+    h("h2", {}, "Teams"), h("ul", {}, teams.data.map((t) => h("li", {}, t.attributes.name,
+      h("span", { class: "muted" }, ` · ${t.attributes["users-count"]} members`)))));
 }
 
 /* -- site administration -- */
@@ -456,11 +588,14 @@ async function route() {
   try {
     if (p.length === 0) return await orgsPage();
     if (p[0] === "admin") return await adminPage();
+    if (p[0] === "settings" && p[1] === "tokens") return await tokensPage();
     const org = p[0];
     if (p[1] === "workspaces" && p.length === 2) return await workspacesPage(org);
     if (p[1] === "workspaces" && p.length === 3) return await workspacePage(org, p[2]);
     if (p[1] === "workspaces" && p[3] === "runs" && p.length === 5) return await runPage(org, p[2], p[4]);
     if (p[1] === "workspaces" && p[3] === "states" && p.length === 5) return await statePage(org, p[2], p[4]);
+    if (p[1] === "workspaces" && p[3] === "settings" && p.length === 4) return await workspaceSettingsPage(org, p[2]);
+    if (p[1] === "settings" && p.length === 2) return await orgSettingsPage(org);
     if (p.length === 4 && p[2] === "runs") return await runPage(org, p[1], p[3]); /* terraform's run URLs */
     if (p[1] === "registry" && p.length === 2) return await registryPage(org);
     if (p[1] === "registry" && p[2] === "modules" && p.length === 5) return await modulePage(org, p[3], p[4]);
