@@ -38,11 +38,7 @@ static void create(struct http_request *r, void *app)
     if (rc) return api_fail(&c, ctx_fail_body(&c, rc, &b));
     if (!(rc = store_begin(c.app->store))) {
         rc = user_create(&c, username, email, password, is_admin, &u);
-        if (!rc) rc = audit_record(&c, 0, "user", u.id, "create");
-        if (rc)
-            store_rollback(c.app->store);
-        else
-            rc = store_commit(c.app->store);
+        rc = audit_end(&c, rc, 0, "user", u.id, "create");
     }
     if (rc == ERR_INVALID && c.pointer) /* user_create points at the bare attribute */
         c.pointer = arena_printf(c.a, "/data/attributes%s", c.pointer);

@@ -7,6 +7,7 @@
 #include "jsonapi/jsonapi.h"
 #include "store/store.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -144,4 +145,13 @@ void api_fail(struct ctx *c, int err)
 char *api_url(struct ctx *c, const char *path)
 {
     return arena_printf(c->a, "https://%s%s", c->app->hostname, path);
+}
+
+bool api_name_valid(const char *name, size_t max)
+{
+    size_t len = strlen(name);
+    if (len == 0 || len > max) return false;
+    for (; *name; name++)
+        if (!isalnum((unsigned char)*name) && *name != '-' && *name != '_') return false;
+    return true;
 }

@@ -45,6 +45,9 @@ int ctx_fail_body(struct ctx *c, int err, const struct jsonapi_body *b);
 /* Answers the request with err in TFE's error shape, using c's detail. */
 void api_fail(struct ctx *c, int err);
 
+/* True for a name of 1 to max letters, digits, - and _ (organizations, workspaces, teams). */
+bool api_name_valid(const char *name, size_t max);
+
 /* The value of cookie name in the request, or NULL (arena memory). */
 const char *api_cookie(struct ctx *c, const char *name);
 

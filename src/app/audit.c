@@ -56,6 +56,17 @@ int audit_record(struct ctx *c, const char *org, const char *type, const char *i
                       0);
 }
 
+int audit_end(struct ctx *c, int rc, const char *org, const char *type, const char *id,
+              const char *action)
+{
+    if (!rc) rc = audit_record(c, org, type, id, action);
+    if (rc) {
+        store_rollback(c->app->store);
+        return rc;
+    }
+    return store_commit(c->app->store);
+}
+
 int audit_exec(struct ctx *c, const char *sql, const struct store_arg *args, size_t nargs,
                const char *org, const char *type, const char *id, const char *action)
 {
@@ -64,10 +75,5 @@ int audit_exec(struct ctx *c, const char *sql, const struct store_arg *args, siz
     int64_t changed = 0;
     rc = store_exec(c->app->store, sql, args, nargs, &changed);
     if (!rc && !changed) rc = ERR_NOT_FOUND;
-    if (!rc) rc = audit_record(c, org, type, id, action);
-    if (rc) {
-        store_rollback(c->app->store);
-        return rc;
-    }
-    return store_commit(c->app->store);
+    return audit_end(c, rc, org, type, id, action);
 }

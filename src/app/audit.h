@@ -15,6 +15,11 @@ struct store_arg;
 int audit_record(struct ctx *c, const char *org, const char *type, const char *id,
                  const char *action);
 
+/* Ends the transaction of a change (begun with store_begin): when rc is 0 records the change
+ * and commits, otherwise (or when the record fails) rolls back. Returns the outcome. */
+int audit_end(struct ctx *c, int rc, const char *org, const char *type, const char *id,
+              const char *action);
+
 /* One statement and its record in one transaction: the common single-row change. When the
  * statement changes no row nothing is recorded and ERR_NOT_FOUND is returned. */
 int audit_exec(struct ctx *c, const char *sql, const struct store_arg *args, size_t nargs,

@@ -60,14 +60,13 @@ int delivery_create(struct ctx *c, const struct notification_config *cfg, const 
                              .trigger = trigger,
                              .payload = payload,
                              .status = "queued"};
-    int rc =
-        store_exec(c->app->store,
-                   "INSERT INTO notification_deliveries (id, configuration_id, run_id, "
-                   "trigger_name, payload, status, attempts, next_attempt_at, created_at) "
-                   "VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $7)",
-                   S_ARGS(S_TEXT(out->id), S_TEXT(cfg->id), S_TEXT(run_id), S_TEXT(trigger),
-                          S_TEXT(payload), S_INT(codec_now_ms()), S_TEXT(codec_now_iso(c->a))),
-                   0);
+    int rc = store_exec(c->app->store,
+                        "INSERT INTO notification_deliveries (id, configuration_id, run_id, "
+                        "trigger_name, payload, status, attempts, next_attempt_at, created_at) "
+                        "VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $7)",
+                        S_ARGS(S_TEXT(out->id), S_TEXT(cfg->id), S_TEXT(run_id), S_TEXT(trigger),
+                               S_TEXT(payload), S_INT(codec_now_ms()), S_TEXT(codec_now_iso(c->a))),
+                        0);
     /* a job the notifier claims before this transaction commits is taken again later */
     return rc ? rc : bus_enqueue(c->app->bus, NOTIFY_QUEUE, out->id);
 }

@@ -90,11 +90,7 @@ static void update(struct http_request *r, void *app)
                                    S_TEXT(s.sender), S_TEXT(s.auth), S_TEXT(s.username),
                                    S_TEXT(s.sealed_password), S_TEXT(codec_now_iso(c.a))),
                             0);
-        if (!rc) rc = audit_record(&c, 0, "smtp-settings", "smtp", "update");
-        if (rc)
-            store_rollback(c.app->store);
-        else
-            rc = store_commit(c.app->store);
+        rc = audit_end(&c, rc, 0, "smtp-settings", "smtp", "update");
     }
     if (rc) return api_fail(&c, rc);
     respond(&c, &s);

@@ -40,15 +40,6 @@ int organization_get(struct ctx *c, const char *name, struct organization *out)
     return rc;
 }
 
-static bool valid_name(const char *n)
-{
-    size_t len = strlen(n);
-    if (len == 0 || len > 40) return false;
-    for (; *n; n++)
-        if (!isalnum((unsigned char)*n) && *n != '-' && *n != '_') return false;
-    return true;
-}
-
 static int check_mode(struct ctx *c, const char *mode)
 {
     if (strcmp(mode, "remote") && strcmp(mode, "local") && strcmp(mode, "agent"))
@@ -61,7 +52,7 @@ int organization_create(struct ctx *c, struct organization *o)
 {
     if (!authz_site_admin(c))
         return ctx_fail(c, ERR_FORBIDDEN, "only site administrators can create organizations");
-    if (!o->name || !valid_name(o->name))
+    if (!o->name || !api_name_valid(o->name, 40))
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/name",
                            "name must be 1-40 letters, numbers, - and _");
     if (!o->email || !strchr(o->email, '@'))
@@ -77,12 +68,7 @@ int organization_create(struct ctx *c, struct organization *o)
         rc = ctx_fail_at(c, ERR_INVALID, "/data/attributes/name", "Name has already been taken");
     for (int i = 0; !rc && i < ncreated_hooks; i++)
         rc = created_hooks[i](c, o->name);
-    if (!rc) rc = audit_record(c, o->name, "organization", o->external_id, "create");
-    if (rc) {
-        store_rollback(c->app->store);
-        return rc;
-    }
-    return store_commit(c->app->store);
+    return audit_end(c, rc, o->name, "organization", o->external_id, "create");
 }
 
 /* A rename: the row under the new name takes the external id, every domain's rows follow it,
@@ -91,7 +77,7 @@ static int rename_org(struct ctx *c, struct organization *o, const char *to)
 {
     if (c->who.kind != PRINCIPAL_USER)
         return ctx_fail(c, ERR_FORBIDDEN, "organizations are renamed by their owners");
-    if (!valid_name(to))
+    if (!api_name_valid(to, 40))
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/name",
                            "name must be 1-40 letters, numbers, - and _");
     const char *from = o->name;

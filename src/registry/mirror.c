@@ -94,11 +94,7 @@ static int keep_file(struct ctx *c, const char *dir, const char *host, const cha
                             S_ARGS(S_TEXT(path), S_TEXT(host), S_TEXT(ns), S_TEXT(type),
                                    S_TEXT(name), S_INT(size), S_TEXT(codec_now_iso(c->a))),
                             0);
-        if (!rc) rc = audit_record(c, 0, "provider-mirror-file", path, "upload");
-        if (rc)
-            store_rollback(c->app->store);
-        else
-            rc = store_commit(c->app->store);
+        rc = audit_end(c, rc, 0, "provider-mirror-file", path, "upload");
     }
     return rc;
 }

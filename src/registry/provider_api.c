@@ -145,18 +145,6 @@ static json_t *encode_platform(struct ctx *c, const struct provider *p,
     return res;
 }
 
-/* Runs one statement-free change (fn did it) with its audit record, in one transaction. */
-static int audited(struct ctx *c, int rc, const char *org, const char *type, const char *id,
-                   const char *action)
-{
-    if (!rc) rc = audit_record(c, org, type, id, action);
-    if (rc) {
-        store_rollback(c->app->store);
-        return rc;
-    }
-    return store_commit(c->app->store);
-}
-
 static void create(struct http_request *r, void *app)
 {
     struct ctx c;
@@ -188,7 +176,7 @@ static void create(struct http_request *r, void *app)
         int one = provider_db_insert(&c, &p);
         if (one == ERR_CONFLICT)
             one = ctx_fail_at(&c, ERR_INVALID, "/data/attributes/name", "this provider exists");
-        rc = audited(&c, one, org, "registry-provider", p.id, "create");
+        rc = audit_end(&c, one, org, "registry-provider", p.id, "create");
     }
     if (rc) return api_fail(&c, rc);
     jsonapi_respond(r, 201, jsonapi_doc_new(encode(&c, &p)));
@@ -241,8 +229,8 @@ static void destroy(struct http_request *r, void *app)
     int rc = load(&c, ORG_MANAGE_PROVIDERS, &p);
     if (!rc) rc = delete_files(&c, p.id, 0);
     if (!rc && !(rc = store_begin(c.app->store)))
-        rc = audited(&c, provider_db_delete(&c, p.id), p.organization, "registry-provider", p.id,
-                     "destroy");
+        rc = audit_end(&c, provider_db_delete(&c, p.id), p.organization, "registry-provider", p.id,
+                       "destroy");
     if (rc) return api_fail(&c, rc);
     http_respond(r, 204, 0, 0, 0);
 }
@@ -293,7 +281,7 @@ static void create_version(struct http_request *r, void *app)
             if (one == ERR_CONFLICT)
                 one = ctx_fail_at(&c, ERR_INVALID, "/data/attributes/version", "version %s exists",
                                   v.version);
-            rc = audited(&c, one, p.organization, "registry-provider-version", v.id, "create");
+            rc = audit_end(&c, one, p.organization, "registry-provider-version", v.id, "create");
         }
     }
     if (rc) return api_fail(&c, rc);
@@ -337,8 +325,8 @@ static void destroy_version(struct http_request *r, void *app)
     int rc = load_version(&c, ORG_MANAGE_PROVIDERS, &p, &v);
     if (!rc) rc = delete_files(&c, p.id, v.id);
     if (!rc && !(rc = store_begin(c.app->store)))
-        rc = audited(&c, provider_db_version_delete(&c, v.id), p.organization,
-                     "registry-provider-version", v.id, "destroy");
+        rc = audit_end(&c, provider_db_version_delete(&c, v.id), p.organization,
+                       "registry-provider-version", v.id, "destroy");
     if (rc) return api_fail(&c, rc);
     http_respond(r, 204, 0, 0, 0);
 }
@@ -390,7 +378,7 @@ static void create_platform(struct http_request *r, void *app)
             if (one == ERR_CONFLICT)
                 one = ctx_fail_at(&c, ERR_INVALID, "/data/attributes/os",
                                   "%s_%s exists for this version", pl.os, pl.arch);
-            rc = audited(&c, one, p.organization, "registry-provider-platform", pl.id, "create");
+            rc = audit_end(&c, one, p.organization, "registry-provider-platform", pl.id, "create");
         }
     }
     if (rc) return api_fail(&c, rc);
@@ -448,8 +436,8 @@ static void destroy_platform(struct http_request *r, void *app)
     int rc = load_platform(&c, ORG_MANAGE_PROVIDERS, &p, &v, &pl);
     if (!rc) rc = blob_delete(c.app->blobs, provider_zip_key(&c, pl.id));
     if (!rc && !(rc = store_begin(c.app->store)))
-        rc = audited(&c, provider_db_platform_delete(&c, pl.id), p.organization,
-                     "registry-provider-platform", pl.id, "destroy");
+        rc = audit_end(&c, provider_db_platform_delete(&c, pl.id), p.organization,
+                       "registry-provider-platform", pl.id, "destroy");
     if (rc) return api_fail(&c, rc);
     http_respond(r, 204, 0, 0, 0);
 }
@@ -499,7 +487,7 @@ static void key_create(struct http_request *r, void *app)
         if (one == ERR_CONFLICT)
             one = ctx_fail_at(&c, ERR_INVALID, "/data/attributes/ascii-armor",
                               "key %s exists in this namespace", key_id);
-        rc = audited(&c, one, ns, "gpg-key", key_id, "create");
+        rc = audit_end(&c, one, ns, "gpg-key", key_id, "create");
     }
     if (!rc) rc = store_query(c.app->store, c.a, KEY_COLS "WHERE id = $1", S_ARGS(S_TEXT(id)), &k);
     if (rc) return api_fail(&c, rc);

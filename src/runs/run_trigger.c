@@ -97,11 +97,7 @@ static void create(struct http_request *r, void *app)
         if (rc == ERR_CONFLICT)
             rc = ctx_fail_at(&c, ERR_INVALID, "/data/relationships/sourceable",
                              "this workspace already triggers runs here");
-        if (!rc) rc = audit_record(&c, dst.organization, "run-trigger", t.id, "create");
-        if (rc)
-            store_rollback(c.app->store);
-        else
-            rc = store_commit(c.app->store);
+        rc = audit_end(&c, rc, dst.organization, "run-trigger", t.id, "create");
     }
     if (rc) return api_fail(&c, rc);
     jsonapi_respond(r, 201, jsonapi_doc_new(encode(&c, &t)));

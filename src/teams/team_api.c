@@ -92,15 +92,6 @@ static void respond(struct ctx *c, int status, const struct team *t)
     jsonapi_respond(c->req, status, doc);
 }
 
-static bool valid_name(const char *n)
-{
-    size_t len = strlen(n);
-    if (len == 0 || len > 90) return false;
-    for (; *n; n++)
-        if (!isalnum((unsigned char)*n) && *n != '-' && *n != '_') return false;
-    return true;
-}
-
 /* Reads the attributes a caller may set into t; *access_given when organization-access was. */
 static int read_attrs(struct ctx *c, struct team *t, bool *access_given)
 {
@@ -136,7 +127,7 @@ static int read_attrs(struct ctx *c, struct team *t, bool *access_given)
         else
             t->org_access &= ~authz_org_flags[i].bit;
     }
-    if (!t->name || !valid_name(t->name))
+    if (!t->name || !api_name_valid(t->name, 90))
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/name",
                            "name must be 1-90 letters, numbers, - and _");
     if (strcmp(t->visibility, "secret") && strcmp(t->visibility, "organization"))
@@ -170,11 +161,7 @@ static void create(struct http_request *r, void *app)
         t.created_at = codec_now_iso(c.a);
         if (!(rc = store_begin(c.app->store))) {
             rc = name_taken(&c, team_db_insert(&c, &t));
-            if (!rc) rc = audit_record(&c, org, "team", t.id, "create");
-            if (rc)
-                store_rollback(c.app->store);
-            else
-                rc = store_commit(c.app->store);
+            rc = audit_end(&c, rc, org, "team", t.id, "create");
         }
     }
     if (rc) return api_fail(&c, rc);
@@ -211,11 +198,7 @@ static void update(struct http_request *r, void *app)
         rc = ctx_fail_at(&c, ERR_INVALID, "/data/attributes/name", "Name has already been taken");
     if (!rc && !(rc = store_begin(c.app->store))) {
         rc = name_taken(&c, team_db_update(&c, &t));
-        if (!rc) rc = audit_record(&c, t.organization, "team", t.id, "update");
-        if (rc)
-            store_rollback(c.app->store);
-        else
-            rc = store_commit(c.app->store);
+        rc = audit_end(&c, rc, t.organization, "team", t.id, "update");
     }
     if (rc) return api_fail(&c, rc);
     respond(&c, 200, &t);
@@ -231,11 +214,7 @@ static void destroy(struct http_request *r, void *app)
     if (!rc && is_owners(&t)) rc = ctx_fail(&c, ERR_INVALID, "the owners team cannot be deleted");
     if (!rc && !(rc = store_begin(c.app->store))) {
         rc = team_db_delete(&c, t.id);
-        if (!rc) rc = audit_record(&c, t.organization, "team", t.id, "destroy");
-        if (rc)
-            store_rollback(c.app->store);
-        else
-            rc = store_commit(c.app->store);
+        rc = audit_end(&c, rc, t.organization, "team", t.id, "destroy");
     }
     if (rc) return api_fail(&c, rc);
     principal_cache_invalidate(c.app); /* the team's token went with it */

@@ -106,17 +106,6 @@ static void token_show(struct http_request *r, void *app)
     jsonapi_respond(r, 200, jsonapi_doc_new(encode(&c, &t)));
 }
 
-/* Ends a deletion begun with store_begin: records it and commits, or rolls back on rc. */
-static int end_delete(struct ctx *c, int rc, const char *org, const char *id)
-{
-    if (!rc) rc = audit_record(c, org, "authentication-token", id, "destroy");
-    if (rc) {
-        store_rollback(c->app->store);
-        return rc;
-    }
-    return store_commit(c->app->store);
-}
-
 static void token_destroy(struct http_request *r, void *app)
 {
     struct ctx c;
@@ -124,7 +113,7 @@ static void token_destroy(struct http_request *r, void *app)
     struct token t;
     int rc = own_token(&c, http_req_param(r, "id"), &t);
     if (!rc && !(rc = store_begin(c.app->store)))
-        rc = end_delete(&c, token_db_delete(&c, t.id), 0, t.id);
+        rc = audit_end(&c, token_db_delete(&c, t.id), 0, "authentication-token", t.id, "destroy");
     if (rc) return api_fail(&c, rc);
     http_respond(r, 204, 0, 0, 0);
 }
@@ -167,7 +156,7 @@ static void org_destroy(struct http_request *r, void *app)
     if (!rc && !(rc = store_begin(c.app->store))) {
         rc = token_db_delete_owned(&c, "organization", org, 0, &found);
         if (!rc && !found) rc = ctx_fail(&c, ERR_NOT_FOUND, "the organization has no token");
-        rc = end_delete(&c, rc, org, org);
+        rc = audit_end(&c, rc, org, "authentication-token", org, "destroy");
     }
     if (rc) return api_fail(&c, rc);
     http_respond(r, 204, 0, 0, 0);
@@ -211,7 +200,7 @@ static void team_destroy(struct http_request *r, void *app)
     if (!rc && !(rc = store_begin(c.app->store))) {
         rc = token_db_delete_owned(&c, "team", 0, tm.id, &found);
         if (!rc && !found) rc = ctx_fail(&c, ERR_NOT_FOUND, "the team has no token");
-        rc = end_delete(&c, rc, tm.organization, tm.id);
+        rc = audit_end(&c, rc, tm.organization, "authentication-token", tm.id, "destroy");
     }
     if (rc) return api_fail(&c, rc);
     http_respond(r, 204, 0, 0, 0);

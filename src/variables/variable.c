@@ -143,12 +143,7 @@ static int save(struct ctx *c, const struct variable *v, const struct workspace 
         rc = ctx_fail_at(c, ERR_INVALID, "/data/attributes/key",
                          "a %s variable \"%s\" already exists in this workspace", v->category,
                          v->key);
-    if (!rc) rc = audit_record(c, w->organization, "var", v->id, creating ? "create" : "update");
-    if (rc) {
-        store_rollback(c->app->store);
-        return rc;
-    }
-    return store_commit(c->app->store);
+    return audit_end(c, rc, w->organization, "var", v->id, creating ? "create" : "update");
 }
 
 static void create(struct http_request *r, void *app)

@@ -154,11 +154,7 @@ static void destroy(struct http_request *r, void *app)
         if (!rc)
             rc = store_exec(c.app->store, "DELETE FROM ssh_keys WHERE id = $1",
                             S_ARGS(S_TEXT(k.id)), 0);
-        if (!rc) rc = audit_record(&c, k.organization, "ssh-key", k.id, "destroy");
-        if (rc)
-            store_rollback(c.app->store);
-        else
-            rc = store_commit(c.app->store);
+        rc = audit_end(&c, rc, k.organization, "ssh-key", k.id, "destroy");
     }
     if (rc) return api_fail(&c, rc);
     http_respond(r, 204, 0, 0, 0);

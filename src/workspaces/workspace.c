@@ -102,18 +102,9 @@ bool workspace_locked_by_caller(const struct ctx *c, const struct workspace *w)
            strcmp(w->locked_by_id, id) == 0;
 }
 
-static bool valid_name(const char *n)
-{
-    size_t len = strlen(n);
-    if (len == 0 || len > 90) return false;
-    for (; *n; n++)
-        if (!isalnum((unsigned char)*n) && *n != '-' && *n != '_') return false;
-    return true;
-}
-
 static int validate(struct ctx *c, const struct workspace *w)
 {
-    if (!w->name || !valid_name(w->name))
+    if (!w->name || !api_name_valid(w->name, 90))
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/name",
                            "name must be 1-90 letters, numbers, - and _");
     if (strcmp(w->execution_mode, "remote") && strcmp(w->execution_mode, "local") &&
@@ -169,12 +160,7 @@ int workspace_update(struct ctx *c, struct workspace *w, bool tags_given)
     if (rc == ERR_CONFLICT)
         rc = ctx_fail_at(c, ERR_INVALID, "/data/attributes/name", "Name has already been taken");
     if (!rc && tags_given) rc = workspace_db_set_tags(c, w->id, w->tags, w->ntags);
-    if (!rc) rc = audit_record(c, w->organization, "workspace", w->id, "update");
-    if (rc) {
-        store_rollback(c->app->store);
-        return rc;
-    }
-    return store_commit(c->app->store);
+    return audit_end(c, rc, w->organization, "workspace", w->id, "update");
 }
 
 int workspace_delete(struct ctx *c, const struct workspace *w)

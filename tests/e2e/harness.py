@@ -445,5 +445,16 @@ class NodeTest(unittest.TestCase):
         cls.sandbox.close()
 
 
+def registry_node(sandbox):
+    """A started node with its first admin that answers as 127.0.0.1:<port>: terraform wants a
+    dot in a registry's host name (localhost does not do)."""
+    port = free_port()
+    node = Node(sandbox, "node", {"hostname": f"127.0.0.1:{port}"}, port=port)
+    sandbox.nodes.append(node)
+    node.start()
+    node.create_admin()
+    return node
+
+
 def main():
     unittest.main(verbosity=2)

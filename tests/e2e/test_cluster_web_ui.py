@@ -5,17 +5,15 @@ outputs, browse the registry, sign out. A <script> in a workspace description an
 attempt both fail; sign-in is throttled. Screenshots of the main pages are kept in the
 sandbox's screenshots folder."""
 import http.server
-import io
 import json
 import os
 import shutil
 import subprocess
-import tarfile
 import threading
 import time
 import unittest
 
-from harness import main
+from harness import main, make_slug
 from test_cluster import Cluster
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -46,15 +44,10 @@ README = "# network\n\nA network.\n\n## Usage\n\n```hcl\nmodule \"n\" {}\n```\n"
 
 
 def tarball(text, readme=None):
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as t:
-        for name, body in (("main.tf", text), ("README.md", readme)):
-            if body is None:
-                continue
-            info = tarfile.TarInfo(name)
-            info.size = len(body.encode())
-            t.addfile(info, io.BytesIO(body.encode()))
-    return buf.getvalue()
+    files = {"main.tf": text.encode()}
+    if readme is not None:
+        files["README.md"] = readme.encode()
+    return make_slug(files)
 
 
 def evil_site(target):
@@ -139,6 +132,9 @@ class WebUITest(unittest.TestCase):
         self.assertIn("hello web", seen["outputs"])
         self.assertIn("network (aws)", seen["registry"])
         self.assertEqual(seen["csrfInPage"], 403)
+        self.assertIn("web", seen["variables"])
+        self.assertIn("sensitive — write only", seen["variables"])
+        self.assertNotIn("s3cr3t-value", seen["variables"])
         self.assertEqual(seen["moduleReadmeHeading"], "network")
         self.assertIn("The network's range", seen["moduleInputs"])
         # the token made in the browser works for the API

@@ -5,15 +5,12 @@ admin SMTP settings, the verify action, and bad configurations refused."""
 import hashlib
 import hmac
 import http.server
-import io
 import json
-import socket
 import socketserver
-import tarfile
 import threading
 import time
 
-from harness import NodeTest, main
+from harness import NodeTest, main, make_slug
 
 TOKEN = "webhook-secret"
 
@@ -97,15 +94,6 @@ class SMTPSink(socketserver.ThreadingTCPServer):
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
 
-def tarball(text):
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        info = tarfile.TarInfo("main.tf")
-        info.size = len(text.encode())
-        tar.addfile(info, io.BytesIO(text.encode()))
-    return buf.getvalue()
-
-
 def wait_for(fn, timeout=60, what="condition"):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -146,7 +134,7 @@ class NotificationsTest(NodeTest):
         cv = n.api("POST", f"/api/v2/workspaces/{ws['id']}/configuration-versions", {"data": {
             "type": "configuration-versions", "attributes": {"auto-queue-runs": False}}})["data"]
         path = cv["attributes"]["upload-url"].split(n.settings["hostname"], 1)[1]
-        status, _, _ = n.request("PUT", path, body=tarball('output "x" {\n  value = 1\n}\n'),
+        status, _, _ = n.request("PUT", path, body=make_slug({"main.tf": b'output "x" {\n  value = 1\n}\n'}),
                                  token=False,
                                  headers={"Content-Type": "application/octet-stream"})
         self.assertEqual(status, 200)

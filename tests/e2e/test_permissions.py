@@ -2,13 +2,11 @@
 every route: the status, and that nothing changed on a refusal), the truthful permissions
 blocks, the owners team's rules, invitations, team and organization tokens, and the audit
 trail's records."""
-import io
 import json
 import subprocess
-import tarfile
 import time
 
-from harness import STRATA_BIN, NodeTest, main
+from harness import STRATA_BIN, NodeTest, main, make_slug
 
 PASSWORD = "a long enough password"
 
@@ -33,17 +31,6 @@ ROLES = {
     "org_token": ALL - {"queue_plan", "queue_apply"},
     "team_token": WRITE,
 }
-
-
-def tarball(files):
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
 
 
 def doc(type_, **attrs):
@@ -165,7 +152,7 @@ class PermissionsTest(NodeTest):
             "configuration-versions", **{"auto-queue-runs": False}))["data"]
         url = cv["attributes"]["upload-url"]
         path = url.split(n.settings["hostname"], 1)[1]
-        status, body, _ = n.request("PUT", path, body=tarball({"main.tf": 'output "x" {\n  value = 1\n}\n'}),
+        status, body, _ = n.request("PUT", path, body=make_slug({"main.tf": b'output "x" {\n  value = 1\n}\n'}),
                                     token=False,
                                     headers={"Content-Type": "application/octet-stream"})
         assert status == 200, (status, body)

@@ -8,7 +8,7 @@ import json
 import tarfile
 import unittest
 
-from harness import Node, Sandbox, Terraform, free_port, main
+from harness import Sandbox, Terraform, main, make_slug, registry_node
 
 MODULE = '''
 variable "name" {
@@ -29,14 +29,7 @@ resource "terraform_data" "said" {
 
 
 def tar_gz(files):
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as t:
-        for name, body in files.items():
-            data = body.encode()
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            t.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
+    return make_slug({name: body.encode() for name, body in files.items()})
 
 
 class RegistryTest(unittest.TestCase):
@@ -44,11 +37,7 @@ class RegistryTest(unittest.TestCase):
     def setUpClass(cls):
         # terraform wants a dot in a module registry's host name: the node answers as 127.0.0.1
         cls.sandbox = Sandbox("registry")
-        port = free_port()
-        cls.node = Node(cls.sandbox, "node", {"hostname": f"127.0.0.1:{port}"}, port=port)
-        cls.sandbox.nodes.append(cls.node)
-        cls.node.start()
-        cls.node.create_admin()
+        cls.node = registry_node(cls.sandbox)
         cls.node.create_org("acme")
         base = "/api/v2/organizations/acme/registry-modules"
         cls.module = cls.node.api("POST", base, {"data": {

@@ -15,7 +15,7 @@ import tempfile
 import unittest
 import zipfile
 
-from harness import Node, Sandbox, Terraform, free_port, main
+from harness import Sandbox, Terraform, main, registry_node
 
 ARCH = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
 
@@ -30,11 +30,7 @@ class ProviderRegistryTest(unittest.TestCase):
     def setUpClass(cls):
         # terraform wants a dot in a registry's host name: the node answers as 127.0.0.1
         cls.sandbox = Sandbox("providers")
-        port = free_port()
-        cls.node = Node(cls.sandbox, "node", {"hostname": f"127.0.0.1:{port}"}, port=port)
-        cls.sandbox.nodes.append(cls.node)
-        cls.node.start()
-        cls.node.create_admin()
+        cls.node = registry_node(cls.sandbox)
         cls.node.create_org("acme")
         cls.gnupg = tempfile.mkdtemp(dir=cls.sandbox.root)
         os.chmod(cls.gnupg, 0o700)

@@ -47,6 +47,21 @@ try {
   seen.xss = await page.evaluate(() => window.__xss || null);
   await page.screenshot({ path: `${shots}/workspace.png`, fullPage: true });
 
+  // a variable added, then changed in place; a sensitive one is never shown again
+  await page.getByLabel("Key").fill("n");
+  await page.getByLabel("Value", { exact: true }).fill("first");
+  await page.getByRole("button", { name: "Add variable" }).click();
+  await page.getByRole("button", { name: "Edit n" }).click();
+  await page.getByLabel("New value of n").fill("web");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("cell", { name: "web", exact: true }).waitFor();
+  await page.getByLabel("Key").fill("token");
+  await page.getByLabel("Value", { exact: true }).fill("s3cr3t-value");
+  await page.getByLabel("Sensitive").check();
+  await page.getByRole("button", { name: "Add variable" }).click();
+  await page.getByRole("button", { name: "Edit token" }).waitFor();
+  seen.variables = await page.locator("section[aria-label=Variables] table").textContent();
+
   // the workspaces list
   await page.goto(`${base}/app/${org}/workspaces`);
   await page.getByRole("link", { name: ws }).waitFor();

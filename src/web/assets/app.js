@@ -234,14 +234,36 @@ async function workspacePage(org, name) {
 
 function variablesSection(ws, vars, perms) {
   const msg = h("p", { role: "status", "aria-live": "polite" });
-  const rows = vars.map((v) => h("tr", {},
-    h("td", {}, v.attributes.key),
-    h("td", {}, v.attributes.sensitive ? h("span", { class: "muted" }, "sensitive — write only") : v.attributes.value),
-    h("td", {}, v.attributes.category),
-    h("td", {}, perms["can-update-variable"] ? h("button", { class: "secondary", onclick: async () => {
-        try { await api("DELETE", `/api/v2/workspaces/${ws.id}/vars/${v.id}`); route(); }
-        catch (e) { msg.replaceChildren(errorBox(e)); }
-      } }, `Delete ${v.attributes.key}`) : "")));
+  /* a row turns into a form to change its value (a sensitive one is written, never shown) */
+  const edit = (v, row) => {
+    const form = h("form", { class: "inline", onsubmit: async (e) => {
+        e.preventDefault();
+        try {
+          await api("PATCH", `/api/v2/workspaces/${ws.id}/vars/${v.id}`, { data: { type: "vars", id: v.id,
+            attributes: { value: form.value.value } } });
+          route();
+        } catch (e2) { msg.replaceChildren(errorBox(e2)); }
+      } },
+      h("label", {}, `New value of ${v.attributes.key}`,
+        h("input", { name: "value", value: v.attributes.sensitive ? "" : v.attributes.value })),
+      h("button", { type: "submit" }, "Save"),
+      h("button", { type: "button", class: "secondary", onclick: () => route() }, "Cancel"));
+    row.replaceChildren(h("td", { colspan: 4 }, form));
+    form.value.focus();
+  };
+  const rows = vars.map((v) => {
+    const row = h("tr", {},
+      h("td", {}, v.attributes.key),
+      h("td", {}, v.attributes.sensitive ? h("span", { class: "muted" }, "sensitive — write only") : v.attributes.value),
+      h("td", {}, v.attributes.category),
+      h("td", {}, perms["can-update-variable"] ? [
+        h("button", { class: "secondary", onclick: () => edit(v, row) }, `Edit ${v.attributes.key}`), " ",
+        h("button", { class: "secondary", onclick: async () => {
+          try { await api("DELETE", `/api/v2/workspaces/${ws.id}/vars/${v.id}`); route(); }
+          catch (e) { msg.replaceChildren(errorBox(e)); }
+        } }, `Delete ${v.attributes.key}`)] : ""));
+    return row;
+  });
   let form = null;
   if (perms["can-update-variable"]) {
     form = h("form", { class: "inline", onsubmit: async (e) => {
