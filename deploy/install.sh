@@ -37,7 +37,7 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 runtime=(libevent-2.1-7 libevent-openssl-2.1-7 libevent-pthreads-2.1-7 libjansson4 libsqlite3-0
          libsodium23 libssl3 libhttp-parser2.9 libarchive13 libcurl4 libpq5 libhiredis0.14
-         bubblewrap ca-certificates curl)
+         bubblewrap libnss-wrapper ca-certificates curl)
 binary=${STRATA_BINARY:-}
 [ -z "$binary" ] && [ -x "$here/strata" ] && binary="$here/strata"
 if [ -z "$binary" ]; then # from source: the build tools too

@@ -5,7 +5,7 @@ export DEBIAN_FRONTEND=noninteractive
 cd "$(dirname "$0")/.."
 packages=(build-essential cmake pkg-config
           libevent-dev libjansson-dev libsqlite3-dev libsodium-dev libssl-dev libhttp-parser-dev
-          libarchive-dev libcurl4-openssl-dev libpq-dev libhiredis-dev bubblewrap
+          libarchive-dev libcurl4-openssl-dev libpq-dev libhiredis-dev bubblewrap libnss-wrapper
           libcriterion-dev python3 openssl curl ca-certificates)
 # what the tests run beside Strata (started by the tests on loopback, never as system services)
 if [ "${1:-}" = "--tests" ]; then

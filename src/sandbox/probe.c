@@ -72,6 +72,13 @@ done:
 int sandbox_init(const struct sandbox_config *cfg, char *why, size_t whylen)
 {
     host.root = geteuid() == 0;
+    static const char *const nss[] = {"/usr/lib/x86_64-linux-gnu/libnss_wrapper.so",
+                                      "/usr/lib/aarch64-linux-gnu/libnss_wrapper.so",
+                                      "/usr/lib64/libnss_wrapper.so", "/usr/lib/libnss_wrapper.so",
+                                      0};
+    for (int i = 0; nss[i] && !host.nss_wrapper[0]; i++)
+        if (access(nss[i], R_OK) == 0)
+            snprintf(host.nss_wrapper, sizeof host.nss_wrapper, "%s", nss[i]);
     sandbox_mounts_init(cfg->hidden);
     cgroup_init(&host.memory_cgroup, &host.pids_cgroup);
     int rc = ERR_UNAVAILABLE;

@@ -285,10 +285,45 @@ static pid_t read_program_pid(int fd)
     return pid > 0 ? pid : -1;
 }
 
-int sandbox_spawn(struct sandbox *sb, const struct sandbox_exec *ex)
+/* Without namespaces the account file cannot be shown as /etc/passwd: nss_wrapper shows it to
+ * the programs that look their account up. A new environment (malloc'd, freed with
+ * env_free) or NULL. */
+static char **env_with_account(const struct sandbox_exec *ex)
+{
+    if (host.namespaces || !ex->passwd || !host.nss_wrapper[0]) return 0;
+    size_t n = 0;
+    while (ex->env[n])
+        n++;
+    char **env = calloc(n + 4, sizeof *env);
+    if (!env) abort();
+    for (size_t i = 0; i < n; i++)
+        env[i] = (char *)ex->env[i];
+    size_t len = strlen(host.nss_wrapper) + strlen(ex->passwd) + 32;
+    char *block = malloc(3 * len);
+    if (!block) abort();
+    snprintf(block, len, "LD_PRELOAD=%s", host.nss_wrapper);
+    snprintf(block + len, len, "NSS_WRAPPER_PASSWD=%s", ex->passwd);
+    snprintf(block + 2 * len, len, "NSS_WRAPPER_GROUP=/etc/group");
+    env[n] = block, env[n + 1] = block + len, env[n + 2] = block + 2 * len;
+    return env;
+}
+
+static void env_free(char **env, const struct sandbox_exec *given)
+{
+    size_t n = 0;
+    while (given->env[n])
+        n++;
+    free(env[n]); /* the block of the three added */
+    free(env);
+}
+
+int sandbox_spawn(struct sandbox *sb, const struct sandbox_exec *given)
 {
     struct args a = {0};
     int info[2] = {-1, -1}, cg_fds[2];
+    struct sandbox_exec copy = *given, *ex = &copy;
+    char **env = env_with_account(given);
+    if (env) copy.env = (const char *const *)env;
     if (host.namespaces) {
         bwrap_args(ex, &a);
         if (pipe2(info, O_CLOEXEC) != 0) {
@@ -305,6 +340,7 @@ int sandbox_spawn(struct sandbox *sb, const struct sandbox_exec *ex)
     if (devnull >= 0) close(devnull);
     if (info[1] >= 0) close(info[1]);
     args_free(&a);
+    if (env) env_free(env, given);
     if (p < 0) {
         if (info[0] >= 0) close(info[0]);
         return ERR_IO;

@@ -55,8 +55,10 @@ struct sandbox_exec {
     const char *folder;      /* the writable folder, seen at the same path inside */
     const char *cwd;         /* inside folder */
     int out_fd;              /* receives stdout and stderr; stdin is /dev/null */
-    const char *passwd;      /* shown as /etc/passwd (naming the sandbox's account, which
-                              * ssh and others look up), or NULL for the host's */
+    const char *passwd;      /* an account file naming the sandbox's account (ssh and others
+                              * look it up): shown as /etc/passwd, or through nss_wrapper
+                              * (libnss-wrapper) where no namespace can be made; NULL: the
+                              * host's */
 };
 
 /* Starts ex in sb (one program at a time). 0 or ERR_IO. */

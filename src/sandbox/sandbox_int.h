@@ -15,6 +15,9 @@ struct sandbox_host {
     bool memory_cgroup; /* limits by cgroup; rlimits where false */
     bool pids_cgroup;
     char bwrap[PATH_MAX];
+    /* libnss_wrapper, which shows an unsandboxed program its account (ssh looks it up); ""
+     * where it is not installed */
+    char nss_wrapper[PATH_MAX];
 };
 extern struct sandbox_host host;
 
