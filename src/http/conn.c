@@ -437,7 +437,9 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     bufferevent_enable(bev, EV_READ | EV_WRITE);
 }
 
-/* A dual-stack listening socket when IPv6 is there, IPv4 otherwise. */
+/* A dual-stack listening socket when IPv6 is there, IPv4 otherwise. A port another program
+ * holds is an error, never a reason to listen on IPv4 alone (clients of "localhost" would reach
+ * that program over IPv6). */
 static int listen_socket(const char *port, char *err, size_t errlen)
 {
     int one = 1, zero = 0, p = atoi(port);
@@ -449,7 +451,12 @@ static int listen_socket(const char *port, char *err, size_t errlen)
         struct sockaddr_in6 a6 = {
             .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)p), .sin6_addr = in6addr_any};
         if (bind(fd, (struct sockaddr *)&a6, sizeof a6) == 0 && listen(fd, 512) == 0) return fd;
+        int e = errno;
         close(fd);
+        if (e == EADDRINUSE) {
+            snprintf(err, errlen, "https_port %s: cannot listen: %s", port, strerror(e));
+            return -1;
+        }
     }
     fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) {

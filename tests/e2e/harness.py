@@ -86,9 +86,17 @@ def strip_ansi(text):
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port free on IPv4 and IPv6 alike (a dual-stack bind), so that no program holds it on
+    one of them while a server of the test takes the other."""
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            s.bind(("::", 0))
+            return s.getsockname()[1]
+    except OSError:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
 
 
 def run(cmd, **kw):
@@ -231,7 +239,11 @@ class Node:
             if self.proc.poll() is not None:
                 raise AssertionError(f"node exited with {self.proc.returncode}:\n{self.read_log()}")
             try:
-                status, _, _ = self.request("GET", "/_health_check", token=False)
+                # short attempts: one that hangs must not use up the whole wait
+                conn = self.connection(timeout=3)
+                conn.request("GET", "/_health_check")
+                status = conn.getresponse().status
+                conn.close()
                 if status == 200:
                     return
             except OSError:

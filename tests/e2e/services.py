@@ -18,9 +18,17 @@ S3RVER = os.path.join(REPO, "tests", "services", "node_modules", ".bin", "s3rver
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port free on IPv4 and IPv6 alike (a dual-stack bind), so that no program holds it on
+    one of them while a server of the test takes the other."""
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            s.bind(("::", 0))
+            return s.getsockname()[1]
+    except OSError:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
 
 
 def wait_port(port, proc=None, timeout=20, what="server"):
