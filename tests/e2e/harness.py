@@ -85,18 +85,7 @@ def strip_ansi(text):
     return re.sub(r"\x1b\[[0-9;]*m", "", text or "")
 
 
-def free_port():
-    """A port free on IPv4 and IPv6 alike (a dual-stack bind), so that no program holds it on
-    one of them while a server of the test takes the other."""
-    try:
-        with socket.socket(socket.AF_INET6) as s:
-            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-            s.bind(("::", 0))
-            return s.getsockname()[1]
-    except OSError:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            return s.getsockname()[1]
+free_port = services.free_port  # a port free on IPv4 and IPv6 alike
 
 
 def run(cmd, **kw):
