@@ -146,11 +146,26 @@ static void sweep(struct notifier *nt)
     arena_free(c.a);
 }
 
+/* Deliveries that ended, and attempts, are kept 30 days (the history a configuration shows is
+ * its last 10 attempts). */
+static void forget_old(struct notifier *nt)
+{
+    struct ctx c = {.a = arena_new(), .app = nt->app};
+    int64_t days30 = 30LL * 86400 * 1000;
+    store_exec(c.app->store,
+               "DELETE FROM notification_deliveries WHERE status IN ('delivered', 'failed') AND "
+               "next_attempt_at < $1",
+               S_ARGS(S_INT(codec_now_ms() - days30)), 0);
+    store_exec(c.app->store, "DELETE FROM notification_attempts WHERE sent_at < $1",
+               S_ARGS(S_TEXT(codec_iso_ms_ago(c.a, days30))), 0);
+    arena_free(c.a);
+}
+
 static void *loop(void *arg)
 {
     struct notifier *nt = arg;
     char job[256];
-    int64_t last_sweep = 0;
+    int64_t last_sweep = 0, last_forget = 0;
     while (!atomic_load(&nt->stop)) {
         int rc = bus_claim(nt->app->bus, NOTIFY_QUEUE, 500, job, sizeof job);
         if (rc == ERR_UNAVAILABLE) break;
@@ -159,6 +174,10 @@ static void *loop(void *arg)
         if (codec_mono_ms() - last_sweep >= 1000) {
             sweep(nt);
             last_sweep = codec_mono_ms();
+        }
+        if (codec_mono_ms() - last_forget >= 3600 * 1000) {
+            forget_old(nt);
+            last_forget = codec_mono_ms();
         }
     }
     return 0;

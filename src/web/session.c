@@ -106,6 +106,8 @@ static void sign_in(struct http_request *r, void *app)
     }
     if (rc) return api_fail(&c, rc);
     const char *token = random_token(c.a), *csrf = random_token(c.a);
+    store_exec(c.app->store, "DELETE FROM web_sessions WHERE expires_at < $1", /* expired ones */
+               S_ARGS(S_INT(codec_now_unix())), 0);
     rc = store_exec(c.app->store,
                     "INSERT INTO web_sessions (id, user_id, csrf, created_at, expires_at) VALUES "
                     "($1, $2, $3, $4, $5)",
