@@ -85,7 +85,7 @@ try {
   // the new state version and its outputs
   await page.goto(`${base}/app/${org}/workspaces/${ws}`);
   await page.getByRole("link", { name: /^sv-/ }).first().click();
-  await page.getByRole("heading", { name: /^State version/ }).waitFor();
+  await page.getByRole("heading", { level: 1, name: /^State version sv-/ }).waitFor();
   seen.outputs = await page.locator("table").first().textContent();
   await page.screenshot({ path: `${shots}/state.png`, fullPage: true });
 
