@@ -11,6 +11,7 @@
 #include "store/store.h"
 #include "tokens/token.h"
 #include "users/user.h"
+#include "jsonapi/jsonapi.h"
 
 #include <jansson.h>
 #include <sodium.h>
@@ -126,10 +127,7 @@ static void create_admin(struct http_request *r, void *appv)
     if (rc) return api_fail(&c, rc);
     log_info("iact: initial admin user %s created", u.username);
     json_t *out = json_pack("{s:s, s:s}", "status", "created", "token", t.plaintext);
-    char *txt = json_dumps(out, JSON_COMPACT);
-    json_decref(out);
-    http_respond(r, 201, "application/json", txt, strlen(txt));
-    free(txt);
+    json_respond(r, 201, out);
 }
 
 const struct http_route iact_routes[] = {

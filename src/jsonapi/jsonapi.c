@@ -8,16 +8,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-void jsonapi_respond(struct http_request *r, int status, json_t *doc)
+static void respond_as(struct http_request *r, int status, const char *type, json_t *doc)
 {
     char *text = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     if (!text) {
-        http_respond(r, 500, JSONAPI_CONTENT_TYPE, "{}", 2);
+        http_respond(r, 500, type, "{}", 2);
         return;
     }
-    http_respond(r, status, JSONAPI_CONTENT_TYPE, text, strlen(text));
+    http_respond(r, status, type, text, strlen(text));
     free(text);
+}
+
+void jsonapi_respond(struct http_request *r, int status, json_t *doc)
+{
+    respond_as(r, status, JSONAPI_CONTENT_TYPE, doc);
+}
+
+void json_respond(struct http_request *r, int status, json_t *doc)
+{
+    respond_as(r, status, "application/json", doc);
 }
 
 void jsonapi_error(struct http_request *r, int err, const char *detail, const char *pointer)

@@ -14,6 +14,8 @@ struct http_request;
 
 /* Sends doc (steals it) with the JSON:API content type. */
 void jsonapi_respond(struct http_request *r, int status, json_t *doc);
+/* The same as plain JSON (application/json): health, sign-in, the registry protocols. */
+void json_respond(struct http_request *r, int status, json_t *doc);
 /* Sends {"errors":[{"status","title","detail","source":{"pointer"}}]}; detail and pointer may
  * be NULL. The title comes from the error table. */
 void jsonapi_error(struct http_request *r, int err, const char *detail, const char *pointer);

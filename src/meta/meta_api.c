@@ -104,10 +104,7 @@ static void health(struct http_request *r, void *appv)
                                       : "ok",
                             "components", components);
     if (full) json_object_set_new(doc, "node", json_string(app->node_name));
-    char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(doc);
-    http_respond(r, failing || stopping ? 503 : 200, "application/json", text, strlen(text));
-    free(text);
+    json_respond(r, failing || stopping ? 503 : 200, doc);
 }
 
 /* GET /api/v1/health/readiness (TFE's path): whether this node should be sent work — its
@@ -136,10 +133,7 @@ static void readiness(struct http_request *r, void *appv)
     bool ready = !failing && !draining && !atomic_load(&app->stopping);
     json_t *doc =
         json_pack("{s:s, s:o}", "status", ready ? "ready" : "not_ready", "checks", checks);
-    char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(doc);
-    http_respond(r, ready ? 200 : 503, "application/json", text, strlen(text));
-    free(text);
+    json_respond(r, ready ? 200 : 503, doc);
 }
 
 /* Liveness: the process serves requests; its dependencies are readiness's concern (a node whose

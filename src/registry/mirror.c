@@ -309,10 +309,7 @@ static void protocol(struct http_request *r, void *app)
             return api_fail(&c, ctx_fail(&c, ERR_NOT_FOUND, "provider not in the mirror"));
         }
         json_t *doc = json_pack("{s:o}", "versions", versions);
-        char *text = json_dumps(doc, JSON_COMPACT);
-        json_decref(doc);
-        http_respond(r, 200, "application/json", text, strlen(text));
-        free(text);
+        json_respond(r, 200, doc);
         return;
     }
     bool kept = false;
@@ -339,10 +336,7 @@ static void protocol(struct http_request *r, void *app)
                 break; /* url was the replaced string's */
             }
     }
-    char *text = json_dumps(doc, JSON_COMPACT);
-    json_decref(doc);
-    http_respond(r, 200, "application/json", text, strlen(text));
-    free(text);
+    json_respond(r, 200, doc);
 }
 
 /* A zip of the mirror, on a signed URL answered with a version's JSON. */

@@ -12,6 +12,7 @@
 #include "blob/blob.h"
 #include "configversions/configversion.h"
 #include "registry/registry_int.h"
+#include "jsonapi/jsonapi.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -47,10 +48,7 @@ static void versions(struct http_request *r, void *app)
     json_t *doc = json_pack("{s:[{s:s, s:o}]}", "modules", "source",
                             arena_printf(c.a, "%s/%s/%s", m.organization, m.name, m.provider),
                             "versions", list);
-    char *text = json_dumps(doc, JSON_COMPACT);
-    json_decref(doc);
-    http_respond(r, 200, "application/json", text, strlen(text));
-    free(text);
+    json_respond(r, 200, doc);
 }
 
 /* One version as the registry API shows it: its README, inputs, outputs and resources. */
@@ -70,10 +68,7 @@ static void detail(struct http_request *r, void *app)
                   arena_printf(c.a, "%s/%s/%s/%s", m.organization, m.name, m.provider, version),
                   "namespace", m.organization, "name", m.name, "provider", m.provider, "version",
                   version, "published_at", published, "root", root ? root : json_object());
-    char *text = json_dumps(doc, JSON_COMPACT);
-    json_decref(doc);
-    http_respond(r, 200, "application/json", text, strlen(text));
-    free(text);
+    json_respond(r, 200, doc);
 }
 
 static void download(struct http_request *r, void *app)

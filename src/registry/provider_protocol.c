@@ -10,6 +10,7 @@
 #include "blob/blob.h"
 #include "registry/registry_int.h"
 #include "store/store.h"
+#include "jsonapi/jsonapi.h"
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -17,14 +18,6 @@
 #include <string.h>
 
 enum { URL_TTL = 600, SUMS_MAX_BYTES = 1 << 20, ZIP_MAX_BYTES = 1 << 30 };
-
-static void respond_json(struct http_request *r, json_t *doc)
-{
-    char *text = json_dumps(doc, JSON_COMPACT);
-    json_decref(doc);
-    http_respond(r, 200, "application/json", text, strlen(text));
-    free(text);
-}
 
 /* The provider of the route's namespace (an organization the caller is in) and type. */
 static int load(struct ctx *c, struct provider *p)
@@ -69,7 +62,7 @@ static void versions(struct http_request *r, void *app)
                               json_pack("{s:s, s:o, s:o}", "version", vs[i].version, "protocols",
                                         json_loads(vs[i].protocols, 0, 0), "platforms", platforms));
     }
-    respond_json(r, json_pack("{s:o}", "versions", list));
+    json_respond(r, 200, json_pack("{s:o}", "versions", list));
 }
 
 static const char *file_url(struct ctx *c, const char *kind, const char *id)
@@ -101,13 +94,14 @@ static void download(struct http_request *r, void *app)
     if (!rc && !key.nrows) rc = ERR_NOT_FOUND; /* its key was deleted: nothing can verify it */
     if (rc == ERR_NOT_FOUND) rc = ctx_fail(&c, rc, "no such provider version for this platform");
     if (rc) return api_fail(&c, rc);
-    respond_json(r, json_pack("{s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:[{s:s, s:s}]}}",
-                              "protocols", json_loads(v.protocols, 0, 0), "os", pl.os, "arch",
-                              pl.arch, "filename", pl.filename, "download_url",
-                              file_url(&c, "bin", pl.id), "shasums_url", file_url(&c, "sums", v.id),
-                              "shasums_signature_url", file_url(&c, "sig", v.id), "shasum",
-                              pl.shasum, "signing_keys", "gpg_public_keys", "key_id",
-                              store_cell(&key, 0, 0), "ascii_armor", store_cell(&key, 0, 1)));
+    json_respond(r, 200,
+                 json_pack("{s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:[{s:s, s:s}]}}",
+                           "protocols", json_loads(v.protocols, 0, 0), "os", pl.os, "arch", pl.arch,
+                           "filename", pl.filename, "download_url", file_url(&c, "bin", pl.id),
+                           "shasums_url", file_url(&c, "sums", v.id), "shasums_signature_url",
+                           file_url(&c, "sig", v.id), "shasum", pl.shasum, "signing_keys",
+                           "gpg_public_keys", "key_id", store_cell(&key, 0, 0), "ascii_armor",
+                           store_cell(&key, 0, 1)));
 }
 
 /* What a signed URL names: kind "sums", "sig" or "bin", and the version's or platform's id. */

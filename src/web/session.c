@@ -51,11 +51,8 @@ static void respond_session(struct ctx *c, int status, const char *csrf)
 {
     json_t *doc = json_pack("{s:{s:s, s:s, s:b}, s:s}", "user", "id", c->who.user_id, "username",
                             c->who.username, "is-admin", c->who.site_admin, "csrf-token", csrf);
-    char *text = json_dumps(doc, JSON_COMPACT);
-    json_decref(doc);
     http_set_header(c->req, "Cache-Control", "no-store");
-    http_respond(c->req, status, "application/json", text, strlen(text));
-    free(text);
+    json_respond(c->req, status, doc);
 }
 
 /* Too many failures lately for this account: ERR_TOO_MANY with the wait. */
