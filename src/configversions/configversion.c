@@ -255,7 +255,7 @@ static void upload_finish(struct http_request *r, void *arg)
     api_begin_anonymous(&c, r, u->app);
     int64_t size = 0;
     char why[512] = "";
-    int rc = slug_upload_commit(u, &size, why, sizeof why);
+    int rc = slug_upload_commit(u, 0, &size, why, sizeof why);
     if (rc == ERR_INVALID || rc == ERR_TOO_LARGE) {
         set_status(&c, u->id, "errored", why, size);
         log_info("configuration version %s refused: %s", u->id, why);

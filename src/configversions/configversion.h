@@ -53,8 +53,10 @@ struct slug_upload {
 int slug_upload_write(void *arg, const void *p, size_t n);
 void slug_upload_abort(void *arg);
 /* 0, or ERR_INVALID / ERR_TOO_LARGE with the reason in why (nothing kept), or the blob's error.
- * *size gets the archive's size; u->w is consumed either way. */
-int slug_upload_commit(struct slug_upload *u, int64_t *size, char *why, size_t whylen);
+ * When dest is non-NULL the archive is also unpacked under dest (an existing folder) in the same
+ * pass as its check. *size gets the archive's size; u->w is consumed either way. */
+int slug_upload_commit(struct slug_upload *u, const char *dest, int64_t *size, char *why,
+                       size_t whylen);
 /* The same checks (and unpacking) for any stored tar.gz blob: registry modules' archives. */
 int slug_unpack(struct blob_store *bs, const char *key, const char *dest, char *err, size_t errlen);
 

@@ -155,12 +155,13 @@ void slug_upload_abort(void *arg)
     u->w = 0;
 }
 
-int slug_upload_commit(struct slug_upload *u, int64_t *size, char *why, size_t whylen)
+int slug_upload_commit(struct slug_upload *u, const char *dest, int64_t *size, char *why,
+                       size_t whylen)
 {
     *size = blob_writer_size(u->w);
     int rc = blob_writer_commit(u->w);
     u->w = 0;
-    if (!rc) rc = slug_unpack(u->app->blobs, u->key, 0, why, whylen);
+    if (!rc) rc = slug_unpack(u->app->blobs, u->key, dest, why, whylen);
     if (rc == ERR_INVALID || rc == ERR_TOO_LARGE) blob_delete(u->app->blobs, u->key);
     return rc;
 }

@@ -201,9 +201,11 @@ static void upload_finish(struct http_request *r, void *arg)
     char why[512] = "";
     int64_t size = 0;
     int kept = 0;
-    int rc = slug_upload_commit(&u->slug, &size, why, sizeof why);
-    if (!rc && fs_mkdirs(u->dir)) rc = ERR_IO;
-    if (!rc) rc = slug_unpack(c.app->blobs, u->slug.key, u->dir, why, sizeof why);
+    int rc = fs_mkdirs(u->dir) ? ERR_IO : 0;
+    if (rc)
+        slug_upload_abort(&u->slug);
+    else /* checked and unpacked in one pass */
+        rc = slug_upload_commit(&u->slug, u->dir, &size, why, sizeof why);
     if (rc == ERR_INVALID || rc == ERR_TOO_LARGE) rc = ctx_fail(&c, ERR_INVALID, "%s", why);
     if (!rc) rc = keep_tree(&c, u->dir, &kept);
     if (!rc && !kept)

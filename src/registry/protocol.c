@@ -94,36 +94,33 @@ static void download(struct http_request *r, void *app)
     api_fail(&c, ctx_fail(&c, ERR_NOT_FOUND, "module version not found"));
 }
 
-/* Reads the version's README, inputs, outputs and resources from its archive, unpacked for a
- * moment under disk_path. */
-static int describe(struct ctx *c, const struct slug_upload *u)
-{
-    const char *dir = arena_printf(c->a, "%s/module-scan/%s",
-                                   settings_str(c->app->settings, SETTING_DISK_PATH), u->id);
-    char why[512], *metadata = 0;
-    fs_remove_tree(dir);
-    int rc = fs_mkdirs(dir) ? ERR_IO : slug_unpack(c->app->blobs, u->key, dir, why, sizeof why);
-    if (!rc) rc = module_scan(c, dir, &metadata);
-    fs_remove_tree(dir);
-    return rc ? rc : module_db_version_metadata(c, u->id, metadata);
-}
-
 /* The archive is checked like a configuration (a tar.gz whose every path stays in the tree);
- * a refused one leaves the version errored and nothing stored. */
+ * a refused one leaves the version errored and nothing stored. The same pass unpacks it for a
+ * moment under disk_path, where its README, inputs, outputs and resources are read. */
 static void upload_finish(struct http_request *r, void *arg)
 {
     struct slug_upload *u = arg;
     struct ctx c;
     api_begin_anonymous(&c, r, u->app);
     int64_t size = 0;
-    char why[512] = "";
-    int rc = slug_upload_commit(u, &size, why, sizeof why);
+    char why[512] = "", *metadata = 0;
+    const char *dir = arena_printf(c.a, "%s/module-scan/%s",
+                                   settings_str(c.app->settings, SETTING_DISK_PATH), u->id);
+    fs_remove_tree(dir);
+    int rc = fs_mkdirs(dir) ? ERR_IO : 0;
+    if (rc)
+        slug_upload_abort(u);
+    else
+        rc = slug_upload_commit(u, dir, &size, why, sizeof why);
     if (rc == ERR_INVALID || rc == ERR_TOO_LARGE) {
+        fs_remove_tree(dir);
         module_db_version_set(&c, u->id, "reg_ingress_failed", why, size);
         log_info("registry module version %s refused: %s", u->id, why);
         return api_fail(&c, ctx_fail(&c, ERR_INVALID, "%s", why));
     }
-    if (!rc) rc = describe(&c, u);
+    if (!rc) rc = module_scan(&c, dir, &metadata);
+    fs_remove_tree(dir);
+    if (!rc) rc = module_db_version_metadata(&c, u->id, metadata);
     if (!rc) rc = module_db_version_set(&c, u->id, "ok", 0, size);
     if (rc) return api_fail(&c, rc);
     http_respond(r, 200, 0, 0, 0);
