@@ -55,13 +55,13 @@ const char *api_cookie(struct ctx *c, const char *name)
 static int session_auth(struct ctx *c)
 {
     const char *session = c->app->authenticate_session ? api_cookie(c, "strata_session") : 0;
-    const char *csrf;
-    if (!session || c->app->authenticate_session(c->app, c->a, session, &c->who, &csrf))
+    if (!session || c->app->authenticate_session(c->app, c->a, session, &c->who, &c->csrf))
         return ERR_UNAUTHORIZED;
     enum http_verb m = http_req_method(c->req);
     const char *given = http_req_header(c->req, "X-CSRF-Token");
-    if (m != HTTP_M_GET && m != HTTP_M_HEAD && (!given || strcmp(given, csrf) != 0)) {
+    if (m != HTTP_M_GET && m != HTTP_M_HEAD && (!given || strcmp(given, c->csrf) != 0)) {
         c->who = (struct principal){0};
+        c->csrf = 0;
         return ERR_FORBIDDEN;
     }
     return 0;

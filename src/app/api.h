@@ -19,6 +19,7 @@ struct ctx {
     struct app *app;
     struct principal who;
     struct http_request *req; /* NULL outside HTTP (tests, CLI) */
+    const char *csrf;         /* the CSRF token of the browser session calling; NULL otherwise */
     /* the first error's detail for the client; code is what the domain returned */
     char detail[512];
     const char *pointer;

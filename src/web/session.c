@@ -131,13 +131,8 @@ static void current(struct http_request *r, void *app)
 {
     struct ctx c;
     if (api_begin(&c, r, app)) return;
-    const char *auth = http_req_header(r, "Authorization"), *csrf = "";
-    if (auth || c.who.kind != PRINCIPAL_USER)
-        return api_fail(&c, ctx_fail(&c, ERR_NOT_FOUND, "no browser session"));
-    struct principal who;
-    const char *token = api_cookie(&c, "strata_session");
-    if (token) web_session_authenticate(c.app, c.a, token, &who, &csrf);
-    respond_session(&c, 200, csrf);
+    if (!c.csrf) return api_fail(&c, ctx_fail(&c, ERR_NOT_FOUND, "no browser session"));
+    respond_session(&c, 200, c.csrf);
 }
 
 static void sign_out(struct http_request *r, void *app)
