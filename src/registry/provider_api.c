@@ -71,11 +71,12 @@ static json_t *encode(struct ctx *c, const struct provider *p)
         for (size_t i = 0; i < n; i++)
             json_array_append_new(
                 ids, json_pack("{s:s, s:s}", "type", "registry-provider-versions", "id", vs[i].id));
-    json_t *attrs = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:{s:b}}", "name", p->name, "namespace", p->organization,
-        "registry-name", "private", "created-at", p->created_at, "updated-at", p->updated_at,
-        "permissions", "can-delete", authz_org_need(c, p->organization, ORG_MANAGE_PROVIDERS) == 0);
-    c->detail[0] = 0; /* a permission read is no error of this request */
+    struct rights r = {0};
+    authz_rights(c, p->organization, 0, &r); /* on a database error the permission reads false */
+    json_t *attrs = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:b}}", "name", p->name, "namespace",
+                              p->organization, "registry-name", "private", "created-at",
+                              p->created_at, "updated-at", p->updated_at, "permissions",
+                              "can-delete", (r.org & ORG_MANAGE_PROVIDERS) != 0);
     json_t *rels =
         json_pack("{s:o, s:{s:o}}", "organization",
                   jsonapi_rel_new("organizations", p->organization), "versions", "data", ids);
