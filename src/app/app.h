@@ -16,6 +16,7 @@ struct bus;
 struct arena;
 struct principal;
 struct principal_cache;
+struct node_cache;
 
 struct app {
     const struct settings *settings;
@@ -24,6 +25,7 @@ struct app {
     struct keyring *keyring;
     struct bus *bus; /* job queue and live logs: in process, or Redis for a cluster */
     struct principal_cache *principals; /* tokens resolved lately (app/principal_cache.h) */
+    struct node_cache *workspace_cache; /* workspaces/ rows read lately (app/node_cache.h) */
     const char *hostname;               /* "host[:port]" from the settings */
     const char *node_name;              /* this node in the cluster: "<host name>:<https port>" */
     int64_t started_at;

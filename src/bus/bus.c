@@ -120,3 +120,8 @@ int bus_check(struct bus *b)
 {
     return b->ops->check(b->impl);
 }
+
+bool bus_caught_up(struct bus *b)
+{
+    return !b->ops->caught_up || b->ops->caught_up(b->impl);
+}

@@ -50,6 +50,11 @@ typedef void (*bus_message_fn)(void *arg, const char *msg);
 int bus_publish(struct bus *b, const char *channel, const char *msg);
 int bus_subscribe(struct bus *b, const char *channel, bus_message_fn fn, void *arg);
 
+/* True when this node has delivered every message that reached it and its subscription is live:
+ * what a subscriber remembers on the strength of invalidation messages may be trusted now.
+ * False while Redis is away. The in-process bus is always caught up. */
+bool bus_caught_up(struct bus *b);
+
 /* Health probe: 0 when the bus answers. */
 int bus_check(struct bus *b);
 

@@ -18,6 +18,8 @@ struct bus_ops {
     /* a subscription was added (NULL when nothing needs doing) */
     void (*subscribed)(void *impl, struct bus *b);
     int (*check)(void *impl);
+    /* NULL when delivery is synchronous (always caught up) */
+    bool (*caught_up)(void *impl);
     void (*free)(void *impl);
 };
 

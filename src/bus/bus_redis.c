@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 enum { POOL_MAX = 64, LOG_TTL = 24 * 3600 };
@@ -26,6 +27,10 @@ struct rbus {
     struct bus *bus;
     pthread_t listener;
     bool listening, stop_listening, resubscribe;
+    /* what bus_caught_up reads: the subscriber's socket while subscribed (-1 otherwise), and
+     * whether it is between taking bytes off that socket and delivering what they held */
+    int sub_fd;
+    bool delivering;
 };
 
 static char *dup_or_null(const char *s)
@@ -255,7 +260,15 @@ static void *listen_loop(void *arg)
         }
         __atomic_store_n(&b->resubscribe, false, __ATOMIC_RELEASE);
         bus_deliver(b->bus, 0, 0);
+        __atomic_store_n(&b->sub_fd, redis_fd(r), __ATOMIC_SEQ_CST);
         while (!listener_should_stop(b) && !__atomic_load_n(&b->resubscribe, __ATOMIC_ACQUIRE)) {
+            if (!redis_buffered(r)) {
+                __atomic_store_n(&b->delivering, false, __ATOMIC_SEQ_CST);
+                if (redis_wait(r, 1000)) continue;
+            }
+            /* set before the socket is read: until the messages are delivered, a reader
+             * sees either bytes in the socket or this flag */
+            __atomic_store_n(&b->delivering, true, __ATOMIC_SEQ_CST);
             redisReply *rep = 0;
             int rc = redis_read(r, 1000, &rep);
             if (rc == ERR_NOT_FOUND) continue;
@@ -266,6 +279,8 @@ static void *listen_loop(void *arg)
                 bus_deliver(b->bus, rep->element[1]->str + 7, rep->element[2]->str);
             freeReplyObject(rep);
         }
+        __atomic_store_n(&b->sub_fd, -1, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&b->delivering, false, __ATOMIC_SEQ_CST);
         redis_close(r);
     }
     return 0;
@@ -284,6 +299,21 @@ static void rbus_subscribed(void *impl, struct bus *bus)
     } else {
         __atomic_store_n(&b->resubscribe, true, __ATOMIC_RELEASE);
     }
+}
+
+/* Caught up: subscribed, nothing unread in the subscriber's socket, nothing read and not yet
+ * delivered. A node publishes an invalidation before it answers, and Redis writes a message to
+ * every subscriber in the same turn as its reply to the publisher, so by the time that answer
+ * has reached a client and the client's next request this node, the message is in this node's
+ * socket or delivered: a read that trusts a cache after this check has seen it. */
+static bool rbus_caught_up(void *impl)
+{
+    struct rbus *b = impl;
+    int fd = __atomic_load_n(&b->sub_fd, __ATOMIC_SEQ_CST);
+    int waiting = 0;
+    if (fd < 0 || ioctl(fd, FIONREAD, &waiting) != 0 || waiting > 0) return false;
+    return !__atomic_load_n(&b->delivering, __ATOMIC_SEQ_CST) &&
+           __atomic_load_n(&b->sub_fd, __ATOMIC_SEQ_CST) == fd;
 }
 
 static int rbus_check(void *impl)
@@ -319,6 +349,7 @@ static const struct bus_ops redis_ops = {
     .publish = rbus_publish,
     .subscribed = rbus_subscribed,
     .check = rbus_check,
+    .caught_up = rbus_caught_up,
     .free = rbus_free,
 };
 
@@ -330,6 +361,7 @@ int bus_open_redis(const struct redis_config *cfg, struct bus **out, char *err, 
     struct rbus *b = calloc(1, sizeof *b);
     if (!b) abort();
     b->cfg = *cfg;
+    b->sub_fd = -1;
     b->cfg.host = b->strings[0] = dup_or_null(cfg->host);
     b->cfg.password = b->strings[1] = dup_or_null(cfg->password);
     b->cfg.ca_file = b->strings[2] = dup_or_null(cfg->ca_file);

@@ -238,6 +238,22 @@ int redis_callv(struct redis *r, int timeout_ms, redisReply **reply, int argc,
     return redis_call(r, timeout_ms, reply, argc, (const char **)argv, 0);
 }
 
+bool redis_buffered(const struct redis *r)
+{
+    return r->reader->pos < r->reader->len || (r->ssl && SSL_pending(r->ssl) > 0);
+}
+
+int redis_wait(struct redis *r, int timeout_ms)
+{
+    if (redis_buffered(r)) return 0;
+    return wait_fd(r->fd, POLLIN, now_ms() + timeout_ms) ? 0 : ERR_NOT_FOUND;
+}
+
+int redis_fd(const struct redis *r)
+{
+    return r->fd;
+}
+
 const char *redis_address(const struct redis *r)
 {
     return r->address;

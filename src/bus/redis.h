@@ -45,6 +45,14 @@ int redis_call(struct redis *r, int timeout_ms, redisReply **reply, int argc, co
  */
 int redis_read(struct redis *r, int timeout_ms, redisReply **reply);
 
+/* Whether bytes of a reply already read from the socket wait in this connection's buffers. */
+bool redis_buffered(const struct redis *r);
+/* Waits up to timeout_ms for something to read: 0 when there is (or redis_buffered), else
+ * ERR_NOT_FOUND. */
+int redis_wait(struct redis *r, int timeout_ms);
+/* The connection's socket, for asking the kernel what waits in it (never to read from it). */
+int redis_fd(const struct redis *r);
+
 /* The same with NUL-terminated arguments. */
 int redis_callv(struct redis *r, int timeout_ms, redisReply **reply, int argc,
                 const char *const *argv);

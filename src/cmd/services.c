@@ -2,6 +2,7 @@
  * (PostgreSQL, S3, Redis) behind the same interfaces. */
 #include "cmd/services.h"
 #include "app/app.h"
+#include "app/node_cache.h"
 #include "app/principal_cache.h"
 #include "app/settings.h"
 #include "base/err.h"
@@ -18,7 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { PG_POOL_SIZE = 16 };
+/* a workspace read is served from memory until some node changes it, or for this long */
+enum { PG_POOL_SIZE = 16, WORKSPACE_CACHE_MS = 10 * 1000 };
 
 /* Appends key='value' to a libpq conninfo, quoting as libpq reads it. */
 static void conninfo_add(char *out, size_t cap, const char *key, const char *value, size_t vlen)
@@ -185,6 +187,7 @@ int services_open(const struct settings *s, struct app *app, char *err, size_t e
     if (rc) return rc;
     if ((rc = open_bus(s, &app->bus, err, errlen))) return rc;
     rc = principal_cache_new(app, &app->principals);
+    if (!rc) rc = node_cache_new(app->bus, "workspaces", WORKSPACE_CACHE_MS, &app->workspace_cache);
     if (rc) snprintf(err, errlen, "cannot subscribe to the bus");
     return rc;
 }
@@ -212,8 +215,10 @@ void services_close(struct app *app)
 {
     bus_free(app->bus); /* first: it stops delivering to the cache */
     principal_cache_free(app->principals);
+    node_cache_free(app->workspace_cache);
     app->bus = 0;
     app->principals = 0;
+    app->workspace_cache = 0;
     blob_store_free(app->blobs);
     keyring_free(app->keyring);
     store_close(app->store);

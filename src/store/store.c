@@ -33,6 +33,57 @@ static _Thread_local struct {
     int tx; /* open transactions: the outermost, then savepoints */
 } pin;
 
+/* What this thread's transaction runs once it ends (store_after_commit). */
+struct after_commit {
+    void (*fn)(void *arg, const char *key);
+    void *arg;
+    char *key; /* owned; NULL: everything */
+};
+static _Thread_local struct {
+    struct after_commit *calls;
+    size_t n, cap;
+} later;
+
+static char *dup_or_null(const char *s)
+{
+    if (!s) return 0;
+    char *d = strdup(s);
+    if (!d) abort();
+    return d;
+}
+
+void store_after_commit(struct store *s, void (*fn)(void *arg, const char *key), void *arg,
+                        const char *key)
+{
+    if (!(pin.s == s && pin.tx > 0)) {
+        fn(arg, key);
+        return;
+    }
+    if (later.n == later.cap) {
+        later.cap = later.cap ? 2 * later.cap : 8;
+        later.calls = realloc(later.calls, later.cap * sizeof *later.calls);
+        if (!later.calls) abort();
+    }
+    later.calls[later.n++] = (struct after_commit){fn, arg, dup_or_null(key)};
+}
+
+/* Runs (or only drops) what waited for the outermost transaction to end. */
+static void run_later(bool run)
+{
+    for (size_t i = 0; i < later.n; i++) {
+        if (run) later.calls[i].fn(later.calls[i].arg, later.calls[i].key);
+        free(later.calls[i].key);
+    }
+    free(later.calls);
+    later.calls = 0;
+    later.n = later.cap = 0;
+}
+
+bool store_in_transaction(const struct store *s)
+{
+    return pin.s == s && pin.tx > 0;
+}
+
 int store_pool_open(const struct store_backend *backend, const char *target, size_t size,
                     struct store **out)
 {
@@ -266,6 +317,8 @@ int store_commit(struct store *s)
         pin.tx = 0;
     }
     pin_drop(s);
+    /* also after a failed COMMIT: a connection lost during it may still have committed */
+    if (!pin.tx) run_later(true);
     return rc;
 }
 
@@ -281,6 +334,7 @@ void store_rollback(struct store *s)
         pin.tx = 0;
     }
     pin_drop(s);
+    if (!pin.tx) run_later(false);
 }
 
 const char *store_cell(const struct store_result *r, size_t row, size_t col)

@@ -70,6 +70,13 @@ int store_script(struct store *s, const char *sql);
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
+/* Calls fn(arg, key) once the calling thread's transaction commits (key is copied), or now when
+ * it has none; a rolled back transaction drops the call. For what must not happen before the
+ * change is visible to others, such as telling caches to forget it. */
+void store_after_commit(struct store *s, void (*fn)(void *arg, const char *key), void *arg,
+                        const char *key);
+/* Whether the calling thread has a transaction open on s (its reads see its own changes). */
+bool store_in_transaction(const struct store *s);
 
 /* A LIKE pattern matching text that contains s, for `LIKE $n ESCAPE '!'`: the user's own %, _
  * and ! are escaped, not wildcards. Arena memory. */

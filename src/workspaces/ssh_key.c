@@ -151,6 +151,7 @@ static void destroy(struct http_request *r, void *app)
         rc = store_exec(c.app->store,
                         "UPDATE workspaces SET ssh_key_id = NULL WHERE ssh_key_id = $1",
                         S_ARGS(S_TEXT(k.id)), 0);
+        workspace_forget(&c, 0);
         if (!rc)
             rc = store_exec(c.app->store, "DELETE FROM ssh_keys WHERE id = $1",
                             S_ARGS(S_TEXT(k.id)), 0);
@@ -180,10 +181,12 @@ static void assign(struct http_request *r, void *app)
             rc = ctx_fail_at(&c, ERR_INVALID, "/data/attributes/id",
                              "ssh key not found in the workspace's organization");
     }
-    if (!rc)
+    if (!rc) {
         rc = audit_exec(&c, "UPDATE workspaces SET ssh_key_id = $2 WHERE id = $1",
                         S_ARGS(S_TEXT(w.id), S_TEXT(id)), w.organization, "workspace", w.id,
                         id ? "assign-ssh-key" : "unassign-ssh-key");
+        workspace_forget(&c, w.id);
+    }
     if (!rc) rc = workspace_get(&c, w.id, WS_READ, &w);
     if (rc) return api_fail(&c, rc);
     jsonapi_respond(r, 200, jsonapi_doc_new(workspace_encode(&c, &w)));

@@ -47,7 +47,7 @@ static int check(struct ctx *c, struct workspace *w, int64_t need)
 
 int workspace_get(struct ctx *c, const char *id, int64_t need, struct workspace *out)
 {
-    int rc = workspace_db_get(c, "id = $1", S_ARGS(S_TEXT(id)), out);
+    int rc = workspace_read(c, id, out);
     if (!rc) rc = check(c, out, need);
     return rc == ERR_NOT_FOUND ? not_found(c) : rc;
 }
@@ -60,8 +60,7 @@ int workspace_get_unchecked(struct ctx *c, const char *id, struct workspace *out
 int workspace_get_by_name(struct ctx *c, const char *org, const char *name, int64_t need,
                           struct workspace *out)
 {
-    int rc = workspace_db_get(c, "organization = $1 AND name = $2",
-                              S_ARGS(S_TEXT(org), S_TEXT(name)), out);
+    int rc = workspace_read_by_name(c, org, name, out);
     if (!rc) rc = check(c, out, need);
     return rc == ERR_NOT_FOUND ? not_found(c) : rc;
 }

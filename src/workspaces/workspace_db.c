@@ -91,22 +91,24 @@ int workspace_db_insert(struct ctx *c, const struct workspace *w)
 
 int workspace_db_update(struct ctx *c, const struct workspace *w)
 {
-    return store_exec(c->app->store,
-                      "UPDATE workspaces SET name = $2, description = $3, execution_mode = $4, "
-                      "terraform_version = $5, auto_apply = $6, working_directory = $7, "
-                      "updated_at = $8, allow_destroy_plan = $9, file_triggers_enabled = $10, "
-                      "queue_all_runs = $11, speculative_enabled = $12, "
-                      "global_remote_state = $13, trigger_prefixes = $14, source_name = $15, "
-                      "source_url = $16, structured_run_output_enabled = $17 WHERE id = $1",
-                      S_ARGS(S_TEXT(w->id), S_TEXT(w->name), S_TEXT(w->description),
-                             S_TEXT(w->execution_mode), S_TEXT(w->terraform_version),
-                             S_BOOL(w->auto_apply), S_TEXT(w->working_directory),
-                             S_TEXT(w->updated_at), S_BOOL(w->allow_destroy_plan),
-                             S_BOOL(w->file_triggers_enabled), S_BOOL(w->queue_all_runs),
-                             S_BOOL(w->speculative_enabled), S_BOOL(w->global_remote_state),
-                             S_TEXT(w->trigger_prefixes), S_TEXT(w->source_name),
-                             S_TEXT(w->source_url), S_BOOL(w->structured_run_output_enabled)),
-                      0);
+    int rc = store_exec(c->app->store,
+                        "UPDATE workspaces SET name = $2, description = $3, execution_mode = $4, "
+                        "terraform_version = $5, auto_apply = $6, working_directory = $7, "
+                        "updated_at = $8, allow_destroy_plan = $9, file_triggers_enabled = $10, "
+                        "queue_all_runs = $11, speculative_enabled = $12, "
+                        "global_remote_state = $13, trigger_prefixes = $14, source_name = $15, "
+                        "source_url = $16, structured_run_output_enabled = $17 WHERE id = $1",
+                        S_ARGS(S_TEXT(w->id), S_TEXT(w->name), S_TEXT(w->description),
+                               S_TEXT(w->execution_mode), S_TEXT(w->terraform_version),
+                               S_BOOL(w->auto_apply), S_TEXT(w->working_directory),
+                               S_TEXT(w->updated_at), S_BOOL(w->allow_destroy_plan),
+                               S_BOOL(w->file_triggers_enabled), S_BOOL(w->queue_all_runs),
+                               S_BOOL(w->speculative_enabled), S_BOOL(w->global_remote_state),
+                               S_TEXT(w->trigger_prefixes), S_TEXT(w->source_name),
+                               S_TEXT(w->source_url), S_BOOL(w->structured_run_output_enabled)),
+                        0);
+    workspace_forget(c, w->id);
+    return rc;
 }
 
 int workspace_db_set_tags(struct ctx *c, const char *id, const char **tags, size_t n)
@@ -119,12 +121,16 @@ int workspace_db_set_tags(struct ctx *c, const char *id, const char **tags, size
                         S_ARGS(S_TEXT(id), S_TEXT(tags[i])), 0);
         if (rc == ERR_CONFLICT) rc = 0; /* a repeated tag */
     }
+    workspace_forget(c, id);
     return rc;
 }
 
 int workspace_db_delete(struct ctx *c, const char *id)
 {
-    return store_exec(c->app->store, "DELETE FROM workspaces WHERE id = $1", S_ARGS(S_TEXT(id)), 0);
+    int rc =
+        store_exec(c->app->store, "DELETE FROM workspaces WHERE id = $1", S_ARGS(S_TEXT(id)), 0);
+    workspace_forget(c, id);
+    return rc;
 }
 
 int workspace_db_ids_of_org(struct ctx *c, const char *org, const char ***ids, size_t *n)
@@ -190,6 +196,7 @@ int workspace_db_lock(struct ctx *c, const char *id, const char *kind, const cha
                         "lock_reason = $4 WHERE id = $1 AND locked_by_kind IS NULL",
                         S_ARGS(S_TEXT(id), S_TEXT(kind), S_TEXT(holder), S_TEXT(reason)), &n);
     *changed = n == 1;
+    workspace_forget(c, id);
     return rc;
 }
 
@@ -203,20 +210,25 @@ int workspace_db_unlock(struct ctx *c, const char *id, const char *kind, const c
                         "(CAST($2 AS TEXT) IS NULL OR (locked_by_kind = $2 AND locked_by_id = $3))",
                         S_ARGS(S_TEXT(id), S_TEXT(kind), S_TEXT(holder)), &n);
     *changed = n == 1;
+    workspace_forget(c, id);
     return rc;
 }
 
 int workspace_set_current_state(struct ctx *c, const char *workspace_id, const char *sv_id)
 {
-    return store_exec(c->app->store,
-                      "UPDATE workspaces SET current_state_version_id = $2 WHERE id = $1",
-                      S_ARGS(S_TEXT(workspace_id), S_TEXT(sv_id)), 0);
+    int rc = store_exec(c->app->store,
+                        "UPDATE workspaces SET current_state_version_id = $2 WHERE id = $1",
+                        S_ARGS(S_TEXT(workspace_id), S_TEXT(sv_id)), 0);
+    workspace_forget(c, workspace_id);
+    return rc;
 }
 
 int workspace_set_current_run(struct ctx *c, const char *workspace_id, const char *run_id)
 {
-    return store_exec(c->app->store, "UPDATE workspaces SET current_run_id = $2 WHERE id = $1",
-                      S_ARGS(S_TEXT(workspace_id), S_TEXT(run_id)), 0);
+    int rc = store_exec(c->app->store, "UPDATE workspaces SET current_run_id = $2 WHERE id = $1",
+                        S_ARGS(S_TEXT(workspace_id), S_TEXT(run_id)), 0);
+    workspace_forget(c, workspace_id);
+    return rc;
 }
 
 int workspace_on_org_renamed(struct ctx *c, const char *from, const char *to)
@@ -224,6 +236,7 @@ int workspace_on_org_renamed(struct ctx *c, const char *from, const char *to)
     int rc =
         store_exec(c->app->store, "UPDATE workspaces SET organization = $2 WHERE organization = $1",
                    S_ARGS(S_TEXT(from), S_TEXT(to)), 0);
+    workspace_forget(c, 0);
     if (rc) return rc;
     return store_exec(c->app->store,
                       "UPDATE ssh_keys SET organization = $2 WHERE organization = $1",

@@ -19,6 +19,14 @@ struct workspace_filter {
     const struct rights *caller; /* the caller's rights in the organization: what it may see */
 };
 
+/* Reads a row by id, or by organization and name, through the node's cache
+ * (workspace_cache.c); no authorization. */
+int workspace_read(struct ctx *c, const char *id, struct workspace *out);
+int workspace_read_by_name(struct ctx *c, const char *org, const char *name, struct workspace *out);
+/* Every node forgets the row of id (NULL: every row) once the caller's transaction commits;
+ * workspace_db.c calls it with every write. */
+void workspace_forget(struct ctx *c, const char *id);
+
 int workspace_db_get(struct ctx *c, const char *where, const struct store_arg *args, size_t nargs,
                      struct workspace *out);
 int workspace_db_insert(struct ctx *c, const struct workspace *w);

@@ -270,6 +270,63 @@ class ClusterTest(unittest.TestCase):
         self.assertEqual(refused, {0, 1, 2}, "every node forgets a deleted token at once")
         self.assertEqual(n0.request("GET", "/api/v2/account/details", token=secret)[0], 401)
 
+    def test_a_workspace_changed_on_one_node_reads_changed_on_every_node(self):
+        """Nodes answer workspace reads from memory; a change through any node is what every
+        other node answers next, by id and by name; with Redis away they ask the database."""
+        nodes = self.c.nodes[:3]
+        ws = nodes[0].create_workspace("acme", "cached")
+        path = f"/api/v2/workspaces/{ws['id']}"
+
+        def attrs(node, p=path):
+            return node.api("GET", p)["data"]["attributes"]
+
+        def behind_strata(description):  # a change no node is told of
+            self.c.sql(f"UPDATE workspaces SET description = '{description}' "
+                       f"WHERE id = '{ws['id']}'")
+
+        for n in nodes:
+            attrs(n)
+        behind_strata("behind")
+        self.assertNotEqual(attrs(nodes[1])["description"], "behind", "served from memory")
+        for i in range(60):
+            writer, reader = nodes[i % 3], nodes[(i + 1) % 3]
+            writer.api("PATCH", path, {"data": {"type": "workspaces", "attributes": {
+                "description": f"d{i}"}}})
+            self.assertEqual(attrs(reader)["description"], f"d{i}")
+            self.assertEqual(attrs(reader, "/api/v2/organizations/acme/workspaces/cached")[
+                "description"], f"d{i}")
+            writer.api("POST", path + "/actions/lock", {"reason": f"r{i}"})
+            self.assertTrue(attrs(reader)["locked"])
+            reader.api("POST", path + "/actions/unlock")
+            self.assertFalse(attrs(writer)["locked"])
+        nodes[0].api("PATCH", path, {"data": {"type": "workspaces", "attributes": {
+            "name": "renamed"}}})
+        self.assertEqual(nodes[1].request(
+            "GET", "/api/v2/organizations/acme/workspaces/cached")[0], 404)
+        self.assertEqual(attrs(nodes[2], "/api/v2/organizations/acme/workspaces/renamed")[
+            "name"], "renamed")
+        # Redis away: no invalidation can come, so nothing is served from memory
+        attrs(nodes[1])
+        self.c.sandbox.redis().stop()
+        try:
+            behind_strata("while redis is away")
+            deadline = time.time() + 5
+            while attrs(nodes[1])["description"] != "while redis is away":
+                self.assertLess(time.time(), deadline, "a node without Redis answers from memory")
+                time.sleep(0.1)
+        finally:
+            self.c.sandbox.redis().start()
+        # and what no node was told of is forgotten after 10 s at most
+        deadline = time.time() + 5
+        while nodes[2].request("GET", "/_health_check?full=1", token=False)[0] != 200:
+            self.assertLess(time.time(), deadline)
+            time.sleep(0.2)
+        attrs(nodes[2])
+        attrs(nodes[2])
+        behind_strata("expired")
+        time.sleep(10.5)
+        self.assertEqual(attrs(nodes[2])["description"], "expired")
+
     def test_local_execution_state_through_the_balancer(self):
         self.front.api("POST", "/api/v2/organizations/acme/workspaces", {"data": {
             "type": "workspaces", "attributes": {"name": "local", "execution-mode": "local"}}})
