@@ -12,10 +12,11 @@ int token_authenticate(struct app *app, struct arena *a, const char *token, stru
     if (len < 20 || len > 200) return ERR_UNAUTHORIZED;
     const char *hash = codec_sha256_hex(a, token, len);
     int64_t expires_at = 0;
-    if (principal_cache_get(app->principals, a, hash, p, &expires_at) != 0) {
+    uint64_t ticket;
+    if (principal_cache_get(app->principals, a, hash, p, &expires_at, &ticket) != 0) {
         int rc = token_db_principal(app, a, hash, p, &expires_at);
         if (rc) return rc;
-        principal_cache_put(app->principals, hash, p, expires_at);
+        principal_cache_put(app->principals, a, ticket, hash, p, expires_at);
     }
     /* an expired token (runs' always expire), remembered or not */
     return expires_at && expires_at < codec_now_unix() ? ERR_UNAUTHORIZED : 0;

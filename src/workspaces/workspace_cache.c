@@ -7,11 +7,12 @@
 #include "workspaces/workspace_int.h"
 #include "app/app.h"
 #include "app/node_cache.h"
+#include "base/pack.h"
 
 #include <stddef.h>
 
-/* A row is kept as its strings (a byte 1 then the text and its NUL, or a byte 0 for NULL), its
- * booleans (a byte each), then its tags (a byte 1 then the text and its NUL each, a byte 0). */
+/* A row is kept as its strings (base/pack.h), its booleans (a byte each), then its tags (packed,
+ * ended by a NULL). */
 static const size_t STRINGS[] = {
     offsetof(struct workspace, id),
     offsetof(struct workspace, organization),
@@ -46,48 +47,24 @@ enum { NSTRINGS = sizeof STRINGS / sizeof *STRINGS, NBOOLS = sizeof BOOLS / size
 #define FIELD(w, off) (*(const char **)((char *)(w) + (off)))
 #define FLAG(w, off) (*(bool *)((char *)(w) + (off)))
 
-/* Appends an optional text at p; returns the end. */
-static char *put_text(char *p, const char *s)
-{
-    *p++ = s ? 1 : 0;
-    if (!s) return p;
-    size_t n = strlen(s) + 1;
-    memcpy(p, s, n);
-    return p + n;
-}
-
 /* The row as kept (arena memory). */
 static char *encode(struct ctx *c, struct workspace *w, size_t *len)
 {
-    size_t n = NSTRINGS + NBOOLS + w->ntags + 1;
+    size_t n = NBOOLS + 1;
     for (size_t i = 0; i < NSTRINGS; i++)
-        if (FIELD(w, STRINGS[i])) n += strlen(FIELD(w, STRINGS[i])) + 1;
+        n += pack_size(FIELD(w, STRINGS[i]));
     for (size_t i = 0; i < w->ntags; i++)
-        n += strlen(w->tags[i]) + 1;
+        n += pack_size(w->tags[i]);
     char *out = arena_alloc(c->a, n), *p = out;
     for (size_t i = 0; i < NSTRINGS; i++)
-        p = put_text(p, FIELD(w, STRINGS[i]));
+        p = pack_text(p, FIELD(w, STRINGS[i]));
     for (size_t i = 0; i < NBOOLS; i++)
         *p++ = FLAG(w, BOOLS[i]);
     for (size_t i = 0; i < w->ntags; i++)
-        p = put_text(p, w->tags[i]);
+        p = pack_text(p, w->tags[i]);
     *p++ = 0;
     *len = (size_t)(p - out);
     return out;
-}
-
-/* Reads an optional text at *p (within end); false past the end. */
-static bool get_text(const char **p, const char *end, const char **s)
-{
-    if (*p >= end) return false;
-    char present = *(*p)++;
-    *s = 0;
-    if (!present) return true;
-    const char *nul = memchr(*p, 0, (size_t)(end - *p));
-    if (!nul) return false;
-    *s = *p;
-    *p = nul + 1;
-    return true;
 }
 
 /* The row back from what was kept (pointing into v, arena memory); false when malformed. */
@@ -96,14 +73,14 @@ static bool decode(struct ctx *c, const char *v, size_t len, struct workspace *w
     const char *p = v, *end = v + len;
     memset(w, 0, sizeof *w);
     for (size_t i = 0; i < NSTRINGS; i++)
-        if (!get_text(&p, end, &FIELD(w, STRINGS[i]))) return false;
+        if (!unpack_text(&p, end, &FIELD(w, STRINGS[i]))) return false;
     if ((size_t)(end - p) < NBOOLS) return false;
     for (size_t i = 0; i < NBOOLS; i++)
         FLAG(w, BOOLS[i]) = *p++ != 0;
     /* a tag takes two bytes at least */
     w->tags = arena_alloc(c->a, ((size_t)(end - p) / 2 + 1) * sizeof *w->tags);
     const char *tag = 0;
-    while (get_text(&p, end, &tag) && tag)
+    while (unpack_text(&p, end, &tag) && tag)
         w->tags[w->ntags++] = tag;
     return p == end && !tag && w->id && w->organization && w->name;
 }
