@@ -1,11 +1,14 @@
 /* blob.c — the sealing layer every blob passes through, whatever the backend.
- * Format: "STB1" | secretstream header | chunks of (64 KiB plaintext + 17 bytes), the last one
- * tagged FINAL (possibly empty), so truncation is detected as well as alteration. */
+ * Format 2 (written): "STB2" | salt | chunks of (64 KiB plaintext + 16 bytes) through
+ * blob/gcm_stream.h, the last one shorter (possibly empty) and sealed as the last.
+ * Format 1 (still read): "STB1" | secretstream header | chunks of (64 KiB plaintext + 17
+ * bytes), the last one tagged FINAL. Either way truncation is detected as well as alteration. */
 #include "blob/blob_int.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "base/metrics.h"
 #include "base/readahead.h"
+#include "blob/gcm_stream.h"
 #include "keyring/keyring.h"
 
 #include <sodium.h>
@@ -17,11 +20,12 @@
 
 enum {
     CHUNK = 64 * 1024,
-    AHEAD = 4, /* chunks decrypted ahead of a reader */
-    ABYTES = crypto_secretstream_xchacha20poly1305_ABYTES,
+    AHEAD = 4,                                             /* chunks decrypted ahead of a reader */
+    ABYTES = crypto_secretstream_xchacha20poly1305_ABYTES, /* format 1 */
     HEADER = crypto_secretstream_xchacha20poly1305_HEADERBYTES,
+    MAX_ABYTES = (int)ABYTES > (int)GCM_TAG ? (int)ABYTES : (int)GCM_TAG,
 };
-static const char MAGIC[4] = {'S', 'T', 'B', '1'};
+static const char MAGIC_V1[4] = {'S', 'T', 'B', '1'}, MAGIC[4] = {'S', 'T', 'B', '2'};
 
 struct blob_store {
     const struct blob_backend *b;
@@ -32,8 +36,8 @@ struct blob_store {
 struct blob_writer {
     struct blob_store *bs;
     void *h;
-    crypto_secretstream_xchacha20poly1305_state st;
-    unsigned char *plain, *cipher; /* CHUNK and CHUNK + ABYTES */
+    struct gcm_stream *g;
+    unsigned char *plain, *cipher; /* CHUNK and CHUNK + GCM_TAG */
     size_t fill;
     int64_t total;
 };
@@ -41,8 +45,9 @@ struct blob_writer {
 struct blob_reader {
     struct blob_store *bs;
     void *h;
-    crypto_secretstream_xchacha20poly1305_state st;
-    unsigned char *plain, *cipher;
+    struct gcm_stream *g;                           /* format 2 */
+    crypto_secretstream_xchacha20poly1305_state st; /* format 1 */
+    unsigned char *plain, *cipher;                  /* CHUNK and CHUNK + MAX_ABYTES */
     size_t len, pos;
     bool final;
     struct readahead *ahead; /* past the first chunk: decryption on a thread of its own */
@@ -99,13 +104,14 @@ int blob_writer_open(struct blob_store *bs, const char *key, struct blob_writer 
         return rc;
     }
     w->plain = xmalloc(CHUNK);
-    w->cipher = xmalloc(CHUNK + ABYTES);
-    unsigned char key32[32], header[HEADER];
+    w->cipher = xmalloc(CHUNK + GCM_TAG);
+    unsigned char key32[32], salt[GCM_SALT];
     keyring_subkey(bs->k, KEYRING_BLOBS, key32);
-    crypto_secretstream_xchacha20poly1305_init_push(&w->st, header, key32);
+    randombytes_buf(salt, sizeof salt);
+    w->g = gcm_stream_new(key32, salt);
     sodium_memzero(key32, sizeof key32);
     if ((rc = bs->b->put_write(w->h, MAGIC, sizeof MAGIC)) ||
-        (rc = bs->b->put_write(w->h, header, sizeof header))) {
+        (rc = bs->b->put_write(w->h, salt, sizeof salt))) {
         blob_writer_abort(w);
         return rc;
     }
@@ -113,13 +119,12 @@ int blob_writer_open(struct blob_store *bs, const char *key, struct blob_writer 
     return 0;
 }
 
-static int push_chunk(struct blob_writer *w, unsigned char tag)
+static int push_chunk(struct blob_writer *w, bool last)
 {
-    unsigned long long clen = 0;
-    crypto_secretstream_xchacha20poly1305_push(&w->st, w->cipher, &clen, w->plain, w->fill, 0, 0,
-                                               tag);
+    size_t n = w->fill;
+    gcm_stream_seal(w->g, last, w->plain, n, w->cipher);
     w->fill = 0;
-    return w->bs->b->put_write(w->h, w->cipher, (size_t)clen);
+    return w->bs->b->put_write(w->h, w->cipher, n + GCM_TAG);
 }
 
 int blob_writer_write(struct blob_writer *w, const void *p, size_t n)
@@ -133,7 +138,7 @@ int blob_writer_write(struct blob_writer *w, const void *p, size_t n)
         src += take;
         n -= take;
         if (w->fill == CHUNK) {
-            int rc = push_chunk(w, 0);
+            int rc = push_chunk(w, false);
             if (rc) return rc;
         }
     }
@@ -142,7 +147,7 @@ int blob_writer_write(struct blob_writer *w, const void *p, size_t n)
 
 static void writer_free(struct blob_writer *w)
 {
-    sodium_memzero(&w->st, sizeof w->st);
+    gcm_stream_free(w->g);
     free(w->plain);
     free(w->cipher);
     free(w);
@@ -151,7 +156,7 @@ static void writer_free(struct blob_writer *w)
 int blob_writer_commit(struct blob_writer *w)
 {
     double t0 = metrics_now();
-    int rc = push_chunk(w, crypto_secretstream_xchacha20poly1305_TAG_FINAL);
+    int rc = push_chunk(w, true);
     if (rc)
         w->bs->b->put_abort(w->h);
     else
@@ -186,30 +191,66 @@ static int read_full(struct blob_reader *r, unsigned char *buf, size_t cap, size
     return 0;
 }
 
-/* Decrypts the next chunk into plain (CHUNK bytes); *len 0 after the FINAL chunk was read. */
-static int pull_chunk(struct blob_reader *r, unsigned char *plain, size_t *len)
+/* Opens a format 1 chunk of got bytes; *last when it was tagged FINAL. */
+static int open_v1(struct blob_reader *r, size_t got, unsigned char *plain, size_t *len, bool *last)
 {
-    *len = 0;
-    if (r->final) return 0;
-    size_t got = 0;
-    int rc = read_full(r, r->cipher, CHUNK + ABYTES, &got);
-    if (rc) return rc;
-    if (got < ABYTES) return ERR_CRYPTO; /* cut short before the FINAL chunk */
     unsigned long long mlen = 0;
     unsigned char tag = 0;
     if (crypto_secretstream_xchacha20poly1305_pull(&r->st, plain, &mlen, &tag, r->cipher, got, 0,
                                                    0) != 0)
         return ERR_CRYPTO;
-    if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL) {
+    *last = tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL;
+    if (!*last && got < CHUNK + ABYTES) return ERR_CRYPTO; /* a short chunk that is not the last */
+    *len = (size_t)mlen;
+    return 0;
+}
+
+/* Decrypts the next chunk into plain (CHUNK bytes); *len 0 after the last chunk was read. */
+static int pull_chunk(struct blob_reader *r, unsigned char *plain, size_t *len)
+{
+    *len = 0;
+    if (r->final) return 0;
+    size_t abytes = r->g ? GCM_TAG : ABYTES, got = 0;
+    int rc = read_full(r, r->cipher, CHUNK + abytes, &got);
+    if (rc) return rc;
+    if (got < abytes) return ERR_CRYPTO; /* cut short before the last chunk */
+    bool last = got < CHUNK + abytes;    /* format 2: only the last chunk is short */
+    if (r->g) {
+        if ((rc = gcm_stream_open(r->g, last, r->cipher, got, plain))) return rc;
+        *len = got - GCM_TAG;
+    } else if ((rc = open_v1(r, got, plain, len, &last))) {
+        return rc;
+    }
+    if (last) {
         unsigned char extra;
         if ((rc = read_full(r, &extra, 1, &got))) return rc;
         if (got) return ERR_CRYPTO; /* bytes after the end */
         r->final = true;
-    } else if (got < CHUNK + ABYTES) {
-        return ERR_CRYPTO; /* a short chunk that is not the last */
     }
-    *len = (size_t)mlen;
     return 0;
+}
+
+/* Reads the header and sets up the reader's format. */
+static int open_stream(struct blob_reader *r)
+{
+    unsigned char magic[sizeof MAGIC],
+        head[(int)HEADER > (int)GCM_SALT ? (int)HEADER : (int)GCM_SALT], key32[32];
+    size_t got = 0;
+    int rc = read_full(r, magic, sizeof magic, &got);
+    if (rc) return rc;
+    bool v2 = got == sizeof magic && memcmp(magic, MAGIC, sizeof magic) == 0;
+    if (!v2 && (got != sizeof magic || memcmp(magic, MAGIC_V1, sizeof magic) != 0))
+        return ERR_CRYPTO;
+    size_t want = v2 ? GCM_SALT : HEADER;
+    if ((rc = read_full(r, head, want, &got))) return rc;
+    if (got != want) return ERR_CRYPTO;
+    keyring_subkey(r->bs->k, KEYRING_BLOBS, key32);
+    if (v2)
+        r->g = gcm_stream_new(key32, head);
+    else if (crypto_secretstream_xchacha20poly1305_init_pull(&r->st, head, key32))
+        rc = ERR_CRYPTO;
+    sodium_memzero(key32, sizeof key32);
+    return rc;
 }
 
 /* The read-ahead thread's fill: whole chunks, an empty FINAL chunk skipped. */
@@ -237,17 +278,8 @@ int blob_reader_open(struct blob_store *bs, const char *key, struct blob_reader 
         return rc;
     }
     r->plain = xmalloc(CHUNK);
-    r->cipher = xmalloc(CHUNK + ABYTES);
-    unsigned char head[sizeof MAGIC + HEADER], key32[32];
-    size_t got = 0;
-    rc = read_full(r, head, sizeof head, &got);
-    if (!rc && (got != sizeof head || memcmp(head, MAGIC, sizeof MAGIC) != 0)) rc = ERR_CRYPTO;
-    if (!rc) {
-        keyring_subkey(bs->k, KEYRING_BLOBS, key32);
-        if (crypto_secretstream_xchacha20poly1305_init_pull(&r->st, head + sizeof MAGIC, key32))
-            rc = ERR_CRYPTO;
-        sodium_memzero(key32, sizeof key32);
-    }
+    r->cipher = xmalloc(CHUNK + MAX_ABYTES);
+    rc = open_stream(r);
     /* the first chunk is checked now, so a damaged small blob fails before a reply starts */
     if (!rc) rc = pull_chunk(r, r->plain, &r->len);
     if (rc) {
@@ -278,6 +310,7 @@ void blob_reader_close(struct blob_reader *r)
     if (!r) return;
     readahead_stop(r->ahead);
     r->bs->b->get_close(r->h);
+    gcm_stream_free(r->g);
     free(r->plain);
     free(r->cipher);
     free(r);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static struct store *store;
@@ -161,12 +162,86 @@ Test(crypto, blob_truncation_is_detected)
     unsigned char *data = malloc(n), *back = malloc(n);
     randombytes_buf(data, n);
     size_t got;
-    long cuts[] = {1, 17, 65536 + 17};
+    long cuts[] = {1, 16, 17, 65536 + 16, 65536 + 17}; /* 16: exactly the empty last chunk */
     for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
         put("t/cut", data, n, n);
         corrupt("t/cut", cuts[i], true);
         cr_assert_eq(get("t/cut", back, n, &got), ERR_CRYPTO, "cut %ld", cuts[i]);
     }
+    free(data);
+    free(back);
+}
+
+/* Moves bytes [from, from + n) of a blob's file to the end of the file. */
+static void move_to_end(const char *key, long from, long n)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, key);
+    FILE *f = fopen(path, "rb");
+    cr_assert(f);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    unsigned char *all = malloc((size_t)size), *out = malloc((size_t)size);
+    fseek(f, 0, SEEK_SET);
+    cr_assert_eq(fread(all, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    memcpy(out, all, (size_t)from);
+    memcpy(out + from, all + from + n, (size_t)(size - from - n));
+    memcpy(out + size - n, all + from, (size_t)n);
+    f = fopen(path, "wb");
+    cr_assert_eq(fwrite(out, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    free(all);
+    free(out);
+}
+
+Test(crypto, blob_chunks_cannot_be_reordered)
+{
+    size_t n = 3 * 65536 + 100;
+    unsigned char *data = malloc(n), *back = malloc(n);
+    randombytes_buf(data, n);
+    size_t got;
+    put("t/order", data, n, n);
+    move_to_end("t/order", 4 + 32, 65536 + 16); /* the first chunk goes last */
+    cr_assert_eq(get("t/order", back, n, &got), ERR_CRYPTO);
+    free(data);
+    free(back);
+}
+
+Test(crypto, blobs_of_format_1_are_still_read)
+{
+    /* written as earlier versions did: "STB1", a secretstream header, 64 KiB chunks, FINAL */
+    size_t n = 2 * 65536 + 5;
+    unsigned char *data = malloc(n), *back = malloc(n + 1);
+    randombytes_buf(data, n);
+    unsigned char key32[32], header[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
+    keyring_subkey(kr, KEYRING_BLOBS, key32);
+    crypto_secretstream_xchacha20poly1305_state st;
+    crypto_secretstream_xchacha20poly1305_init_push(&st, header, key32);
+    char path[512];
+    snprintf(path, sizeof path, "%s/t", dir);
+    mkdir(path, 0700);
+    snprintf(path, sizeof path, "%s/t/old", dir);
+    FILE *f = fopen(path, "wb");
+    cr_assert(f);
+    fwrite("STB1", 1, 4, f);
+    fwrite(header, 1, sizeof header, f);
+    static unsigned char c[65536 + crypto_secretstream_xchacha20poly1305_ABYTES];
+    for (size_t off = 0; off <= n; off += 65536) {
+        size_t m = n - off < 65536 ? n - off : 65536;
+        unsigned long long clen;
+        crypto_secretstream_xchacha20poly1305_push(
+            &st, c, &clen, data + off, m, 0, 0,
+            m < 65536 ? crypto_secretstream_xchacha20poly1305_TAG_FINAL : 0);
+        fwrite(c, 1, (size_t)clen, f);
+    }
+    fclose(f);
+    size_t got;
+    cr_assert_eq(get("t/old", back, n + 1, &got), 0);
+    cr_assert_eq(got, n);
+    cr_assert_eq(memcmp(data, back, n), 0);
+    corrupt("t/old", 70000, false);
+    cr_assert_eq(get("t/old", back, n + 1, &got), ERR_CRYPTO);
     free(data);
     free(back);
 }
