@@ -49,19 +49,24 @@ class RollingUpgrade(unittest.TestCase):
                 t.start()
             time.sleep(3)
             listed = self.nodes(c)
-            for i, node in enumerate(c.nodes):
+
+            def drain(node):  # as an operator does before stopping a node: its runs finish
                 name = next(n for n in listed if n.endswith(f":{node.port}"))
                 p = subprocess.run([STRATA_BIN, "node", "drain", "--node", name, "--wait",
                                     "--config", node.config], capture_output=True, text=True,
                                    timeout=300)
                 self.assertEqual(p.returncode, 0, p.stderr)
                 self.assertIn("standby", p.stdout)
+
+            for i, node in enumerate(c.nodes):
+                drain(node)
                 self.assertEqual(node.stop(), 0)
                 node.binary = STRATA_NEXT_BIN
                 node.start()
                 if i == 0:
                     # the older release beside the newer schema: a node of it restarts fine
                     old = c.nodes[1]
+                    drain(old)
                     self.assertEqual(old.stop(), 0)
                     old.start()
                     self.assertIn("a newer Strata expanded the schema", old.read_log())
