@@ -13,6 +13,8 @@ struct ctx;
 
 #include <jansson.h>
 
+/* A field added here is added to workspace_cache.c's lists too (a static assertion there says
+ * so): reads come from there. */
 struct workspace {
     const char *id, *organization, *name, *description, *execution_mode, *terraform_version;
     const char *working_directory, *created_at, *updated_at;

@@ -43,6 +43,9 @@ static const size_t BOOLS[] = {
     offsetof(struct workspace, structured_run_output_enabled),
 };
 enum { NSTRINGS = sizeof STRINGS / sizeof *STRINGS, NBOOLS = sizeof BOOLS / sizeof *BOOLS };
+/* fails when struct workspace gains a field: add it to the lists above (x86-64 and arm64) */
+_Static_assert(sizeof(struct workspace) == 18 * sizeof(char *) + 8 + 3 * 8,
+               "struct workspace changed: keep workspace_cache.c's lists in step");
 
 #define FIELD(w, off) (*(const char **)((char *)(w) + (off)))
 #define FLAG(w, off) (*(bool *)((char *)(w) + (off)))
