@@ -9,6 +9,7 @@
 #include "base/metrics.h"
 #include "base/readahead.h"
 #include "blob/gcm_stream.h"
+#include "http/http.h"
 #include "keyring/keyring.h"
 
 #include <sodium.h>
@@ -24,6 +25,7 @@ enum {
     ABYTES = crypto_secretstream_xchacha20poly1305_ABYTES, /* format 1 */
     HEADER = crypto_secretstream_xchacha20poly1305_HEADERBYTES,
     MAX_ABYTES = (int)ABYTES > (int)GCM_TAG ? (int)ABYTES : (int)GCM_TAG,
+    MAX_HEADER = (int)HEADER > (int)GCM_SALT ? (int)HEADER : (int)GCM_SALT,
 };
 static const char MAGIC_V1[4] = {'S', 'T', 'B', '1'}, MAGIC[4] = {'S', 'T', 'B', '2'};
 
@@ -233,8 +235,7 @@ static int pull_chunk(struct blob_reader *r, unsigned char *plain, size_t *len)
 /* Reads the header and sets up the reader's format. */
 static int open_stream(struct blob_reader *r)
 {
-    unsigned char magic[sizeof MAGIC],
-        head[(int)HEADER > (int)GCM_SALT ? (int)HEADER : (int)GCM_SALT], key32[32];
+    unsigned char magic[sizeof MAGIC], head[MAX_HEADER], key32[32];
     size_t got = 0;
     int rc = read_full(r, magic, sizeof magic, &got);
     if (rc) return rc;
@@ -395,12 +396,23 @@ int blob_check(struct blob_store *bs, const char *who)
     return rc;
 }
 
-int blob_source_read(void *arg, void *buf, size_t cap, size_t *n)
+static int source_read(void *arg, void *buf, size_t cap, size_t *n)
 {
     return blob_reader_read(arg, buf, cap, n);
 }
 
-void blob_source_close(void *arg)
+static void source_close(void *arg)
 {
     blob_reader_close(arg);
+}
+
+int blob_respond(struct blob_store *bs, struct http_request *r, const char *key,
+                 const char *content_type, int64_t size)
+{
+    struct blob_reader *br;
+    int rc = blob_reader_open(bs, key, &br);
+    if (rc) return rc;
+    http_respond_stream(r, 200, content_type, size,
+                        (struct http_source){source_read, source_close, br});
+    return 0;
 }

@@ -11,6 +11,7 @@
 
 struct keyring;
 struct blob_store;
+struct http_request;
 struct blob_writer;
 struct blob_reader;
 
@@ -61,10 +62,10 @@ int64_t blob_writer_size(const struct blob_writer *w);
 int blob_reader_open(struct blob_store *bs, const char *key, struct blob_reader **r);
 int blob_reader_read(struct blob_reader *r, void *buf, size_t cap, size_t *n);
 void blob_reader_close(struct blob_reader *r);
-/* The same two as untyped callbacks (arg is a struct blob_reader *), for streaming a blob
- * into an HTTP answer. */
-int blob_source_read(void *arg, void *buf, size_t cap, size_t *n);
-void blob_source_close(void *arg);
+/* Answers r with the blob of key (200, content_type, size bytes or -1 when unknown), streamed
+ * as the socket drains. 0 once answering; else the error of opening it, nothing answered. */
+int blob_respond(struct blob_store *bs, struct http_request *r, const char *key,
+                 const char *content_type, int64_t size);
 
 int blob_delete(struct blob_store *bs, const char *key);
 

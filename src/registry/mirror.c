@@ -348,17 +348,16 @@ static void archive(struct http_request *r, void *app)
     api_begin_anonymous(&c, r, app);
     const char *path;
     struct store_result f;
-    struct blob_reader *br;
     int rc = signed_url_check(&c, "mirror-get", http_req_param(r, "token"), &path);
     if (!rc)
         rc =
             store_query(c.app->store, c.a, "SELECT size FROM provider_mirror_files WHERE path = $1",
                         S_ARGS(S_TEXT(path)), &f);
     if (!rc && !f.nrows) rc = ERR_NOT_FOUND;
-    if (!rc) rc = blob_reader_open(c.app->blobs, blob_key(&c, path), &br);
-    if (rc) return api_fail(&c, rc);
-    http_respond_stream(r, 200, "application/zip", store_cell_int(&f, 0, 0),
-                        (struct http_source){blob_source_read, blob_source_close, br});
+    if (!rc)
+        rc = blob_respond(c.app->blobs, r, blob_key(&c, path), "application/zip",
+                          store_cell_int(&f, 0, 0));
+    if (rc) api_fail(&c, rc);
 }
 
 int registry_mirror_cli_config(struct ctx *c, const char **block)

@@ -151,14 +151,13 @@ static void archive(struct http_request *r, void *app)
     api_begin_anonymous(&c, r, app);
     const char *id;
     struct module_version v;
-    struct blob_reader *br;
     int rc = signed_url_check(&c, "module-get", http_req_param(r, "token"), &id);
     if (!rc) rc = module_db_version_get(&c, id, &v);
     if (!rc && strcmp(v.status, "ok") != 0) rc = ERR_NOT_FOUND;
-    if (!rc) rc = blob_reader_open(c.app->blobs, module_archive_key(&c, v.id), &br);
-    if (rc) return api_fail(&c, rc);
-    http_respond_stream(r, 200, "application/x-gzip", v.size,
-                        (struct http_source){blob_source_read, blob_source_close, br});
+    if (!rc)
+        rc = blob_respond(c.app->blobs, r, module_archive_key(&c, v.id), "application/x-gzip",
+                          v.size);
+    if (rc) api_fail(&c, rc);
 }
 
 const struct http_route registry_protocol_routes[] = {

@@ -207,7 +207,6 @@ static void file(struct http_request *r, void *app)
     api_begin_anonymous(&c, r, app);
     const char *kind, *id, *key = 0, *type = "text/plain";
     int64_t size = -1;
-    struct blob_reader *br;
     int rc = resolve(&c, "provider-get", &kind, &id);
     if (!rc && strcmp(kind, "bin") == 0) {
         struct provider_platform pl;
@@ -221,10 +220,8 @@ static void file(struct http_request *r, void *app)
         key = provider_sums_key(&c, id, sig);
         if (sig) type = "application/octet-stream";
     }
-    if (!rc) rc = blob_reader_open(c.app->blobs, key, &br);
-    if (rc) return api_fail(&c, rc);
-    http_respond_stream(r, 200, type, size,
-                        (struct http_source){blob_source_read, blob_source_close, br});
+    if (!rc) rc = blob_respond(c.app->blobs, r, key, type, size);
+    if (rc) api_fail(&c, rc);
 }
 
 const struct http_route provider_protocol_routes[] = {

@@ -225,15 +225,13 @@ static void plan_json_redacted(struct http_request *req, void *app)
     if (api_begin(&c, req, app)) return;
     struct run r;
     struct workspace w;
-    struct blob_reader *br;
     int rc = run_db_get(&c, "plan_id = $1", S_ARGS(S_TEXT(http_req_param(req, "id"))), &r);
     if (!rc) rc = workspace_get(&c, r.workspace_id, WS_READ_RUNS, &w);
     if (!rc)
-        rc = blob_reader_open(c.app->blobs, arena_printf(c.a, "runs/%s/plan-redacted", r.id), &br);
+        rc = blob_respond(c.app->blobs, req, arena_printf(c.a, "runs/%s/plan-redacted", r.id),
+                          "application/json", -1);
     if (rc == ERR_NOT_FOUND) rc = ctx_fail(&c, rc, "this plan has no JSON output");
-    if (rc) return api_fail(&c, rc);
-    http_respond_stream(req, 200, "application/json", -1,
-                        (struct http_source){blob_source_read, blob_source_close, br});
+    if (rc) api_fail(&c, rc);
 }
 
 static void plan_show(struct http_request *req, void *app)

@@ -136,12 +136,10 @@ static int upload_json(struct http_request *r, void *app, struct http_sink *sink
 void state_send_blob(struct ctx *c, const struct state_version *sv, bool json)
 {
     int64_t size = json ? sv->json_size : sv->state_size;
-    struct blob_reader *br;
     int rc = size < 0 ? ctx_fail(c, ERR_NOT_FOUND, "this state has not been uploaded")
-                      : blob_reader_open(c->app->blobs, state_blob_key(c, sv->id, json), &br);
-    if (rc) return api_fail(c, rc);
-    http_respond_stream(c->req, 200, "application/json", size,
-                        (struct http_source){blob_source_read, blob_source_close, br});
+                      : blob_respond(c->app->blobs, c->req, state_blob_key(c, sv->id, json),
+                                     "application/json", size);
+    if (rc) api_fail(c, rc);
 }
 
 static void download(struct http_request *r, void *app, bool json)
