@@ -15,7 +15,6 @@ struct keyring;
 struct bus;
 struct arena;
 struct principal;
-struct principal_cache;
 struct node_cache;
 
 struct app {
@@ -23,8 +22,8 @@ struct app {
     struct store *store;
     struct blob_store *blobs;
     struct keyring *keyring;
-    struct bus *bus; /* job queue and live logs: in process, or Redis for a cluster */
-    struct principal_cache *principals; /* tokens resolved lately (app/principal_cache.h) */
+    struct bus *bus;               /* job queue and live logs: in process, or Redis for a cluster */
+    struct node_cache *principals; /* tokens resolved lately (app/principal_cache.h) */
     struct node_cache *workspace_cache; /* workspaces/ rows read lately (app/node_cache.h) */
     const char *hostname;               /* "host[:port]" from the settings */
     const char *node_name;              /* this node in the cluster: "<host name>:<https port>" */

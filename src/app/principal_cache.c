@@ -8,14 +8,9 @@
 #include "base/err.h"
 #include "base/pack.h"
 
-#include <stdlib.h>
 #include <string.h>
 
-enum { TTL_MS = 60 * 1000, FIXED = 2 + sizeof(int64_t) };
-
-struct principal_cache {
-    struct node_cache *nc;
-};
+enum { FIXED = 2 + sizeof(int64_t) };
 
 /* The texts of a principal, in the order they are kept. */
 #define TEXTS(p)                                                                                   \
@@ -25,34 +20,13 @@ struct principal_cache {
     }
 enum { NTEXTS = 7 };
 
-int principal_cache_new(struct app *app, struct principal_cache **out)
-{
-    struct principal_cache *pc = calloc(1, sizeof *pc);
-    if (!pc) abort();
-    int rc = node_cache_new(app->bus, "principals", TTL_MS, &pc->nc);
-    if (rc) {
-        free(pc);
-        return rc;
-    }
-    *out = pc;
-    return 0;
-}
-
-void principal_cache_free(struct principal_cache *pc)
-{
-    if (!pc) return;
-    node_cache_free(pc->nc);
-    free(pc);
-}
-
-int principal_cache_get(struct principal_cache *pc, struct arena *a, const char *hash,
+int principal_cache_get(struct node_cache *nc, struct arena *a, const char *hash,
                         struct principal *p, int64_t *expires_at, uint64_t *ticket)
 {
     *ticket = 0;
     const void *v;
     size_t len;
-    if (!pc || node_cache_get(pc->nc, a, hash, &v, &len, ticket) || len < FIXED)
-        return ERR_NOT_FOUND;
+    if (node_cache_get(nc, a, hash, &v, &len, ticket) || len < FIXED) return ERR_NOT_FOUND;
     const char *b = v, *end = b + len;
     memset(p, 0, sizeof *p);
     p->kind = (enum principal_kind)b[0];
@@ -65,10 +39,10 @@ int principal_cache_get(struct principal_cache *pc, struct arena *a, const char 
     return b == end ? 0 : ERR_NOT_FOUND;
 }
 
-void principal_cache_put(struct principal_cache *pc, struct arena *a, uint64_t ticket,
-                         const char *hash, const struct principal *p, int64_t expires_at)
+void principal_cache_put(struct node_cache *nc, struct arena *a, uint64_t ticket, const char *hash,
+                         const struct principal *p, int64_t expires_at)
 {
-    if (!pc) return;
+    if (!nc) return;
     const char *const *texts[NTEXTS] = TEXTS(p);
     size_t len = FIXED;
     for (size_t i = 0; i < NTEXTS; i++)
@@ -79,10 +53,10 @@ void principal_cache_put(struct principal_cache *pc, struct arena *a, uint64_t t
     memcpy(v + 2, &expires_at, sizeof expires_at);
     for (size_t i = 0; i < NTEXTS; i++)
         q = pack_text(q, *texts[i]);
-    node_cache_put(pc->nc, ticket, hash, v, len);
+    node_cache_put(nc, ticket, hash, v, len);
 }
 
 void principal_cache_invalidate(struct app *app)
 {
-    if (app->principals) node_cache_forget(app->principals->nc, app->store, 0);
+    node_cache_forget(app->principals, app->store, 0);
 }

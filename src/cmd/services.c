@@ -12,6 +12,7 @@
 #include "bus/redis.h"
 #include "keyring/keyring.h"
 #include "store/store.h"
+#include "workspaces/workspace.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -19,8 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* a workspace read is served from memory until some node changes it, or for this long */
-enum { PG_POOL_SIZE = 16, WORKSPACE_CACHE_MS = 10 * 1000 };
+enum { PG_POOL_SIZE = 16 };
 
 /* Appends key='value' to a libpq conninfo, quoting as libpq reads it. */
 static void conninfo_add(char *out, size_t cap, const char *key, const char *value, size_t vlen)
@@ -186,8 +186,10 @@ int services_open(const struct settings *s, struct app *app, char *err, size_t e
     int rc = services_open_data(s, app, true, err, errlen);
     if (rc) return rc;
     if ((rc = open_bus(s, &app->bus, err, errlen))) return rc;
-    rc = principal_cache_new(app, &app->principals);
-    if (!rc) rc = node_cache_new(app->bus, "workspaces", WORKSPACE_CACHE_MS, &app->workspace_cache);
+    rc = node_cache_new(app->bus, PRINCIPAL_CACHE_CHANNEL, PRINCIPAL_CACHE_MS, &app->principals);
+    if (!rc)
+        rc = node_cache_new(app->bus, WORKSPACE_CACHE_CHANNEL, WORKSPACE_CACHE_MS,
+                            &app->workspace_cache);
     if (rc) snprintf(err, errlen, "cannot subscribe to the bus");
     return rc;
 }
@@ -214,7 +216,7 @@ int services_open_database(const struct settings *s, struct store **store, char 
 void services_close(struct app *app)
 {
     bus_free(app->bus); /* first: it stops delivering to the cache */
-    principal_cache_free(app->principals);
+    node_cache_free(app->principals);
     node_cache_free(app->workspace_cache);
     app->bus = 0;
     app->principals = 0;

@@ -221,7 +221,6 @@ void http_respond(struct http_request *r, int status, const char *content_type, 
     r->conn->done_writing = true;
 }
 
-/* Pulls from the source until enough output is queued or the source ends. */
 /* Buffers of STREAM_CHUNK bytes that streamed answers are read into and handed to libevent by
  * reference, kept for the next chunk once sent. Reading into space libevent reserves instead
  * makes it allocate and free a chain per chunk, and glibc returns such freed memory to the
@@ -255,6 +254,7 @@ static void chunk_give(const void *data, size_t len, void *extra)
     free(p);
 }
 
+/* Pulls from the source until enough output is queued or the source ends. */
 void http_pump(struct conn *c)
 {
     struct evbuffer *out = bufferevent_get_output(c->bev);

@@ -44,6 +44,11 @@ static _Thread_local struct {
     size_t n, cap;
 } later;
 
+bool store_in_transaction(const struct store *s)
+{
+    return pin.s == s && pin.tx > 0;
+}
+
 static char *dup_or_null(const char *s)
 {
     if (!s) return 0;
@@ -55,7 +60,7 @@ static char *dup_or_null(const char *s)
 void store_after_commit(struct store *s, void (*fn)(void *arg, const char *key), void *arg,
                         const char *key)
 {
-    if (!(pin.s == s && pin.tx > 0)) {
+    if (!store_in_transaction(s)) {
         fn(arg, key);
         return;
     }
@@ -77,11 +82,6 @@ static void run_later(bool run)
     free(later.calls);
     later.calls = 0;
     later.n = later.cap = 0;
-}
-
-bool store_in_transaction(const struct store *s)
-{
-    return pin.s == s && pin.tx > 0;
 }
 
 int store_pool_open(const struct store_backend *backend, const char *target, size_t size,
@@ -286,7 +286,7 @@ static const char *savepoint_sql(const char *verb)
 
 int store_begin(struct store *s)
 {
-    bool nested = pin.s == s && pin.tx > 0;
+    bool nested = store_in_transaction(s);
     int rc = pin_take(s);
     if (rc) return rc;
     const char *sql = s->backend->begin_sql;

@@ -31,6 +31,12 @@ struct workspace {
     int64_t perms; /* the caller's rights on it (app/authz.h WS_*), set by the reads below */
 };
 
+/* app->workspace_cache is made at start as node_cache_new(bus, WORKSPACE_CACHE_CHANNEL,
+ * WORKSPACE_CACHE_MS, ...): a row is served from memory until some node changes it, or for this
+ * long (workspace_cache.c). */
+#define WORKSPACE_CACHE_CHANNEL "workspaces"
+enum { WORKSPACE_CACHE_MS = 10 * 1000 };
+
 /* Reads a workspace on which the caller holds need (WS_* of app/authz.h), by id or by
  * organization and name: ERR_NOT_FOUND when it may not see it (also another organization's),
  * ERR_FORBIDDEN when it may see it but lacks need. out->perms holds the caller's rights. */
