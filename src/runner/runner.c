@@ -244,7 +244,13 @@ static void execute(struct runner *rn, const char *run_id, enum run_phase phase)
         arena_free(c.a);
         return;
     }
+    /* a storage error here would leave the run planning or applying, holding its workspace
+     * until the node restarts: the outcome is recorded again, as the store comes back */
     rc = run_job_finish(&c, &job, phase, &res);
+    for (int i = 0; rc == ERR_IO && i < 8 && !process_stopping(); i++) {
+        usleep((useconds_t)(100000 << (i < 5 ? i : 5)));
+        rc = run_job_finish(&c, &job, phase, &res);
+    }
     metrics_time(phase == RUN_PLAN ? METRIC_RUN_PLAN : METRIC_RUN_APPLY, metrics_now() - started);
     if (rc) log_error("run %s: cannot record the outcome: %s", run_id, err_name(rc));
     log_info("run %s: %s %s", run_id, phase == RUN_PLAN ? "plan" : "apply",

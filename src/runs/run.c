@@ -357,19 +357,22 @@ static int apply_saved(struct ctx *c, struct run *r)
 int run_apply(struct ctx *c, struct run *r)
 {
     if (strcmp(r->status, "planned_and_saved") == 0) return apply_saved(c, r);
-    if (strcmp(r->status, "planned") != 0)
+    /* confirmed: a confirmation whose queueing failed (a storage error) is finished now */
+    bool resume = strcmp(r->status, "confirmed") == 0, changed = true;
+    if (strcmp(r->status, "planned") != 0 && !resume)
         return ctx_fail(c, ERR_CONFLICT, "the run is %s; only a planned run can be applied",
                         r->status);
-    bool changed;
-    int rc = store_begin(c->app->store);
+    int rc = resume ? 0 : store_begin(c->app->store);
     if (rc) return rc;
-    rc = run_db_transition(c, r->id, "planned", "confirmed", &changed);
-    if (!rc && changed) rc = audit_record(c, r->organization, "run", r->id, "apply");
-    if (rc) {
-        store_rollback(c->app->store);
-        return rc;
+    if (!resume) {
+        rc = run_db_transition(c, r->id, "planned", "confirmed", &changed);
+        if (!rc && changed) rc = audit_record(c, r->organization, "run", r->id, "apply");
+        if (rc) {
+            store_rollback(c->app->store);
+            return rc;
+        }
+        if ((rc = store_commit(c->app->store))) return rc;
     }
-    if ((rc = store_commit(c->app->store))) return rc;
     if (changed) rc = run_db_transition(c, r->id, "confirmed", "apply_queued", &changed);
     if (!rc && changed) rc = run_db_set_phase(c, r->id, RUN_APPLY, "queued", 0);
     if (!rc && changed) rc = run_enqueue(c, r->id, RUN_APPLY);
