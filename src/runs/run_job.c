@@ -103,9 +103,12 @@ int run_job_begin(struct ctx *c, const char *run_id, enum run_phase phase, struc
 int run_job_finish(struct ctx *c, const struct run_job *job, enum run_phase phase,
                    const struct run_result *res)
 {
-    struct run r;
+    struct run r = {0};
     int rc = run_db_get(c, "id = $1", S_ARGS(S_TEXT(job->run_id)), &r);
     if (rc) return rc;
+    /* not a column of runs: run_apply's audit event names it (it read an uninitialised pointer,
+     * seen as invalid UTF-8 in PostgreSQL when test_fault_injection retried an auto-apply) */
+    r.organization = job->organization;
     const char *phase_status = res->ok ? "finished" : res->canceled ? "canceled" : "errored";
     if ((rc = run_db_set_phase(c, r.id, phase, phase_status, res))) return rc;
     token_revoke_run(c, r.id);

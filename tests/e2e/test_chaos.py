@@ -147,7 +147,7 @@ class Findings:
     def report(self):
         lines = []
         for cls, (n, r) in sorted(self.classes.items()):
-            lines.append(f"  {cls}  x{n}\n      reproducer: {r[:600]}")
+            lines.append(f"  {cls}  x{n}\n      reproducer: {r[:2000]}")
         return "\n".join(lines)
 
 
@@ -335,7 +335,7 @@ class ChaosTest(unittest.TestCase):
                 head.append(f"Authorization: Bearer {token}")
             data = ("\r\n".join(head) + "\r\n\r\n").encode("utf-8", "replace") + body
             who = "admin" if token == node.token else "org" if token == self.org_token else token
-            repro = f"{method} {path} body={body[:300]!r} ({len(body)} bytes) token={who}"
+            repro = f"{method} {path} body={body[:1500]!r} ({len(body)} bytes) token={who}"
             self.in_flight[threading.current_thread().name] = repro
             out = net.exchange(data)
             self.in_flight.pop(threading.current_thread().name, None)
