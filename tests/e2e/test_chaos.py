@@ -92,8 +92,12 @@ class Node:
 
     def exchange(self, data, timeout=20, drip=None):
         """Sends data (bytes, or chunks with drip seconds between them) and reads until the node
-        closes. Returns the bytes read, or None when nothing came back in time."""
-        s = self.connect(timeout)
+        closes. Returns the bytes read, None when nothing came back in time, or an OSError
+        when no connection could be made (the node is gone, or refuses connections)."""
+        try:
+            s = self.connect(timeout)
+        except (OSError, ssl.SSLError) as e:
+            return e
         out = b""
         try:
             if drip is None:
@@ -263,6 +267,8 @@ class ChaosTest(unittest.TestCase):
                                  f"{ms:.0f} ms at {time.strftime('%H:%M:%S')} beside: {company}")
             except (OSError, ssl.SSLError) as e:
                 findings.add("health check failed", repr(e))
+                if conn:
+                    conn.close()
                 conn = None
             time.sleep(0.05)
         if conn:
@@ -340,6 +346,10 @@ class ChaosTest(unittest.TestCase):
             out = net.exchange(data)
             self.in_flight.pop(threading.current_thread().name, None)
             self.sent += 1
+            if isinstance(out, Exception):
+                findings.add(f"cannot connect: {type(out).__name__}", repro)
+                time.sleep(0.5)
+                continue
             got = statuses(out)
             if out is None:
                 findings.add(f"no answer in 20 s: {method} {pattern}", repro)
@@ -399,6 +409,10 @@ class ChaosTest(unittest.TestCase):
                     name = "cut " + name
                 out = net.exchange(data, timeout=3)
             self.sent += 1
+            if isinstance(out, Exception):
+                findings.add(f"cannot connect: {type(out).__name__}", f"raw {name}")
+                time.sleep(0.5)
+                continue
             got = statuses(out)
             if any(s >= 500 and s != 503 for s in got):
                 findings.add(f"raw {name}: {got}", repr(data[:200]))
