@@ -76,14 +76,21 @@ void run_job_name(const char *run_id, enum run_phase phase, char job[128])
     snprintf(job, 128, "%s:%s", run_id, phase == RUN_PLAN ? "plan" : "apply");
 }
 
+static void enqueue_now(void *bus, const char *job)
+{
+    int rc = bus_enqueue(bus, RUN_QUEUE, job);
+    /* the run is queued in the database, the truth: the janitor puts it on the bus later */
+    if (rc)
+        log_warn("job %s: not on the bus (%s); queued again when it answers", job, err_name(rc));
+}
+
+/* Once the caller's outermost transaction has committed (at once outside one): a worker that
+ * claimed the job earlier would not see the run queued yet. */
 int run_enqueue(struct ctx *c, const char *run_id, enum run_phase phase)
 {
     char job[128];
     run_job_name(run_id, phase, job);
-    int rc = bus_enqueue(c->app->bus, RUN_QUEUE, job);
-    /* the run is queued in the database, the truth: the janitor puts it on the bus later */
-    if (rc)
-        log_warn("run %s: not on the bus (%s); queued again when it answers", run_id, err_name(rc));
+    store_after_commit(c->app->store, enqueue_now, c->app->bus, job);
     return 0;
 }
 
@@ -257,30 +264,29 @@ int run_create(struct ctx *c, struct run *r, json_t *attrs)
     r->created_at = codec_now_iso(c->a);
     r->created_by = c->who.user_id;
     if (!r->message) r->message = "Triggered via API";
+    /* one transaction: a run whose start failed was left pending, with nothing to start it
+     * while its workspace stayed idle, and its creator told it failed (test_fault_injection) */
     if ((rc = store_begin(c->app->store))) return rc;
     rc = run_db_insert(c, r);
     if (!rc) rc = audit_record(c, w.organization, "run", r->id, "create");
+    if (!rc) run_status_changed(c, r->id, "pending");
+    bool started;
+    if (!rc && r->speculative) {
+        /* speculative plans neither wait for nor lock the workspace */
+        rc = start(c, r, &started);
+        if (!rc && started) rc = run_enqueue(c, r->id, RUN_PLAN);
+    } else if (!rc) {
+        rc = run_schedule(c, w.id);
+    }
     if (rc) {
         store_rollback(c->app->store);
         return rc;
     }
     if ((rc = store_commit(c->app->store))) return rc;
-    run_status_changed(c, r->id, "pending");
-    bool started;
-    if (r->speculative) {
-        /* speculative plans neither wait for nor lock the workspace */
-        if ((rc = store_begin(c->app->store))) return rc;
-        rc = start(c, r, &started);
-        if (rc)
-            store_rollback(c->app->store);
-        else
-            rc = store_commit(c->app->store);
-        if (!rc && started) rc = run_enqueue(c, r->id, RUN_PLAN);
-    } else {
-        rc = run_schedule(c, w.id);
-    }
-    if (rc) return rc;
-    return run_db_get(c, "id = $1", S_ARGS(S_TEXT(r->id)), r);
+    /* committed: a failure to read it back still answers the run as made */
+    struct run made = *r; /* fields that are not columns stay as they are */
+    if (!run_db_get(c, "id = $1", S_ARGS(S_TEXT(r->id)), &made)) *r = made;
+    return 0;
 }
 
 int run_on_configversion_uploaded(struct ctx *c, const struct configversion *cv)

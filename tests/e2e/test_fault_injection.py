@@ -180,6 +180,7 @@ class FaultInjectionTest(unittest.TestCase):
                 if time.time() > budget:
                     break
                 before = self.fired()
+                runs_before = self.run_ids(ws)
                 status, doc, _ = self.call("POST", "/api/v2/runs", {"data": {
                     "type": "runs", "attributes": {"message": f"{kind} {n}"},
                     "relationships": {"workspace": {"data": {"type": "workspaces",
@@ -189,6 +190,8 @@ class FaultInjectionTest(unittest.TestCase):
                 if status == 201:
                     self.wait_run_end(doc["data"]["id"], f"{kind} {n}")
                 self.call("GET", "/api/v2/account/details", fault="off")
+                if status >= 400:  # refused: no run was made behind its creator's back
+                    self.assertEqual(self.run_ids(ws), runs_before, f"{kind} {n}: {doc}")
                 self.assert_healthy()
                 self.assert_workspace_free(ws, f"{kind} {n}")
                 if self.fired() == before:
@@ -199,6 +202,10 @@ class FaultInjectionTest(unittest.TestCase):
         run = self.node.api("POST", "/api/v2/runs", {"data": {"type": "runs", "relationships": {
             "workspace": {"data": {"type": "workspaces", "id": ws["id"]}}}}})["data"]
         self.assertEqual(self.wait_run_end(run["id"], "no fault"), "applied")
+
+    def run_ids(self, ws):
+        doc = self.node.api("GET", f"/api/v2/workspaces/{ws['id']}/runs?page%5Bsize%5D=100")
+        return sorted(r["id"] for r in doc["data"])
 
     def wait_run_end(self, rid, what, timeout=90):
         deadline = time.time() + timeout
