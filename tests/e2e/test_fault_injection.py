@@ -97,7 +97,9 @@ class FaultInjectionTest(unittest.TestCase):
             names.append(name)
             status, doc, _ = self.call("POST", "/api/v2/organizations/acme/workspaces",
                                        {"data": {"type": "workspaces",
-                                                 "attributes": {"name": name}}}, fault=fault)
+                                                 "attributes": {"name": name,
+                                                                "tag-names": ["t1", "t2"]}}},
+                                       fault=fault)
             self.assert_clean(status, doc, f"create workspace with {fault}")
             last.update(name=name, status=status, fault=fault)
 
@@ -109,8 +111,11 @@ class FaultInjectionTest(unittest.TestCase):
             else:
                 # refused: nothing of it remains (a retry with the same name must work)
                 self.assertEqual(status2, 404, f"{fault}: refused with {status} yet exists")
-            if status2 == 200:  # whole: its owner (the organization's owners) can use it
+            if status2 == 200:  # whole: its tags, and its owner (the owners team) can use it
                 wid = got["data"]["id"]
+                tags = self.node.api("GET", f"/api/v2/workspaces/{wid}/relationships/tags")
+                self.assertEqual(sorted(t["attributes"]["name"] for t in tags["data"]),
+                                 ["t1", "t2"], fault)
                 self.assertEqual(self.call("POST", f"/api/v2/workspaces/{wid}/actions/lock",
                                            {"reason": "check"})[0], 200, fault)
                 self.assertEqual(self.call("POST", f"/api/v2/workspaces/{wid}/actions/unlock")[0],
