@@ -21,6 +21,9 @@ int state_db_get(struct ctx *c, const char *id, struct state_version *out);
 int state_db_insert(struct ctx *c, const struct state_version *sv);
 /* Marks the raw state uploaded: finalized with its size. */
 int state_db_finalize(struct ctx *c, const char *id, int64_t size);
+/* Spends a version's JSON upload link: json_size goes from -1 (never uploaded) to -2 (an
+ * upload started); ERR_CONFLICT when it was used already, so each link uploads once. */
+int state_db_claim_json(struct ctx *c, const char *id);
 int state_db_set_json_size(struct ctx *c, const char *id, int64_t size);
 int state_db_list(struct ctx *c, const char *workspace_id, const struct page *p,
                   struct state_version **out, size_t *n, int64_t *total);

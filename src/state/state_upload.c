@@ -108,8 +108,10 @@ static int upload_open(struct http_request *r, void *app, struct http_sink *sink
                               &sv_id);
     if (!rc) rc = state_db_get(&c, sv_id, &sv);
     if (rc) return rc == ERR_NOT_FOUND ? ERR_NOT_FOUND : rc;
-    /* the raw state is written once; the JSON form may follow it */
+    /* each is written once: the raw state while pending (its MD5 checked at the end), the JSON
+     * form by the first upload that takes its link (it has no declared checksum) */
     if (!json && strcmp(sv.status, "pending") != 0) return ERR_CONFLICT;
+    if (json && (rc = state_db_claim_json(&c, sv.id))) return rc;
     struct upload *u = arena_alloc(c.a, sizeof *u);
     u->app = app;
     u->sv_id = sv.id;
