@@ -568,6 +568,11 @@ class HostileRightsTest(NodeTest):
                 "team": {"data": {"type": "teams", "id": self.teams["reader"]["id"]}}}}}
             if "/gpg-keys" in path:
                 body["data"]["attributes"] = {"namespace": "acme", "ascii-armor": "junk"}
+            if path.endswith("/relationships/users"):  # the attacker adds or removes itself
+                body = {"data": [{"type": "users", "id": role}]}
+            if path.endswith("/relationships/organization-memberships"):
+                body = {"data": [{"type": "organization-memberships",
+                                  "id": self.memberships.get(self.users[role]["id"], "ou-x")}]}
         while True:
             status, answer, _ = self.node.request(method, path, body, token=self.tokens[role])
             detail = (answer.get("errors") or [{}])[0].get("detail", "") if isinstance(
