@@ -287,10 +287,11 @@ static void upload_finish(struct http_request *r, void *arg)
     }
     if (!rc) rc = set_status(&c, u->id, "uploaded", 0, size);
     struct configversion cv;
+    /* queued with no user behind it, as a VCS push would be, with the URL's rights */
     if (!rc && uploaded_hook && !(rc = db_get(&c, u->id, &cv)) && cv.auto_queue_runs) {
         cv.perms = cu->perms;
         rc = uploaded_hook(&c, &cv);
-    } /* queued with no user behind it, as a VCS push would be */
+    }
     if (rc) return api_fail(&c, rc);
     http_respond(r, 200, 0, 0, 0);
 }
