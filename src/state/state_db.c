@@ -61,6 +61,13 @@ int state_db_claim_json(struct ctx *c, const char *id)
     return rc ? rc : n == 1 ? 0 : ERR_CONFLICT;
 }
 
+int state_db_release_json(struct ctx *c, const char *id)
+{
+    return store_exec(c->app->store,
+                      "UPDATE state_versions SET json_size = -1 WHERE id = $1 AND json_size = -2",
+                      S_ARGS(S_TEXT(id)), 0);
+}
+
 int state_db_set_json_size(struct ctx *c, const char *id, int64_t size)
 {
     return store_exec(c->app->store, "UPDATE state_versions SET json_size = $2 WHERE id = $1",

@@ -670,7 +670,19 @@ class HostileRightsTest(NodeTest):
                               token=self.tokens["boss"])["data"]["attributes"]
         url = attrs["hosted-json-state-upload-url"]
         self.assertTrue(url and attrs["hosted-state-upload-url"])
-        self.assertEqual(self.upload(url, b'{"format_version":"1.0"}')[0], 200)
+        # an upload cut short stores nothing and leaves the link to the client's retry
+        conn = self.node.connection()
+        conn.putrequest("PUT", url.split(self.node.settings["hostname"], 1)[1])
+        conn.putheader("Content-Length", "100")
+        conn.endheaders(b'{"format')
+        conn.close()
+        deadline = time.time() + 10
+        while True:
+            status, answer = self.upload(url, b'{"format_version":"1.0"}')
+            if status != 409 or time.time() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertEqual(status, 200, answer)
         status, answer = self.upload(url, b'{"forged":true}')
         self.assertEqual(status, 409, answer)
         attrs = self.node.api("GET", f"/api/v2/state-versions/{sv}",
