@@ -544,10 +544,14 @@ class HostileRightsTest(NodeTest):
                 "plans": "read_runs", "applies": "read_runs", "vars": "read_vars",
                 "workspaces": "read"}
         bad = []
+        hidden = self.source_ws["id"]  # a workspace none of the attackers may see
         for res in resources:
             if not isinstance(res, dict):
                 continue
             t, attrs = res.get("type"), res.get("attributes") or {}
+            ws_rel = ((res.get("relationships") or {}).get("workspace") or {}).get("data") or {}
+            if hidden in (res.get("id"), ws_rel.get("id")):
+                bad.append(f"{role} {path}: {t} {res.get('id')} of a workspace it cannot see")
             if t in need and need[t] not in rights:
                 bad.append(f"{role} {path}: {t} {res.get('id')} without {need[t]}")
             for key in UPLOAD_KEYS:
