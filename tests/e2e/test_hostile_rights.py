@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import SIMPLE_CONFIG, STRATA_BIN, NodeTest, main, make_slug
+from harness import SIMPLE_CONFIG, STRATA_BIN, NodeTest, Terraform, main, make_slug
 
 PASSWORD = "a long enough password"
 
@@ -749,6 +749,22 @@ class HostileRightsTest(NodeTest):
         self.assertTrue(answer["data"]["attributes"]["auto-apply"])
         self.node.api("POST", f"/api/v2/runs/{answer['data']['id']}/actions/cancel", {},
                       expect=(202, 409))
+
+    def test_terraform_of_a_member_who_may_only_plan(self):
+        """The legitimate path with the real CLI: plan works; terraform itself reads
+        can-queue-apply and refuses apply before making a run (the API's own refusal is
+        test_run_attributes_need_the_rights_of_their_action)."""
+        tf = Terraform.initialized(self.sandbox, self.node, "auto", token=self.tokens["planner"])
+        self.assertIn("Plan:", tf.run("plan", "-input=false").stdout)
+        runs = lambda: self.node.api("GET", f"/api/v2/workspaces/{self.auto_ws['id']}/runs")[
+            "meta"]["pagination"]["total-count"]
+        before = runs()
+        p = tf.run("apply", "-auto-approve", "-input=false", check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("Insufficient rights to apply changes", p.stdout + p.stderr)
+        self.assertEqual(runs(), before)
+        self.assertIsNone(self.node.api("GET", f"/api/v2/workspaces/{self.auto_ws['id']}")[
+            "data"]["relationships"]["current-state-version"]["data"])
 
     def test_includes_answer_only_what_the_caller_may_read(self):
         path = f"/api/v2/workspaces/{self.ws['id']}?include=current-state-version,outputs"
