@@ -1,9 +1,10 @@
 """A hostile member gains nothing (issue 22, items 3 and 4): upload links only to those who may
 upload, one permission per action whatever the route, and a table of every route (from
-`strata routes`) × its includes × each attacking role: read-only, plan, custom (no state, no
-variables), a member who may only manage membership, and someone of another organization. Each
-refusal is a clear 403/404 (404 where the caller may not see the resource) and changes nothing;
-what a role may do still works. A route missing from ROUTES fails the test."""
+`strata routes`) × its includes × each attacking role: read-only, plan, write and admin access
+to one workspace, custom (no state, no variables), a member who may only manage membership, and
+someone of another organization. Each refusal is a clear 403/404 (404 where the caller may not
+see the resource) and changes nothing; what a role may do still works. A route missing from
+ROUTES fails the test."""
 import base64
 import hashlib
 import json
@@ -21,6 +22,11 @@ ROLE_RIGHTS = {
     "reader": {"member", "read", "read_runs", "read_vars", "read_state", "read_outputs"},
     "planner": {"member", "read", "read_runs", "read_vars", "read_state", "read_outputs",
                 "queue_plan"},
+    "writer": {"member", "read", "read_runs", "read_vars", "read_state", "read_outputs",
+               "queue_plan", "queue_apply", "write_vars", "write_state", "lock"},
+    "wsadmin": {"member", "read", "read_runs", "read_vars", "read_state", "read_outputs",
+                "queue_plan", "queue_apply", "write_vars", "write_state", "lock", "update",
+                "manage_access"},  # admin of W: nothing of the organization's
     "custom": {"member", "read", "read_runs"},  # state versions: none, variables: none
     "membership": {"member", "manage_membership"},  # no access to any workspace
     "outsider": set(),  # a member of another organization
