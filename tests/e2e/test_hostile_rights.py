@@ -1,8 +1,8 @@
 """A hostile member gains nothing (issue 22, items 3 and 4): upload links only to those who may
 upload, one permission per action whatever the route, and a table of every route (from
 `strata routes`) × its includes × each attacking role: read-only, plan, write and admin access
-to one workspace, custom (no state, no variables), a member who may only manage membership, and
-someone of another organization. Each refusal is a clear 403/404 (404 where the caller may not
+to one workspace, custom (no state, no variables), a read team's token, a member who may only
+manage membership, and someone of another organization. Each refusal is a clear 403/404 (404 where the caller may not
 see the resource) and changes nothing; what a role may do still works. A route missing from
 ROUTES fails the test."""
 import base64
@@ -28,12 +28,13 @@ ROLE_RIGHTS = {
                 "queue_plan", "queue_apply", "write_vars", "write_state", "lock", "update",
                 "manage_access"},  # admin of W: nothing of the organization's
     "custom": {"member", "read", "read_runs"},  # state versions: none, variables: none
+    "team_token": {"member", "read", "read_runs", "read_vars", "read_state", "read_outputs"},
     "membership": {"member", "manage_membership"},  # no access to any workspace
     "outsider": set(),  # a member of another organization
 }
 
 # Every route: the right it needs, or SKIP with the reason it is not attacked here. Rights:
-# user (any signed-in user, on what is theirs), site_admin, signed (a signed URL: the token in
+# token (any token), user (any user's token, on what is theirs), site_admin, signed (a signed URL: the token in
 # the path is its credential), and the names of ROLE_RIGHTS. Paths are filled by fill().
 SKIP = "skip"
 ROUTES = {
@@ -48,9 +49,9 @@ ROUTES = {
     "GET /api/v2/account/details": ("user", None),
     "PATCH /api/v2/account/update": (SKIP, "changes only the caller's own account"),
     "PATCH /api/v2/account/password": (SKIP, "changes only the caller's own account"),
-    "GET /api/v2/users/:id": ("user", None),
+    "GET /api/v2/users/:id": ("token", None),
     "POST /api/v2/organizations": (SKIP, "any user may create an organization of their own"),
-    "GET /api/v2/organizations": ("user", None),
+    "GET /api/v2/organizations": ("token", None),
     "GET /api/v2/organizations/:name": ("member", None),
     "PATCH /api/v2/organizations/:name": ("owner", None),
     "DELETE /api/v2/organizations/:name": ("owner", None),
@@ -298,6 +299,10 @@ class HostileRightsTest(NodeTest):
                 row = cls.grant(team["id"], ws, access)
                 if role == "reader" and ws is cls.ws:
                     cls.access_id = row["id"]
+        # the read team's own token: a team, not a user, behind the same rights
+        cls.tokens["team_token"] = n.api(
+            "POST", f"/api/v2/teams/{cls.teams['reader']['id']}/authentication-token",
+            doc("authentication-tokens"))["data"]["attributes"]["token"]
         n.api("POST", "/api/v2/organizations/other/organization-memberships",
               doc("organization-memberships", email="outsider@example.test"))
         cls.accept("outsider")
@@ -582,7 +587,8 @@ class HostileRightsTest(NodeTest):
                 body = {"data": [{"type": "users", "id": role}]}
             if path.endswith("/relationships/organization-memberships"):
                 body = {"data": [{"type": "organization-memberships",
-                                  "id": self.memberships.get(self.users[role]["id"], "ou-x")}]}
+                                  "id": self.memberships.get(
+                                      self.users.get(role, {}).get("id"), "ou-x")}]}
         while True:
             status, answer, _ = self.node.request(method, path, body, token=self.tokens[role])
             detail = (answer.get("errors") or [{}])[0].get("detail", "") if isinstance(
@@ -616,7 +622,8 @@ class HostileRightsTest(NodeTest):
             if includes:
                 path += ("&" if "?" in path else "?") + "include=" + ",".join(includes)
             for role, rights in ROLE_RIGHTS.items():
-                held = need == "user" or need in rights or (
+                held = need == "token" or (need == "user" and role in self.users) or (
+                    need in rights) or (
                     need == "owners_visible" and "manage_membership" in rights)
                 if held and method != "GET":
                     continue  # a change the role may make: the targeted tests below make them
