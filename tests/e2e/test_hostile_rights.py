@@ -251,7 +251,7 @@ INCLUDES = ["organization", "current_configuration_version",
             "ingress_attributes", "users", "organization-memberships", "user", "teams",
             "team", "organization_memberships"]
 
-# What a refused change must not alter, as the site admin reads it.
+# The attributes that carry upload links.
 UPLOAD_KEYS = ("upload-url", "hosted-state-upload-url", "hosted-json-state-upload-url")
 
 
