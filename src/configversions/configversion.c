@@ -255,21 +255,59 @@ static void list(struct http_request *r, void *app)
 
 /* ---- upload ---- */
 
+/* Ends a pending version's upload; ERR_CONFLICT when another upload to its link ended first
+ * (one upload counts, and queues at most one run). */
 static int set_status(struct ctx *c, const char *id, const char *status, const char *error,
                       int64_t size)
 {
-    return store_exec(
-        c->app->store,
-        "UPDATE configuration_versions SET status = $2, error_message = $3, size = $4 "
-        "WHERE id = $1",
-        S_ARGS(S_TEXT(id), S_TEXT(status), S_TEXT(error), S_INT(size)), 0);
+    int64_t n = 0;
+    int rc = store_exec(c->app->store,
+                        "UPDATE configuration_versions SET status = $2, error_message = $3, "
+                        "size = $4 WHERE id = $1 AND status = 'pending'",
+                        S_ARGS(S_TEXT(id), S_TEXT(status), S_TEXT(error), S_INT(size)), &n);
+    return rc ? rc : n == 1 ? 0 : ERR_CONFLICT;
 }
 
 /* An upload in progress and what its URL allowed. */
 struct cv_upload {
     struct slug_upload s; /* first: the slug_upload_* functions take this as their argument */
     int64_t perms;        /* of the caller the URL was made for */
+    bool claimed;         /* holds the version's link (size -2) until its status is set */
 };
+
+/* One upload at a time takes a pending version's link (size -1 → -2); ERR_CONFLICT when another
+ * holds it or it was used. */
+static int claim(struct ctx *c, const char *id)
+{
+    int64_t n = 0;
+    int rc = store_exec(c->app->store,
+                        "UPDATE configuration_versions SET size = -2 "
+                        "WHERE id = $1 AND status = 'pending' AND size = -1",
+                        S_ARGS(S_TEXT(id)), &n);
+    return rc ? rc : n == 1 ? 0 : ERR_CONFLICT;
+}
+
+/* Gives the link back when an upload ended without a status (a client's retry may use it). */
+static void release(struct cv_upload *cu)
+{
+    if (!cu->claimed) return;
+    struct ctx c = {.a = arena_new(), .app = cu->s.app};
+    int rc = store_exec(c.app->store,
+                        "UPDATE configuration_versions SET size = -1 "
+                        "WHERE id = $1 AND status = 'pending' AND size = -2",
+                        S_ARGS(S_TEXT(cu->s.id)), 0);
+    if (rc)
+        log_warn("configuration version %s: upload link not released: %s", cu->s.id, err_name(rc));
+    arena_free(c.a);
+    cu->claimed = false;
+}
+
+static void upload_abort(void *arg)
+{
+    struct cv_upload *cu = arg;
+    release(cu);
+    slug_upload_abort(&cu->s);
+}
 
 static void upload_finish(struct http_request *r, void *arg)
 {
@@ -281,11 +319,15 @@ static void upload_finish(struct http_request *r, void *arg)
     char why[512] = "";
     int rc = slug_upload_commit(u, 0, &size, why, sizeof why);
     if (rc == ERR_INVALID || rc == ERR_TOO_LARGE) {
-        set_status(&c, u->id, "errored", why, size);
+        if (!set_status(&c, u->id, "errored", why, size)) cu->claimed = false;
+        release(cu);
         log_info("configuration version %s refused: %s", u->id, why);
         return api_fail(&c, ctx_fail(&c, ERR_INVALID, "%s", why));
     }
-    if (!rc) rc = set_status(&c, u->id, "uploaded", 0, size);
+    if (!rc && (rc = set_status(&c, u->id, "uploaded", 0, size)) == ERR_CONFLICT)
+        ctx_fail(&c, rc, "this configuration version was uploaded already");
+    if (!rc) cu->claimed = false;
+    release(cu);
     struct configversion cv;
     /* queued with no user behind it, as a VCS push would be, with the URL's rights */
     if (!rc && uploaded_hook && !(rc = db_get(&c, u->id, &cv)) && cv.auto_queue_runs) {
@@ -305,17 +347,22 @@ static int upload_open(struct http_request *r, void *app, struct http_sink *sink
     int rc = signed_url_check(&c, "slug-put", http_req_param(r, "token"), &id);
     char *colon = rc ? 0 : strchr(id, ':');
     struct cv_upload *cu = arena_alloc(c.a, sizeof *cu);
+    memset(cu, 0, sizeof *cu);
     cu->perms = WS_QUEUE_PLAN | (colon && strcmp(colon, ":apply") == 0 ? WS_QUEUE_APPLY : 0);
     if (colon) id = arena_strndup(c.a, id, (size_t)(colon - id));
     if (!rc) rc = db_get(&c, id, &cv);
     if (rc) return rc;
-    if (strcmp(cv.status, "pending") != 0) return ERR_CONFLICT;
+    if (strcmp(cv.status, "pending") != 0 || (rc = claim(&c, cv.id))) return rc ? rc : ERR_CONFLICT;
     struct slug_upload *u = &cu->s;
     u->app = app;
     u->id = cv.id;
     u->key = slug_key(&c, cv.id);
-    if ((rc = blob_writer_open(c.app->blobs, u->key, &u->w))) return rc;
-    *sink = (struct http_sink){slug_upload_write, upload_finish, slug_upload_abort, cu};
+    cu->claimed = true;
+    if ((rc = blob_writer_open(c.app->blobs, u->key, &u->w))) {
+        release(cu);
+        return rc;
+    }
+    *sink = (struct http_sink){slug_upload_write, upload_finish, upload_abort, cu};
     return 0;
 }
 

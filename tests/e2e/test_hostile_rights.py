@@ -662,6 +662,40 @@ class HostileRightsTest(NodeTest):
                 self.assertEqual(len(found), 1, (role, path))
                 self.assertEqual(bool(found[0]["attributes"]["upload-url"]), want, (role, path))
 
+    def test_configuration_upload_link_counts_once(self):
+        """Two uploads racing on one link: one counts and queues a run, the other is 409; one
+        cut short leaves the link to the next."""
+        ws = self.node.create_workspace("acme", "race")
+        cv = self.cv(ws, auto_queue=True)
+        path = cv["attributes"]["upload-url"].split(self.node.settings["hostname"], 1)[1]
+        body = make_slug({"main.tf": SIMPLE_CONFIG.encode()})
+        conn = self.node.connection()
+        conn.putrequest("PUT", path)
+        conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders(body[:10])
+        conn.close()
+        time.sleep(1.5)  # the node sees the connection go and gives the link back
+        conns = []
+        for _ in range(2):  # both are past the link's check before either ends
+            conn = self.node.connection()
+            conn.putrequest("PUT", path)
+            conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders(body[:10])
+            conns.append(conn)
+        time.sleep(0.5)
+        statuses = []
+        for conn in conns:
+            conn.send(body[10:])
+            resp = conn.getresponse()
+            resp.read()
+            statuses.append(resp.status)
+            conn.close()
+        self.assertEqual(sorted(statuses), [200, 409])
+        runs = self.node.api("GET", f"/api/v2/workspaces/{ws['id']}/runs")["data"]
+        self.assertEqual(len(runs), 1)
+        self.node.api("POST", f"/api/v2/runs/{runs[0]['id']}/actions/cancel", {},
+                      expect=(202, 409))
+
     def test_upload_by_one_who_may_only_plan_does_not_auto_apply(self):
         ws = self.auto_ws
         cv = self.cv(ws, token=self.tokens["planner"], auto_queue=True)
