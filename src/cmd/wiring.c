@@ -25,6 +25,7 @@ void wiring_hooks(struct app *app)
 {
     app->authenticate = token_authenticate;
     app->authenticate_session = web_session_authenticate;
+    user_on_password_changed(web_session_end_others);
     organization_on_created(team_on_org_created);
     organization_on_delete(workspace_on_org_delete);
     organization_on_renamed(team_on_org_renamed);
