@@ -31,7 +31,8 @@ static int open_variables(struct ctx *c, const struct run *r, struct run_job *jo
 {
     unsigned char *plain;
     size_t len;
-    int rc = keyring_unseal(c->app->keyring, c->a, r->sealed_variables, &plain, &len);
+    int rc = keyring_unseal_at(c->app->keyring, c->a, RUN_VARIABLES_AT(r->id), r->sealed_variables,
+                               &plain, &len);
     if (rc) return rc;
     json_error_t je;
     json_t *a = json_loadb((const char *)plain, len, 0, &je);
