@@ -135,6 +135,6 @@ static void create_admin(struct http_request *r, void *appv)
 
 const struct http_route iact_routes[] = {
     {HTTP_M_GET, "/admin/retrieve-iact", retrieve, 0, 0},
-    {HTTP_M_POST, "/admin/initial-admin-user", create_admin, 0, 64 * 1024},
+    {HTTP_M_POST, "/admin/initial-admin-user", create_admin, 0, 64 * 1024, .offload = true},
     {0, 0, 0, 0, 0},
 };

@@ -185,7 +185,7 @@ int web_session_end_others(struct ctx *c, const char *user_id)
 
 const struct http_route web_session_routes[] = {
     {HTTP_M_GET, "/session/token", signin_token, 0, 0},
-    {HTTP_M_POST, "/session", sign_in, 0, 4096},
+    {HTTP_M_POST, "/session", sign_in, 0, 4096, .offload = true}, /* Argon2id: off the loop */
     {HTTP_M_GET, "/session", current, 0, 0},
     {HTTP_M_DELETE, "/session", sign_out, 0, 0},
     {0, 0, 0, 0, 0},
