@@ -186,7 +186,7 @@ void keyring_subkey(const struct keyring *k, enum keyring_purpose purpose, unsig
 
 /* Format 2 is "v2:" + base64(nonce || ciphertext) sealed with "strata-value-2", table, column
  * and row as associated data, each ended by a NUL (no name holds one, so no two places share
- * a encoding). Format 1 is the bare base64 (whose alphabet has no ':') sealed with
+ * an encoding). Format 1 is the bare base64 (whose alphabet has no ':') sealed with
  * "strata-value" alone: still opened, wherever it is, until its next write replaces it. */
 #define V2_PREFIX "v2:"
 
