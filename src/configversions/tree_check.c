@@ -225,9 +225,11 @@ int tree_check_entry(struct tree_check *t, struct archive_entry *e, char *why, s
     enum kind kind = type == AE_IFDIR ? K_DIR : K_FILE;
     if (hard) { /* an earlier regular file, named as it was written */
         char target[PATH_CAP];
-        if (hard[0] == '/' || !normalize(hard, target, sizeof target) ||
-            kind_of(t, target, strlen(target)) != K_FILE)
-            return fail(why, whylen, "hard link \"%s\" names no earlier file of the archive", raw);
+        if (hard[0] == '/' || !normalize(hard, target, sizeof target))
+            return fail(why, whylen, "hard link \"%s\" points out of the tree", raw);
+        if (kind_of(t, target, strlen(target)) != K_FILE)
+            return fail(why, whylen, "hard link \"%s\" names no earlier file of the archive",
+                        raw);
         kind = K_FILE;
     } else if (symlink) {
         const char *target = archive_entry_symlink(e);

@@ -21,7 +21,7 @@ enum { README_MAX = 256 * 1024, TF_MAX = 4 * 1024 * 1024, TF_TOTAL_MAX = 16 * 10
 struct module_scan {
     struct ctx *c;
     const char *readme;
-    json_t *inputs, *outputs, *resources; /* freed by module_scan_json */
+    json_t *inputs, *outputs, *resources; /* released with the arena */
     int64_t scanned;
 };
 
@@ -100,10 +100,19 @@ static void scan_file(struct arena *a, const char *text, json_t *inputs, json_t 
         json_object_set_new(v, "required", json_boolean(!json_object_get(v, "default")));
 }
 
+static void scan_free(void *arg)
+{
+    struct module_scan *s = arg;
+    json_decref(s->inputs);
+    json_decref(s->outputs);
+    json_decref(s->resources);
+}
+
 struct module_scan *module_scan_new(struct ctx *c)
 {
     struct module_scan *s = arena_alloc(c->a, sizeof *s);
     *s = (struct module_scan){c, "", json_array(), json_array(), json_array(), 0};
+    arena_on_free(c->a, scan_free, s);
     return s;
 }
 
@@ -127,7 +136,7 @@ int module_scan_visit(void *scan, const char *path, struct archive *a, int64_t s
 
 char *module_scan_json(struct module_scan *s)
 {
-    json_t *doc = json_pack("{s:s, s:o, s:o, s:o}", "readme", s->readme, "inputs", s->inputs,
+    json_t *doc = json_pack("{s:s, s:O, s:O, s:O}", "readme", s->readme, "inputs", s->inputs,
                             "outputs", s->outputs, "resources", s->resources);
     if (!doc) { /* a README that is not UTF-8 */
         doc = json_pack("{s:s, s:o, s:o, s:o}", "readme", "", "inputs", json_array(), "outputs",
