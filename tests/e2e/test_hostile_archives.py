@@ -51,16 +51,16 @@ class HostileArchivesTest(unittest.TestCase):
         cls.node = registry_node(cls.sandbox)
         cls.node.create_org("acme")
         cls.runs = Runs(cls.node)
-        cls.victim = os.path.join(cls.sandbox.root, "victim.txt")
-        with open(cls.victim, "w") as f:
-            f.write("untouched\n")
 
     @classmethod
     def tearDownClass(cls):
         cls.sandbox.close()
 
     def setUp(self):
-        self.assertEqual(read(self.victim), b"untouched\n")
+        # a file of the node's host that no test may change
+        self.victim = os.path.join(self.sandbox.root, f"victim-{self._testMethodName}.txt")
+        with open(self.victim, "w") as f:
+            f.write("untouched\n")
 
     def tearDown(self):
         self.assertEqual(read(self.victim), b"untouched\n", "the node wrote outside")
@@ -178,12 +178,10 @@ class HostileArchivesTest(unittest.TestCase):
         self.assertEqual(run["attributes"]["status"], "applied", self.runs.log(run, "plan")[1])
 
     # -- what a run leaves in its folder ------------------------------------------------------
-    def pinned_wrapper(self):
+    def pinned_wrapper(self, version):
         """A registered terraform that, after `terraform plan`, leaves links where the node reads
         back — as any code a run executes (a provider it downloads) could."""
-        if getattr(type(self), "wrapper_version", None):
-            return type(self).wrapper_version
-        wrapper = os.path.join(self.sandbox.root, "terraform-wrapper")
+        wrapper = os.path.join(self.sandbox.root, f"terraform-{version}")
         with open(wrapper, "w") as f:
             f.write(f'''#!/bin/sh
 "{TERRAFORM}" "$@"
@@ -201,12 +199,11 @@ exit $rc
 ''')
         os.chmod(wrapper, 0o755)
         self.node.api("POST", "/api/v2/admin/terraform-versions", {"data": {
-            "type": "terraform-versions", "attributes": {"version": "1.99.7", "path": wrapper}}})
-        type(self).wrapper_version = "1.99.7"
-        return "1.99.7"
+            "type": "terraform-versions", "attributes": {"version": version, "path": wrapper}}})
+        return version
 
-    def queue_wrapped(self, name, files, structured):
-        version = self.pinned_wrapper()
+    def queue_wrapped(self, name, version, files, structured):
+        self.pinned_wrapper(version)
         ws = self.node.create_workspace("acme", name, **{
             "auto-apply": True, "terraform-version": version,
             "structured-run-output-enabled": structured})
@@ -220,7 +217,7 @@ exit $rc
 
     def test_links_a_run_leaves_for_read_backs_are_not_followed(self):
         # links at plan.json, schemas.json, plan-redacted.json: the node captures elsewhere
-        ws = self.queue_wrapped("readback-json", {"main.tf": SIMPLE}, True)
+        ws = self.queue_wrapped("readback-json", "1.99.7", {"main.tf": SIMPLE}, True)
         run = self.runs.wait(ws, ("applied", "errored"), timeout=240)
         self.assertEqual(run["attributes"]["status"], "applied", self.runs.log(run, "plan")[1])
         status, _, _ = self.node.request(
@@ -229,8 +226,8 @@ exit $rc
         self.assertEqual(status, 200)
 
     def test_a_plan_file_replaced_by_a_link_is_not_stored(self):
-        ws = self.queue_wrapped("readback-plan", {"main.tf": SIMPLE, "replace-plan-file": b""},
-                                False)
+        ws = self.queue_wrapped("readback-plan", "1.99.8",
+                                {"main.tf": SIMPLE, "replace-plan-file": b""}, False)
         run = self.runs.wait(ws, ("applied", "errored", "planned_and_finished"), timeout=240)
         _, log = self.runs.log(run, "plan")
         self.assertEqual(run["attributes"]["status"], "errored", log)
