@@ -6,6 +6,7 @@
  * holds none. Either broken promise aborts. Build with clang -fsanitize=fuzzer to fuzz; CTest
  * replays the corpus (link chains among them) through replay.c. */
 #define _GNU_SOURCE
+#include "base/fs.h"
 #include "configversions/tree_check.h"
 
 #include <archive.h>
@@ -97,9 +98,7 @@ static void unpack_and_verify(const uint8_t *data, size_t size)
     if (a) archive_read_free(a);
     archive_write_free(disk);
     close(root);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dest);
-    if (system(cmd) != 0) abort();
+    fs_remove_tree(dest);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
