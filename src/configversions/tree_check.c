@@ -228,8 +228,7 @@ int tree_check_entry(struct tree_check *t, struct archive_entry *e, char *why, s
         if (hard[0] == '/' || !normalize(hard, target, sizeof target))
             return fail(why, whylen, "hard link \"%s\" points out of the tree", raw);
         if (kind_of(t, target, strlen(target)) != K_FILE)
-            return fail(why, whylen, "hard link \"%s\" names no earlier file of the archive",
-                        raw);
+            return fail(why, whylen, "hard link \"%s\" names no earlier file of the archive", raw);
         kind = K_FILE;
     } else if (symlink) {
         const char *target = archive_entry_symlink(e);
