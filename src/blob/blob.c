@@ -5,9 +5,9 @@
  * bytes), the last one tagged FINAL. Either way truncation is detected as well as alteration. */
 #include "blob/blob_int.h"
 #include "base/err.h"
-#include "base/fs.h"
 #include "base/log.h"
 #include "base/metrics.h"
+#include "base/fs.h" /* fs_write_all */
 #include "base/readahead.h"
 #include "blob/gcm_stream.h"
 #include "http/http.h"
