@@ -198,17 +198,17 @@ static const char *plan_key(struct ctx *c, const char *run_id)
     return arena_printf(c->a, "runs/%s/plan", run_id);
 }
 
-int run_plan_file_put(struct ctx *c, const char *run_id, const char *path)
+int run_plan_file_put(struct ctx *c, const char *run_id, int fd)
 {
-    return blob_put_file(c->app->blobs, plan_key(c, run_id), path);
+    return blob_put_fd(c->app->blobs, plan_key(c, run_id), fd);
 }
 
-int run_plan_redacted_put(struct ctx *c, const char *run_id, const char *path)
+int run_plan_redacted_put(struct ctx *c, const char *run_id, int fd)
 {
-    return blob_put_file(c->app->blobs, arena_printf(c->a, "runs/%s/plan-redacted", run_id), path);
+    return blob_put_fd(c->app->blobs, arena_printf(c->a, "runs/%s/plan-redacted", run_id), fd);
 }
 
-int run_plan_file_get(struct ctx *c, const char *run_id, const char *path)
+int run_plan_file_get(struct ctx *c, const char *run_id, int fd)
 {
-    return blob_get_file(c->app->blobs, plan_key(c, run_id), path);
+    return blob_get_fd(c->app->blobs, plan_key(c, run_id), fd);
 }
