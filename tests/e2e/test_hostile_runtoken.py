@@ -272,7 +272,7 @@ class HostileRunTokenTest(unittest.TestCase):
         # not shared: the reader's run does not find the source (and may not create it)
         p = reader.run("apply", "-auto-approve", "-input=false", check=False)
         self.assertNotEqual(p.returncode, 0, p.stdout)
-        self.assertRegex(p.stdout + p.stderr, r"Error creating workspace source: resource\s+not found")
+        self.assertRegex(p.stdout + p.stderr, r"Error creating workspace source: resource[\s│]+not found")
         self.assertEqual(self.node.api("GET", f"/api/v2/workspaces/{rd['id']}/runs")["data"][0][
             "attributes"]["status"], "errored")
 
