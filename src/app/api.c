@@ -56,6 +56,10 @@ static const struct {
 
 static bool run_token_may(struct http_request *r)
 {
+    /* includes would answer what the routes keep back (a workspace's runs, configuration
+     * versions and their upload links); only a state version's outputs (tfe_outputs) remain */
+    const char *include = http_req_query(r, "include");
+    if (include && strcmp(include, "outputs") != 0) return false;
     enum http_verb m = http_req_method(r);
     if (m == HTTP_M_HEAD) m = HTTP_M_GET;
     const char *names[8], *values[8];

@@ -185,7 +185,11 @@ class HostileRunTokenTest(unittest.TestCase):
                      f"/api/v2/workspaces/{attacker['id']}/configuration-versions",
                      f"/api/v2/workspaces/{attacker['id']}/relationships/remote-state-consumers",
                      f"/api/v2/workspaces/{attacker['id']}/state-versions",
-                     "/api/v2/admin/users"):
+                     "/api/v2/admin/users",
+                     # includes that would answer runs and configuration versions
+                     f"/api/v2/workspaces/{attacker['id']}?include=current_run",
+                     f"/api/v2/workspaces/{attacker['id']}?include=current_configuration_version",
+                     f"{org}/workspaces/attacker?include=current_run.configuration_version"):
             self.refused("GET", path, tok)
         # creating anything, changing anything, module upload links
         for method, path, body in (
@@ -252,7 +256,9 @@ class HostileRunTokenTest(unittest.TestCase):
         status, doc = self.put_state(attacker, "own state", token=tok,
                                      lineage="bbbbbbbb-0000-0000-0000-000000000000")
         self.assertEqual(status, 201, doc)
-        cur = self.allowed("GET", f"/api/v2/workspaces/{attacker['id']}/current-state-version", tok)
+        cur = self.allowed(
+            "GET", f"/api/v2/workspaces/{attacker['id']}/current-state-version?include=outputs", tok)
+        self.assertEqual(cur["included"][0]["attributes"]["value"], "own state")
         got = self.allowed("GET", f"/api/v2/state-versions/{cur['data']['id']}/download", tok)
         self.assertEqual(got["outputs"]["v"]["value"], "own state")
         # the organization's registry (what terraform init asks), not another's
