@@ -36,12 +36,12 @@ static const struct {
     {HTTP_M_GET, "/api/v2/organizations/:org/workspaces/:name"},
     {HTTP_M_GET, "/api/v2/workspaces/:id"},
     {HTTP_M_GET, "/api/v2/workspaces/:id/vars"},
-    /* state: its own read and written, a sharing workspace's read */
+    /* state: its own read and written, a sharing workspace's read. No lock or unlock: the run
+     * holds its workspace's lock, terraform takes none in a run (TFE_RUN_ID), and unlocking
+     * would let the next run start beside this one */
     {HTTP_M_GET, "/api/v2/workspaces/:id/current-state-version"},
     {HTTP_M_GET, "/api/v2/workspaces/:id/current-state-version-outputs"},
     {HTTP_M_POST, "/api/v2/workspaces/:id/state-versions"},
-    {HTTP_M_POST, "/api/v2/workspaces/:id/actions/lock"},
-    {HTTP_M_POST, "/api/v2/workspaces/:id/actions/unlock"},
     {HTTP_M_GET, "/api/v2/state-versions/:id"},
     {HTTP_M_GET, "/api/v2/state-versions/:id/download"},
     {HTTP_M_GET, "/api/v2/state-versions/:id/outputs"},

@@ -27,10 +27,9 @@ static const struct {
 /* An organization token manages everything but may not start runs. */
 #define ORG_TOKEN_WS (WS_ALL & ~(WS_QUEUE_PLAN | WS_QUEUE_APPLY))
 /* A run's token (TFE's per-run token): its own workspace's settings, variables and state, read
- * and written, and the lock terraform takes; another workspace's state only when that one
- * shares it (remote state sharing). api.c keeps the token to the routes a run calls. */
-#define RUN_TOKEN_WS                                                                               \
-    (WS_READ | WS_READ_VARS | WS_READ_OUTPUTS | WS_READ_STATE | WS_WRITE_STATE | WS_LOCK)
+ * and written (the run holds the lock); another workspace's state only when that one shares it
+ * (remote state sharing). api.c keeps the token to the routes a run calls. */
+#define RUN_TOKEN_WS (WS_READ | WS_READ_VARS | WS_READ_OUTPUTS | WS_READ_STATE | WS_WRITE_STATE)
 #define RUN_TOKEN_SHARED_WS (WS_READ | WS_READ_OUTPUTS | WS_READ_STATE)
 
 static int (*state_shared)(struct ctx *, const char *, const char *, bool *);

@@ -8,7 +8,7 @@
  * - the owners team (and its token): everything in the organization;
  * - an organization token: everything but queueing runs (TFE: it "cannot start runs");
  * - a site administrator: everything everywhere;
- * - a run's token: its own workspace's state (read, write, lock), variables and settings;
+ * - a run's token: its own workspace's state (read, write), variables and settings;
  *   another workspace's state where remote state sharing allows (authz_on_state_sharing);
  *   api.c keeps it to the routes a run calls.
  * A user's rights are the union over the teams of the organizations where the user's

@@ -214,6 +214,9 @@ class HostileRunTokenTest(unittest.TestCase):
                          "remote-state-consumers",
                  {"data": [{"type": "workspaces", "id": attacker["id"]}]}),
                 ("POST", f"/api/v2/workspaces/{attacker['id']}/actions/force-unlock", {}),
+                # the run's own lock stays the run's: released, the next run would start
+                ("POST", f"/api/v2/workspaces/{attacker['id']}/actions/unlock", {}),
+                ("POST", f"/api/v2/workspaces/{attacker['id']}/actions/lock", {}),
                 ("DELETE", f"/api/v2/workspaces/{attacker['id']}", None)):
             self.refused(method, path, tok, body)
         # another workspace's state that is not shared: not even its existence
@@ -238,8 +241,7 @@ class HostileRunTokenTest(unittest.TestCase):
             outs = self.allowed(
                 "GET", f"/api/v2/workspaces/{ws['id']}/current-state-version-outputs", tok)
             self.assertEqual(outs["data"][0]["attributes"]["value"], value)
-            self.refused("POST", f"/api/v2/workspaces/{ws['id']}/actions/lock", tok, {},
-                         statuses=(403, 404))
+            self.refused("POST", f"/api/v2/workspaces/{ws['id']}/actions/lock", tok, {})
             self.assertIn(self.put_state(ws, "overwritten", token=tok)[0], (403, 404))
             self.refused("GET", f"/api/v2/workspaces/{ws['id']}/vars", tok, statuses=(403, 404))
         # a consumer taken off the list reads nothing more
