@@ -30,6 +30,9 @@ int workspace_state_shared(struct ctx *c, const char *workspace_id, const char *
     return rc;
 }
 
+/* Entries in one request: each costs a lookup, and a body may be large. */
+enum { MAX_IDS = 1000 };
+
 /* The workspace ids of a request's {"data": [{"type": "workspaces", "id": ...}]}, each an
  * existing workspace of w's organization other than w (arena memory). */
 static int read_ids(struct ctx *c, const struct workspace *w, const char ***ids, size_t *n)
@@ -42,6 +45,8 @@ static int read_ids(struct ctx *c, const struct workspace *w, const char ***ids,
     int rc = 0;
     if (!json_is_array(data))
         rc = ctx_fail_at(c, ERR_INVALID, "/data", "data must be a list of workspaces");
+    else if (json_array_size(data) > MAX_IDS)
+        rc = ctx_fail_at(c, ERR_INVALID, "/data", "at most %d workspaces in one request", MAX_IDS);
     *n = 0;
     *ids = arena_alloc(c->a, (json_array_size(data) + 1) * sizeof **ids);
     size_t i;

@@ -311,8 +311,9 @@ class HostileRunTokenTest(unittest.TestCase):
         self.assertEqual([w["id"] for w in n.api("GET", path)["data"]], [b["id"]])
         self.assertIn("remote-state-consumers", n.api("GET", f"/api/v2/workspaces/{a['id']}")[
             "data"]["relationships"])
-        # refusals: another organization's workspace, itself, a wrong type, not a list
+        # refusals: another organization's workspace, itself, a wrong type, not a list, too many
         for body in ({"data": [{"type": "workspaces", "id": other["id"]}]},
+                     {"data": [{"type": "workspaces", "id": b["id"]}] * 1001},
                      {"data": [{"type": "workspaces", "id": a["id"]}]},
                      {"data": [{"type": "teams", "id": b["id"]}]},
                      {"data": {"type": "workspaces", "id": b["id"]}}):
