@@ -22,17 +22,55 @@ void api_begin_anonymous(struct ctx *c, struct http_request *r, void *app)
     c->req = r;
 }
 
-/* A run's token reads, and writes state versions of its workspace (terraform's remote state);
- * nothing else: not runs, variables, settings or other workspaces (those answer 404). */
+/* The routes a run's token may call: TFE's per-run token "can read and write state data for
+ * the workspace associated with the run, can download modules from the private registry, and
+ * may be granted access to read state from other workspaces ... Per-run tokens cannot make any
+ * other calls" (docs/permissions.md). Which workspace and organization it reaches is authz.c's
+ * to say; any other route answers 404, as if it did not exist. */
+static const struct {
+    enum http_verb method;
+    const char *pattern;
+} run_token_routes[] = {
+    /* the cloud and remote backends: discovery of the organization and the workspace */
+    {HTTP_M_GET, "/api/v2/ping"},
+    {HTTP_M_GET, "/api/v2/organizations/:org/entitlement-set"},
+    {HTTP_M_GET, "/api/v2/organizations/:org/workspaces/:name"},
+    {HTTP_M_GET, "/api/v2/workspaces/:id"},
+    {HTTP_M_GET, "/api/v2/workspaces/:id/vars"},
+    /* state: its own read and written, a sharing workspace's read. No lock or unlock: the run
+     * holds its workspace's lock, terraform takes none in a run (TFE_RUN_ID), and unlocking
+     * would let the next run start beside this one */
+    {HTTP_M_GET, "/api/v2/workspaces/:id/current-state-version"},
+    {HTTP_M_GET, "/api/v2/workspaces/:id/current-state-version-outputs"},
+    {HTTP_M_POST, "/api/v2/workspaces/:id/state-versions"},
+    {HTTP_M_GET, "/api/v2/state-versions/:id"},
+    {HTTP_M_GET, "/api/v2/state-versions/:id/download"},
+    {HTTP_M_GET, "/api/v2/state-versions/:id/outputs"},
+    {HTTP_M_GET, "/api/v2/state-version-outputs/:id"},
+    /* terraform init: the organization's registry and the node's provider mirror */
+    {HTTP_M_GET, "/api/registry/v1/modules/:ns/:name/:provider/versions"},
+    {HTTP_M_GET, "/api/registry/v1/modules/:ns/:name/:provider/:version/download"},
+    {HTTP_M_GET, "/api/registry/v1/providers/:ns/:type/versions"},
+    {HTTP_M_GET, "/api/registry/v1/providers/:ns/:type/:version/download/:os/:arch"},
+    {HTTP_M_GET, "/api/provider-mirror/v1/:host/:ns/:type/:file"},
+};
+
 static bool run_token_may(struct http_request *r)
 {
+    /* includes would answer what the routes keep back (a workspace's runs, configuration
+     * versions and their upload links); only a state version's outputs (tfe_outputs) remain */
+    const char *include = http_req_query(r, "include");
+    if (include && strcmp(include, "outputs") != 0) return false;
     enum http_verb m = http_req_method(r);
-    const char *path = http_req_path(r);
-    if (m == HTTP_M_GET || m == HTTP_M_HEAD) return strncmp(path, "/api/v2/admin/", 14) != 0;
-    size_t n = strlen(path);
-    const char *suffix = "/state-versions";
-    return m == HTTP_M_POST && strncmp(path, "/api/v2/workspaces/", 19) == 0 &&
-           n > strlen(suffix) && strcmp(path + n - strlen(suffix), suffix) == 0;
+    if (m == HTTP_M_HEAD) m = HTTP_M_GET;
+    const char *names[8], *values[8];
+    int n;
+    for (size_t i = 0; i < sizeof run_token_routes / sizeof *run_token_routes; i++)
+        if (run_token_routes[i].method == m &&
+            http_route_match(run_token_routes[i].pattern, http_req_path(r), http_req_arena(r),
+                             names, values, &n))
+            return true;
+    return false;
 }
 
 const char *api_cookie(struct ctx *c, const char *name)

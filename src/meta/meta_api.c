@@ -20,9 +20,11 @@
 static void discovery(struct http_request *r, void *app)
 {
     (void)app;
+    /* state.v2: the remote backend with TF_FORCE_LOCAL_BACKEND (a run's terraform_remote_state)
+     * asks for it instead of tfe.v2.1 */
     static const char body[] =
-        "{\"tfe.v2\":\"/api/v2/\",\"tfe.v2.1\":\"/api/v2/\",\"tfe.v2.2\":\"/api/v2/\","
-        "\"modules.v1\":\"/api/registry/v1/modules/\","
+        "{\"state.v2\":\"/api/v2/\",\"tfe.v2\":\"/api/v2/\",\"tfe.v2.1\":\"/api/v2/\","
+        "\"tfe.v2.2\":\"/api/v2/\",\"modules.v1\":\"/api/registry/v1/modules/\","
         "\"providers.v1\":\"/api/registry/v1/providers/\"}";
     http_respond(r, 200, "application/json", body, sizeof body - 1);
 }
