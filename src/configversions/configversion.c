@@ -357,6 +357,8 @@ static int upload_open(struct http_request *r, void *app, struct http_sink *sink
     u->app = app;
     u->id = cv.id;
     u->key = slug_key(&c, cv.id);
+    u->kind = &slug_configuration;
+    u->visit = 0;
     cu->claimed = true;
     if ((rc = blob_writer_open(c.app->blobs, u->key, &u->w))) {
         release(cu);

@@ -132,6 +132,7 @@ ROUTES = {
     "GET /api/provider-mirror/v1/:host/:ns/:type/:file": (SKIP, "the site's network mirror of "
                                                                  "public providers: no tenant data"),
     "GET /_archivist/provider-mirror/:token": ("signed", None),
+    "GET /session/token": (SKIP, "a sign-in CSRF pair for the caller's own browser"),
     "POST /session": (SKIP, "sign-in: the web UI helper's tests"),
     "GET /session": (SKIP, "the browser session's own state"),
     "DELETE /session": (SKIP, "signs the caller's own session out"),
@@ -166,6 +167,10 @@ ROUTES = {
     "POST /api/v2/workspaces/:id/actions/lock": ("lock", None),
     "POST /api/v2/workspaces/:id/actions/unlock": ("lock", None),
     "POST /api/v2/workspaces/:id/actions/force-unlock": ("update", None),
+    "GET /api/v2/workspaces/:id/relationships/remote-state-consumers": ("read", None),
+    "POST /api/v2/workspaces/:id/relationships/remote-state-consumers": ("update", None),
+    "PATCH /api/v2/workspaces/:id/relationships/remote-state-consumers": ("update", None),
+    "DELETE /api/v2/workspaces/:id/relationships/remote-state-consumers": ("update", None),
     "GET /api/v2/workspaces/:id/relationships/tags": ("read", None),
     "GET /api/v2/workspaces/:id/tag-bindings": ("read", None),
     "POST /api/v2/workspaces/:id/relationships/tags": ("update", None),
