@@ -269,6 +269,32 @@ static int on_body(http_parser *p, const char *at, size_t n)
     return 0;
 }
 
+/* Every request gets exactly one answer: a handler that gave none is a bug, answered 500. */
+static void answer_missing(struct http_request *r)
+{
+    if (r->responded) return;
+    log_error("http: %s answered nothing", r->path);
+    r->conn->srv->cfg.respond_error(r, ERR_INTERNAL, 0);
+}
+
+/* The request is queued for the pool, or answered 503 at once when the pool is full. Reading
+ * goes on meanwhile (a client that leaves is seen) but buffers at most OFFLOAD_READ_MAX. */
+enum { OFFLOAD_READ_MAX = 64 * 1024 };
+static bool offload(struct conn *c, struct http_request *r)
+{
+    bufferevent_setwatermark(c->bev, EV_READ, 0, OFFLOAD_READ_MAX);
+    if (pool_submit(c->srv->cfg.pool, c) == 0) return true; /* r is the worker's now */
+    bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
+    if (r->has_sink) {
+        r->has_sink = false;
+        r->sink.abort(r->sink.arg);
+    }
+    log_warn("http: %s: the worker pool is full: answered 503", r->path);
+    http_set_header(r, "Retry-After", "5");
+    c->srv->cfg.respond_error(r, ERR_UNAVAILABLE, "the node is busy; try again");
+    return false;
+}
+
 static int on_message_complete(http_parser *p)
 {
     struct conn *c = p->data;
@@ -277,18 +303,65 @@ static int on_message_complete(http_parser *p)
     log_set_request(r->request_id);
     if (r->pending_error) {
         c->srv->cfg.respond_error(r, r->pending_error, r->error_detail);
+    } else if (r->route->offload && c->srv->cfg.pool) {
+        if (offload(c, r)) {
+            log_set_request(0);
+            return 0;
+        }
     } else if (r->has_sink) {
         r->has_sink = false;
         r->sink.finish(r, r->sink.arg);
     } else {
         r->route->handler(r, c->srv->cfg.app);
     }
-    if (!r->responded) {
-        log_error("http: %s answered nothing", r->path);
-        c->srv->cfg.respond_error(r, ERR_INTERNAL, 0);
-    }
+    answer_missing(r);
     log_set_request(0);
     return 0;
+}
+
+void conn_offload_done(struct conn *c)
+{
+    struct http_server *s = c->srv;
+    pthread_mutex_lock(&s->done_mu);
+    c->job_next = s->done;
+    s->done = c;
+    pthread_mutex_unlock(&s->done_mu);
+    event_active(s->wake, EV_READ, 1); /* s outlives the pool's workers: http_pool_stop first */
+}
+
+/* Back on the loop: the worker's answer is written, or dropped with the connection when its
+ * client left meanwhile. */
+static void offload_finish(struct conn *c)
+{
+    struct http_request *r = c->req;
+    c->offloaded = false;
+    r->on_worker = false;
+    if (c->gone) {
+        conn_free(c);
+        return;
+    }
+    bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
+    log_set_request(r->request_id);
+    req_answer_later(r);
+    answer_missing(r);
+    log_set_request(0);
+}
+
+static void on_wake(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct http_server *s = arg;
+    pthread_mutex_lock(&s->done_mu);
+    struct conn *c = s->done;
+    s->done = 0;
+    pthread_mutex_unlock(&s->done_mu);
+    while (c) {
+        struct conn *next = c->job_next;
+        c->job_next = 0;
+        offload_finish(c);
+        c = next;
+    }
 }
 
 static const http_parser_settings parser_settings = {
@@ -328,6 +401,12 @@ static void conn_process(struct conn *c)
 
 static void conn_free(struct conn *c)
 {
+    if (c->offloaded) {
+        /* a worker holds the request: the connection goes when it hands it back */
+        c->gone = true;
+        bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+        return;
+    }
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -485,11 +564,16 @@ static int server_on(struct event_base *base, const struct http_server_config *c
     s->base = base;
     s->ssl = ssl;
     s->cfg = *cfg;
+    pthread_mutex_init(&s->done_mu, 0);
+    s->wake = event_new(base, -1, 0, on_wake, s);
+    if (!s->wake) abort();
     s->listener = evconnlistener_new(base, on_accept, s,
                                      LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
     if (!s->listener) {
         close(fd);
         SSL_CTX_free(ssl);
+        event_free(s->wake);
+        pthread_mutex_destroy(&s->done_mu);
         free(s);
         return ERR_IO;
     }
@@ -546,8 +630,17 @@ void http_server_close_listener(struct http_server *s)
 void http_server_free(struct http_server *s)
 {
     if (!s) return;
-    while (s->conns)
+    /* the pool is stopped (its workers have handed every connection back): the answers that
+     * were not written yet are dropped with their connections */
+    for (struct conn *c = s->done; c; c = c->job_next)
+        c->offloaded = false;
+    s->done = 0;
+    while (s->conns) {
+        if (s->conns->offloaded) abort(); /* http_pool_stop was not called first */
         conn_free(s->conns);
+    }
+    event_free(s->wake);
+    pthread_mutex_destroy(&s->done_mu);
     http_server_close_listener(s);
     SSL_CTX_free(s->ssl);
     while (s->tables) {
