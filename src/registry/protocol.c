@@ -164,7 +164,7 @@ const struct http_route registry_protocol_routes[] = {
     {HTTP_M_GET, "/api/registry/v1/modules/:ns/:name/:provider/versions", versions, 0, 0},
     {HTTP_M_GET, "/api/registry/v1/modules/:ns/:name/:provider/:version/download", download, 0, 0},
     {HTTP_M_GET, "/api/registry/v1/modules/:ns/:name/:provider/:version", detail, 0, 0},
-    {HTTP_M_PUT, "/_archivist/registry-module/:token", 0, upload_open, MODULE_MAX_BYTES},
+    {HTTP_M_PUT, "/_archivist/registry-module/:token", 0, upload_open, MODULE_MAX_BYTES, true},
     {HTTP_M_GET, "/_archivist/registry-module/:token", archive, 0, 0},
     {0, 0, 0, 0, 0},
 };

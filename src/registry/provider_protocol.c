@@ -228,7 +228,7 @@ const struct http_route provider_protocol_routes[] = {
     {HTTP_M_GET, "/api/registry/v1/providers/:ns/:type/versions", versions, 0, 0},
     {HTTP_M_GET, "/api/registry/v1/providers/:ns/:type/:version/download/:os/:arch", download, 0,
      0},
-    {HTTP_M_PUT, "/_archivist/registry-provider/:token", 0, upload_open, ZIP_MAX_BYTES},
+    {HTTP_M_PUT, "/_archivist/registry-provider/:token", 0, upload_open, ZIP_MAX_BYTES, true},
     {HTTP_M_GET, "/_archivist/registry-provider/:token", file, 0, 0},
     {0, 0, 0, 0, 0},
 };
