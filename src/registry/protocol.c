@@ -150,7 +150,7 @@ static void archive(struct http_request *r, void *app)
     struct ctx c;
     api_begin_anonymous(&c, r, app);
     const char *id;
-    struct module_version v;
+    struct module_version v = {0};
     int rc = signed_url_check(&c, "module-get", http_req_param(r, "token"), &id);
     if (!rc) rc = module_db_version_get(&c, id, &v);
     if (!rc && strcmp(v.status, "ok") != 0) rc = ERR_NOT_FOUND;

