@@ -73,6 +73,39 @@ class RobustnessTest(NodeTest):
                 self.assertEqual(status, 404, doc)
         self.alive()
 
+    # -- finding 2: arithmetic on paging numbers overflowed --
+    def test_paging_numbers_are_bounded_and_overflow_is_refused(self):
+        huge = "9223372036854775807"
+        # the audit trail answered with a signed overflow (UBSan stopped the node)
+        status, doc, _ = self.node.request(
+            "GET", f"/api/v2/organizations/acme/audit-trail?page%5Bnumber%5D={huge}")
+        self.assertEqual(status, 400, doc)
+        self.assertIn("page[number]", doc["errors"][0]["detail"])
+        lists = ["/api/v2/organizations/acme/workspaces", "/api/v2/organizations",
+                 f"/api/v2/workspaces/{self.ws['id']}/vars",
+                 "/api/v2/state-versions?filter%5Bworkspace%5D%5Bname%5D=app&"
+                 "filter%5Borganization%5D%5Bname%5D=acme"]
+        for path in lists:
+            sep = "&" if "?" in path else "?"
+            for param, value in (("number", huge), ("number", "0"), ("number", "-1"),
+                                 ("number", "x"), ("number", "1.5"), ("number", "%201"),
+                                 ("size", "0"), ("size", "99999999999999999999"),
+                                 ("size", "+5")):
+                status, doc, _ = self.node.request(
+                    "GET", f"{path}{sep}page%5B{param}%5D={value}")
+                self.assertEqual(status, 422, (path, param, value, doc))
+                self.assertIn(f"page[{param}]", doc["errors"][0]["detail"])
+            # TFE caps page[size] at 100 and defaults to 20
+            status, doc, _ = self.node.request("GET", f"{path}{sep}page%5Bsize%5D=1000")
+            self.assertEqual(status, 200, doc)
+            self.assertEqual(doc["meta"]["pagination"]["page-size"], 100)
+            status, doc, _ = self.node.request("GET", path)
+            self.assertEqual(doc["meta"]["pagination"]["page-size"], 20)
+            # a page far past the end is empty, not an error
+            status, doc, _ = self.node.request("GET", f"{path}{sep}page%5Bnumber%5D=92233720368547758")
+            self.assertEqual((status, doc["data"]), (200, []), path)
+        self.alive()
+
     # -- finding 3: work on the event loop stalled everyone on it --
     def test_health_answers_within_50ms_while_uploads_are_checked(self):
         slug = big_slug(20000)
