@@ -106,6 +106,62 @@ class RobustnessTest(NodeTest):
             self.assertEqual((status, doc["data"]), (200, []), path)
         self.alive()
 
+    # -- finding 5: lenient parsing --
+    def request_head(self, method, path, *lines):
+        head = f"{method} {path} HTTP/1.1\r\nHost: localhost\r\n"
+        head += f"Authorization: Bearer {self.node.token}\r\n"
+        return (head + "".join(line + "\r\n" for line in lines) + "\r\n").encode()
+
+    def status_of(self, out):
+        self.assertTrue(out.startswith(b"HTTP/1.1 "), out[:200])
+        return int(out[9:12])
+
+    def test_control_characters_in_a_path_are_refused(self):
+        for bad in ("%00", "%01", "%0a", "%7f"):
+            out = self.raw(self.request_head("GET", f"/api/v2/organizations/acme{bad}/workspaces"))
+            self.assertEqual(self.status_of(out), 400, bad)
+            self.assertIn(b"control character", out)
+        out = self.raw(self.request_head("GET", "/api/v2/organizations/acme/workspaces"))
+        self.assertEqual(self.status_of(out), 200)
+
+    def test_header_fields_are_read_to_rfc_9112(self):
+        chunked_body = "5\r\nhello\r\n0\r\n\r\n"
+        cases = {
+            "space before the colon": ["Transfer-Encoding : chunked"],
+            "obs-fold after an empty value": ["Transfer-Encoding:", " chunked"],
+            "obs-fold of a value": ["Transfer-Encoding: gzip,", "\tchunked"],
+            "obs-fold of another header": ["X-Note: a", " b", "Content-Length: 0"],
+            "content-length and chunked": ["Content-Length: 5", "Transfer-Encoding: chunked"],
+            "two content-lengths": ["Content-Length: 5", "Content-Length: 6"],
+        }
+        for name, lines in cases.items():
+            out = self.raw(self.request_head("POST", "/api/v2/organizations", *lines) +
+                           chunked_body.encode())
+            self.assertEqual(self.status_of(out), 400, (name, out[:300]))
+            self.assertIn(b"Connection: close", out, name)
+        self.alive()
+
+    def test_over_limit_heads_get_431_over_tls_at_any_size(self):
+        for size in (100 << 10, 1 << 20, 8 << 20):
+            out = self.raw(self.request_head("GET", "/api/v2/organizations",
+                                             "X-Big: " + "a" * size), timeout=60)
+            self.assertEqual(self.status_of(out), 431, size)
+        for count in (150,):
+            out = self.raw(self.request_head("GET", "/api/v2/organizations",
+                                             *[f"X-H{i}: v" for i in range(count)]))
+            self.assertEqual(self.status_of(out), 431, count)
+        self.alive()
+
+    def test_over_limit_bodies_get_413_over_tls_at_any_size(self):
+        # /session takes 4 KiB; the API's default is 16 MiB and past 64 MiB the node stops reading
+        for path, size in (("/session", 1 << 20), ("/api/v2/organizations", 20 << 20),
+                           ("/api/v2/organizations", 80 << 20)):
+            head = self.request_head("POST", path, "Content-Type: application/vnd.api+json",
+                                     f"Content-Length: {size}")
+            out = self.raw(head + b"x" * size, timeout=120)
+            self.assertEqual(self.status_of(out), 413, (path, size))
+        self.alive()
+
     # -- finding 3: work on the event loop stalled everyone on it --
     def test_health_answers_within_50ms_while_uploads_are_checked(self):
         slug = big_slug(20000)
