@@ -106,6 +106,36 @@ class RobustnessTest(NodeTest):
             self.assertEqual((status, doc["data"]), (200, []), path)
         self.alive()
 
+    # -- finding 4: a missing parent answered 500 "storage error" (a foreign key) --
+    def test_a_missing_parent_is_404_before_any_insert(self):
+        def doc(kind, **attrs):
+            return {"data": {"type": kind, "attributes": attrs}}
+        key = "-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY-----\n"
+        org = "/api/v2/organizations/no-such-org"
+        cases = [
+            (f"{org}/teams", doc("teams", name="t1")),
+            (f"{org}/workspaces", doc("workspaces", name="w1")),
+            (f"{org}/ssh-keys", doc("ssh-keys", name="k", value=key)),
+            (f"{org}/authentication-token", None),
+            (f"{org}/organization-memberships", doc("organization-memberships",
+                                                    email="admin@example.test")),
+            (f"{org}/registry-modules", doc("registry-modules", name="m", provider="aws",
+                                            **{"registry-name": "private"})),
+            (f"{org}/registry-providers", doc("registry-providers", name="p",
+                                              namespace="no-such-org",
+                                              **{"registry-name": "private"})),
+            ("/api/v2/users/user-nosuchuser/authentication-tokens",
+             doc("authentication-tokens", description="x")),
+        ]
+        for path, body in cases:
+            status, doc_, _ = self.node.request("POST", path, body)  # the site admin's token
+            self.assertEqual(status, 404, (path, doc_))
+            self.assertIn("not found", doc_["errors"][0]["detail"])
+        log = self.node.read_log()
+        self.assertNotIn("constraint failed", log)  # refused before the insert
+        self.assertNotIn("violates foreign key", log)
+        self.alive()
+
     # -- finding 5: lenient parsing --
     def request_head(self, method, path, *lines):
         head = f"{method} {path} HTTP/1.1\r\nHost: localhost\r\n"
