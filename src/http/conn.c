@@ -306,6 +306,11 @@ static void answer_missing(struct http_request *r)
 /* The request is queued for the pool, or answered 503 at once when the pool is full. Reading
  * goes on meanwhile (a client that leaves is seen) but buffers at most OFFLOAD_READ_MAX. */
 enum { OFFLOAD_READ_MAX = 64 * 1024 };
+
+/* A buffered body this large goes to the pool whatever its route: parsing megabytes of JSON
+ * takes its loop tens to hundreds of milliseconds (issue 29: 5 MB string values stalled every
+ * connection of a loop), and every handler is thread-safe. */
+enum { OFFLOAD_BODY_MIN = 256 * 1024 };
 static bool offload(struct conn *c, struct http_request *r)
 {
     bufferevent_setwatermark(c->bev, EV_READ, 0, OFFLOAD_READ_MAX);
@@ -331,7 +336,7 @@ static int on_message_complete(http_parser *p)
     log_set_request(r->request_id);
     if (r->pending_error) {
         c->srv->cfg.respond_error(r, r->pending_error, r->error_detail);
-    } else if (r->route->offload && c->srv->cfg.pool) {
+    } else if ((r->route->offload || r->body.len >= OFFLOAD_BODY_MIN) && c->srv->cfg.pool) {
         if (offload(c, r)) {
             log_set_request(0);
             return 0;
