@@ -196,23 +196,26 @@ class RobustnessTest(NodeTest):
     # -- finding 3: work on the event loop stalled everyone on it --
     def health_during(self, work, count=4):
         """Runs work(i) in count threads while probing /_health_check on a kept-alive connection
-        every 20 ms; returns the probes' times in ms."""
+        every 20 ms; returns work's results. On external services the probe is /api/v2/ping: the
+        health check's own object-storage round trip waits on the S3 server, which is busy storing
+        what the work sends (that is the S3 server's latency, not the loop's)."""
+        probe = "/api/v2/ping" if self.sandbox.external else "/_health_check"
         results = []
         threads = [threading.Thread(target=lambda i=i: results.append(work(i)))
                    for i in range(count)]
         conn = self.node.connection()
-        conn.request("GET", "/_health_check")  # TLS set-up is not timed
+        conn.request("GET", probe)  # TLS set-up is not timed
         conn.getresponse().read()
         for t in threads:
             t.start()
         times = []
         while any(t.is_alive() for t in threads):
             start = time.monotonic()
-            conn.request("GET", "/_health_check")
+            conn.request("GET", probe)
             resp = conn.getresponse()
             resp.read()
             times.append((time.monotonic() - start) * 1000)
-            self.assertEqual(resp.status, 200)
+            self.assertIn(resp.status, (200, 204))
             time.sleep(0.02)
         for t in threads:
             t.join()
@@ -229,7 +232,7 @@ class RobustnessTest(NodeTest):
         return results
 
     def test_health_answers_within_50ms_while_uploads_are_checked(self):
-        slug = big_slug(20000)
+        slug = big_slug(40000)
         paths = []
         for _ in range(4):
             cv = self.node.api("POST", f"/api/v2/workspaces/{self.ws['id']}/configuration-versions",
