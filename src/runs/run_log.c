@@ -165,7 +165,8 @@ static void serve(struct http_request *r, void *app)
     int rc = signed_url_check(&c, "log-get", http_req_param(r, "token"), &phase_id);
     if (rc) return api_fail(&c, rc);
     int64_t offset, limit;
-    rc = query_int(&c, "offset", 0, INT64_MAX, 0, &offset);
+    /* the reader adds up to READ_MAX to offset (Redis' GETRANGE end) */
+    rc = query_int(&c, "offset", 0, INT64_MAX - READ_MAX, 0, &offset);
     if (!rc) rc = query_int(&c, "limit", 0, INT64_MAX, READ_MAX, &limit);
     if (rc) return api_fail(&c, rc);
     if (limit == 0 || limit > READ_MAX) limit = READ_MAX; /* a larger ask reads what one read may */
