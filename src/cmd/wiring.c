@@ -4,6 +4,7 @@
 #include "admin/iact.h"
 #include "admin/terraform_versions.h"
 #include "app/app.h"
+#include "app/authz.h"
 #include "cluster/cluster.h"
 #include "http/http.h"
 #include "configversions/configversion.h"
@@ -25,6 +26,7 @@ void wiring_hooks(struct app *app)
 {
     app->authenticate = token_authenticate;
     app->authenticate_session = web_session_authenticate;
+    user_on_password_changed(web_session_end_others);
     organization_on_created(team_on_org_created);
     organization_on_delete(workspace_on_org_delete);
     organization_on_renamed(team_on_org_renamed);
@@ -38,6 +40,7 @@ void wiring_hooks(struct app *app)
     workspace_on_unlocked(run_on_workspace_unlocked);
     configversion_on_uploaded(run_on_configversion_uploaded);
     run_on_status(notification_on_run_status);
+    authz_on_state_sharing(workspace_state_shared);
     workspace_on_include(run_include_for_workspace);
     workspace_on_include(configversion_include_for_workspace);
     workspace_on_include(state_include_for_workspace);
@@ -67,6 +70,7 @@ void wiring_routes(struct http_server *s)
     http_server_routes(s, smtp_settings_routes);
     http_server_routes(s, token_routes);
     http_server_routes(s, workspace_routes);
+    http_server_routes(s, remote_state_routes);
     http_server_routes(s, state_routes);
     http_server_routes(s, state_upload_routes);
     http_server_routes(s, variable_routes);

@@ -283,6 +283,8 @@ static int upload_open(struct http_request *r, void *app, struct http_sink *sink
     u->app = app;
     u->id = cv.id;
     u->key = slug_key(&c, cv.id);
+    u->kind = &slug_configuration;
+    u->visit = 0;
     if ((rc = blob_writer_open(c.app->blobs, u->key, &u->w))) return rc;
     *sink = (struct http_sink){slug_upload_write, upload_finish, slug_upload_abort, u};
     return 0;

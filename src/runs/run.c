@@ -176,7 +176,7 @@ bad:
 }
 
 /* Run variables: [{"key","value"}], values HCL-encoded; sealed, as they may be secrets. */
-static int seal_variables(struct ctx *c, json_t *v, const char **out)
+static int seal_variables(struct ctx *c, const char *run_id, json_t *v, const char **out)
 {
     size_t i;
     json_t *e;
@@ -189,7 +189,7 @@ static int seal_variables(struct ctx *c, json_t *v, const char **out)
         }
     }
     char *text = v && !json_is_null(v) ? json_dumps(v, JSON_COMPACT) : strdup("[]");
-    *out = keyring_seal(c->app->keyring, c->a, text, strlen(text));
+    *out = keyring_seal_at(c->app->keyring, c->a, RUN_VARIABLES_AT(run_id), text, strlen(text));
     free(text);
     return 0;
 bad:
@@ -240,16 +240,16 @@ int run_create(struct ctx *c, struct run *r, json_t *attrs)
     if (strcmp(cv.status, "uploaded") != 0)
         return ctx_fail(c, ERR_INVALID, "configuration version %s is %s, not uploaded", cv.id,
                         cv.status);
+    r->id = codec_new_id(c->a, "run"); /* its variables are sealed for it */
     if ((rc = addr_list(c, json_object_get(attrs, "target-addrs"), "target-addrs",
                         &r->target_addrs)) ||
         (rc = addr_list(c, json_object_get(attrs, "replace-addrs"), "replace-addrs",
                         &r->replace_addrs)) ||
-        (rc = seal_variables(c, json_object_get(attrs, "variables"), &r->sealed_variables)))
+        (rc = seal_variables(c, r->id, json_object_get(attrs, "variables"), &r->sealed_variables)))
         return rc;
     if (r->refresh_only && r->is_destroy)
         return ctx_fail(c, ERR_INVALID, "refresh-only and is-destroy cannot both be set");
     r->speculative = r->plan_only || cv.speculative;
-    r->id = codec_new_id(c->a, "run");
     r->plan_id = codec_new_id(c->a, "plan");
     r->apply_id = codec_new_id(c->a, "apply");
     r->status = "pending";

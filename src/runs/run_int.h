@@ -13,6 +13,9 @@
 #include <jansson.h>
 #include <string.h>
 
+/* where a run's variables are sealed (keyring.h) */
+#define RUN_VARIABLES_AT(id) KEYRING_AT("runs", "sealed_variables", (id))
+
 struct run {
     const char *id, *workspace_id, *configuration_version_id, *plan_id, *apply_id, *status;
     const char *message, *source, *target_addrs, *replace_addrs, *sealed_variables;

@@ -408,7 +408,8 @@ static json_t *encode_output(struct ctx *c, const struct state_output *o, bool r
     size_t n;
     json_t *value = 0, *type = 0;
     json_error_t je;
-    if (keyring_unseal(c->app->keyring, c->a, o->sealed_value, &plain, &n) == 0)
+    if (keyring_unseal_at(c->app->keyring, c->a, STATE_OUTPUT_AT(o->id), o->sealed_value, &plain,
+                          &n) == 0)
         value = json_loadb((const char *)plain, n, JSON_DECODE_ANY, &je);
     type = json_loads(o->type_json, JSON_DECODE_ANY, &je);
     const char *kind = "null";

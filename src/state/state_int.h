@@ -12,6 +12,9 @@
 #include <jansson.h>
 #include <string.h>
 
+/* where an output's value is sealed (keyring.h) */
+#define STATE_OUTPUT_AT(id) KEYRING_AT("state_version_outputs", "sealed_value", (id))
+
 struct state_output {
     const char *id, *name, *type_json, *sealed_value;
     bool sensitive;

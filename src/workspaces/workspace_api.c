@@ -72,6 +72,11 @@ json_t *workspace_encode(struct ctx *c, const struct workspace *w)
         json_object_set_new(rels, "locked-by", jsonapi_rel_new(w->locked_by_kind, w->locked_by_id));
     json_object_set_new(rels, "current-run", jsonapi_rel_new("runs", w->current_run_id));
     json_object_set_new(rels, "ssh-key", jsonapi_rel_new("ssh-keys", w->ssh_key_id));
+    json_object_set_new(
+        rels, "remote-state-consumers",
+        json_pack("{s:{s:s}}", "links", "related",
+                  arena_printf(c->a, "/api/v2/workspaces/%s/relationships/remote-state-consumers",
+                               w->id)));
     return jsonapi_resource_new(
         "workspaces", w->id, attrs, rels,
         arena_printf(c->a, "/api/v2/organizations/%s/workspaces/%s", w->organization, w->name));

@@ -117,8 +117,13 @@ function loginPage(message) {
   const form = h("form", { class: "stack", onsubmit: async (e) => {
       e.preventDefault();
       err.textContent = "";
+      // the sign-in CSRF pair: a cookie and the same token in a header, which no other site
+      // can send together
+      const t = await fetch("/session/token", { credentials: "same-origin" });
+      const pair = await t.json().catch(() => ({}));
       const r = await fetch("/session", {
-        method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": pair["csrf-token"] || "" },
         body: JSON.stringify({ username: form.username.value, password: form.password.value }) });
       const doc = await r.json().catch(() => null);
       if (!r.ok) {
