@@ -376,6 +376,6 @@ const struct http_route configversion_routes[] = {
 };
 
 const struct http_route configversion_upload_routes[] = {
-    {HTTP_M_PUT, "/_archivist/slug/:token", 0, upload_open, SLUG_MAX_BYTES},
+    {HTTP_M_PUT, "/_archivist/slug/:token", 0, upload_open, SLUG_MAX_BYTES, true},
     {0, 0, 0, 0, 0},
 };

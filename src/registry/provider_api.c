@@ -265,7 +265,7 @@ static void create_version(struct http_request *r, void *app)
     if (!rc && (!v.version || !module_version_valid(v.version)))
         rc = ctx_fail_at(&c, ERR_INVALID, "/data/attributes/version",
                          "version must be a semantic version such as 1.2.3");
-    struct store_result key;
+    struct store_result key = {0};
     if (!rc && v.key_id)
         rc = store_query(c.app->store, c.a,
                          "SELECT 1 FROM gpg_keys WHERE organization = $1 AND key_id = $2",

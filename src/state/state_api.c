@@ -377,7 +377,7 @@ static void list_for(struct ctx *c, const struct workspace *w)
     struct state_version *svs;
     size_t n;
     int64_t total;
-    struct include *inc;
+    struct include *inc = 0;
     int rc = page_parse(c, &p);
     if (!rc) rc = include_parse(c, includes, &inc);
     if (!rc) rc = state_db_list(c, w->id, &p, &svs, &n, &total);

@@ -183,8 +183,8 @@ static void download_json(struct http_request *r, void *app)
 
 /* Signed URLs carry the purpose inside the token; the path segment only routes. */
 const struct http_route state_upload_routes[] = {
-    {HTTP_M_PUT, "/_archivist/state/:token", 0, upload_state, STATE_MAX_BYTES},
-    {HTTP_M_PUT, "/_archivist/json-state/:token", 0, upload_json, STATE_MAX_BYTES},
+    {HTTP_M_PUT, "/_archivist/state/:token", 0, upload_state, STATE_MAX_BYTES, true},
+    {HTTP_M_PUT, "/_archivist/json-state/:token", 0, upload_json, STATE_MAX_BYTES, true},
     {HTTP_M_GET, "/_archivist/state/:token", download_state, 0, 0},
     {HTTP_M_GET, "/_archivist/json-state/:token", download_json, 0, 0},
     {0, 0, 0, 0, 0},

@@ -62,7 +62,7 @@ static int include_of(struct ctx *c, const struct membership *m, struct include 
 
 static void respond(struct ctx *c, int status, const struct membership *m)
 {
-    struct include *inc;
+    struct include *inc = 0;
     int rc = include_parse(c, includes, &inc);
     if (!rc) rc = include_of(c, m, inc);
     if (rc) return api_fail(c, rc);
@@ -77,7 +77,7 @@ static void list_for(struct ctx *c, const char *org, const char *user_id, const 
     struct membership *ms;
     size_t n = 0;
     int64_t total = 0;
-    struct include *inc;
+    struct include *inc = 0;
     int rc = page_parse(c, &p);
     if (!rc) rc = include_parse(c, includes, &inc);
     if (!rc)
