@@ -70,7 +70,7 @@ int configversion_latest(struct ctx *c, const char *workspace_id, struct configv
 
 int configversion_get(struct ctx *c, const char *id, struct configversion *out)
 {
-    struct workspace w;
+    struct workspace w = {0};
     int rc = db_get(c, id, out);
     if (!rc) rc = workspace_get(c, out->workspace_id, WS_READ_RUNS, &w);
     if (!rc) out->perms = w.perms;

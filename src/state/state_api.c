@@ -126,7 +126,7 @@ int state_include_for_workspace(struct ctx *c, const struct workspace *w, json_t
 /* Reads a state version of a workspace where the caller holds need. */
 static int load(struct ctx *c, const char *id, int64_t need, struct state_version *sv)
 {
-    struct workspace w;
+    struct workspace w = {0};
     int rc = state_db_get(c, id, sv);
     if (!rc) rc = workspace_get(c, sv->workspace_id, need, &w);
     if (!rc) sv->perms = w.perms;
