@@ -9,6 +9,7 @@ import time
 
 from harness import TERRAFORM, NodeTest, Terraform, main, make_slug, strip_ansi
 
+PASSWORD = "a long admin password"  # harness: the first admin's
 CONFIG = '''
 variable "n" {
   default = "1"
@@ -116,6 +117,39 @@ class RunOriginTest(NodeTest):
         self.assertEqual(json_lines(coloured), [])
         self.assertIn("1 changed", strip_ansi(coloured))
 
+        # -target and -replace reach the run (the remote backend asks ping for API 2.3+)
+        out = strip_ansi(self.raw(tf, "plan", "-input=false", "-replace=terraform_data.x"))
+        self.assertIn("terraform_data.x will be replaced, as requested", out)
+        self.assertEqual(self.runs(ws)[0]["attributes"]["replace-addrs"], ["terraform_data.x"])
+        out = strip_ansi(self.raw(tf, "plan", "-input=false", "-target=terraform_data.x"))
+        self.assertIn("No changes.", out)
+        self.assertEqual(self.runs(ws)[0]["attributes"]["target-addrs"], ["terraform_data.x"])
+        self.assertEqual(self.runs(ws)[0]["attributes"]["source"], "terraform")
+        # no cost estimate or policy check: the remote backend prints neither
+        self.assertNotIn("Cost estimation", out)
+        self.assertNotIn("Sentinel", out)
+
+        # -lock-timeout: a run still pending when it expires is canceled by the CLI
+        self.node.api("POST", f"/api/v2/workspaces/{ws['id']}/actions/lock", {"reason": "hold"})
+        out = strip_ansi(self.raw(tf, "apply", "-auto-approve", "-input=false",
+                                  "-lock-timeout=2s", check=False))
+        self.assertIn("Lock timeout exceeded", out)
+        run = self.wait(self.runs(ws)[0]["id"], "canceled", "force_canceled", "discarded")
+        self.assertEqual(run["attributes"]["status"], "canceled", out)
+        self.node.api("POST", f"/api/v2/workspaces/{ws['id']}/actions/unlock")
+
+        # workspaces by prefix: new, list, select, delete act on svc-<name>
+        tf.run("workspace", "new", "other")
+        self.assertEqual(self.workspace("svc-other")["attributes"]["name"], "svc-other")
+        listed = tf.run("workspace", "list").stdout
+        self.assertIn("app", listed)
+        self.assertIn("* other", listed)
+        tf.run("workspace", "select", "app")
+        tf.run("workspace", "delete", "other")
+        self.assertEqual(self.node.request(
+            "GET", "/api/v2/organizations/acme/workspaces/svc-other")[0], 404)
+        self.assertEqual(tf.run("workspace", "show").stdout.strip(), "app")
+
     def test_cloud_block_renders_structured_output(self):
         tf = Terraform(self.sandbox, self.node, "cloud", "acme", workspace="cloud-app")
         tf.env.pop("NO_COLOR", None)
@@ -171,6 +205,74 @@ class RunOriginTest(NodeTest):
         self.assertEqual(run["attributes"]["source"], "terraform+cloud")
         run = self.wait(run["id"], "planned_and_finished")
         self.assertEqual(json_lines(self.log(run, "plan")), [])
+
+    # -- the web UI: a browser session (cookie and CSRF token), as app.js calls the API --
+    def session(self, username, password=PASSWORD):
+        status, doc, h = self.node.request("GET", "/session/token", token=False)
+        self.assertEqual(status, 200, doc)
+        signin = h.get_all("Set-Cookie")[0].split(";")[0]
+        status, doc, h = self.node.request(
+            "POST", "/session", {"username": username, "password": password}, token=False,
+            headers={"Content-Type": "application/json", "X-CSRF-Token": doc["csrf-token"],
+                     "Cookie": signin})
+        self.assertEqual(status, 201, doc)
+        cookie = [c for c in h.get_all("Set-Cookie") if c.startswith("strata_session=")][0]
+        return {"Cookie": cookie.split(";")[0], "X-CSRF-Token": doc["csrf-token"]}
+
+    def ui_run(self, ws, browser):
+        return self.node.request("POST", "/api/v2/runs", {"data": {
+            "type": "runs", "attributes": {"plan-only": True}, "relationships": {
+                "workspace": {"data": {"type": "workspaces", "id": ws["id"]}}}}},
+            token=False, headers=browser)
+
+    def user(self, name, org, team_access=None, ws=None):
+        """A user who accepted membership of org (in a team with team_access on ws)."""
+        user = self.node.api("POST", "/api/v2/admin/users", {"data": {
+            "type": "users", "attributes": {"username": name, "email": f"{name}@example.test",
+                                            "password": PASSWORD}}})["data"]
+        tok = self.node.api("POST", f"/api/v2/users/{user['id']}/authentication-tokens", {
+            "data": {"type": "authentication-tokens"}})["data"]["attributes"]["token"]
+        if team_access:
+            team = self.node.api("POST", f"/api/v2/organizations/{org}/teams", {"data": {
+                "type": "teams", "attributes": {"name": name + "-team"}}})["data"]
+            self.node.api("POST", f"/api/v2/teams/{team['id']}/relationships/users",
+                          {"data": [{"type": "users", "id": name}]})
+            self.node.api("POST", "/api/v2/team-workspaces", {"data": {
+                "type": "team-workspaces", "attributes": {"access": team_access},
+                "relationships": {"workspace": {"data": {"type": "workspaces", "id": ws["id"]}},
+                                  "team": {"data": {"type": "teams", "id": team["id"]}}}}})
+        else:
+            self.node.api("POST", f"/api/v2/organizations/{org}/organization-memberships", {
+                "data": {"type": "organization-memberships",
+                         "attributes": {"email": f"{name}@example.test"}}})
+        own = self.node.api("GET", "/api/v2/organization-memberships?filter%5Bstatus%5D=invited",
+                            token=tok)
+        for m in own["data"]:
+            self.node.api("POST", f"/api/v2/organization-memberships/{m['id']}/actions/accept",
+                          token=tok)
+
+    def test_web_ui_runs(self):
+        ws = self.node.create_workspace("acme", "ui-app")
+        self.api_run(ws)  # an uploaded configuration
+        status, doc, _ = self.ui_run(ws, self.session("admin"))
+        self.assertEqual(status, 201, doc)
+        self.assertEqual(doc["data"]["attributes"]["source"], "tfe-ui")
+        self.assertEqual(doc["data"]["attributes"]["message"], "Triggered via UI")
+        # the session's CSRF token is what makes it the UI: a session without it changes nothing
+        browser = self.session("admin")
+        status, _, _ = self.ui_run(ws, {"Cookie": browser["Cookie"]})
+        self.assertEqual(status, 403)
+        # a read-only member of another team, and someone of another organization, through
+        # the UI: refused, 404 across organizations, and no run is made
+        before = len(self.runs(ws))
+        self.user("reader", "acme", "read", ws)
+        status, doc, _ = self.ui_run(ws, self.session("reader"))
+        self.assertIn(status, (403, 404), doc)
+        self.node.create_org("other")
+        self.user("outsider", "other")
+        status, doc, _ = self.ui_run(ws, self.session("outsider"))
+        self.assertEqual(status, 404, doc)
+        self.assertEqual(len(self.runs(ws)), before)
 
 
 if __name__ == "__main__":
