@@ -289,7 +289,8 @@ int run_on_configversion_uploaded(struct ctx *c, const struct configversion *cv)
     struct principal saved = c->who;
     int rc = workspace_get_unchecked(c, cv->workspace_id, &w);
     if (!rc) c->who = (struct principal){.kind = PRINCIPAL_SYSTEM, .org = w.organization};
-    r.auto_apply = !rc && w.auto_apply;
+    /* applied by itself only where the uploader could have applied it (see configversion.h) */
+    r.auto_apply = !rc && w.auto_apply && (cv->perms & WS_QUEUE_APPLY);
     json_t *none = json_object();
     if (!rc) rc = run_create(c, &r, none);
     json_decref(none);

@@ -185,7 +185,9 @@ static void update(struct http_request *r, void *app)
     struct team t;
     bool access_given = false;
     int rc = team_get(&c, http_req_param(r, "id"), &t);
-    if (!rc) rc = authz_org_need(&c, t.organization, ORG_MANAGE_MEMBERSHIP);
+    /* the owners team (its visibility too) is the owners' to change */
+    if (!rc)
+        rc = authz_org_need(&c, t.organization, is_owners(&t) ? ORG_OWNER : ORG_MANAGE_MEMBERSHIP);
     const char *name = rc ? 0 : t.name;
     int64_t access = t.org_access;
     bool owners = !rc && is_owners(&t);
@@ -295,7 +297,9 @@ static void change_members(struct http_request *r, void *app, bool by_membership
     const char **ids;
     size_t n = 0;
     int rc = team_get(&c, http_req_param(r, "id"), &t);
-    if (!rc) rc = authz_org_need(&c, t.organization, ORG_MANAGE_MEMBERSHIP);
+    /* the owners team holds everything: only owners change who is in it */
+    if (!rc)
+        rc = authz_org_need(&c, t.organization, is_owners(&t) ? ORG_OWNER : ORG_MANAGE_MEMBERSHIP);
     if (!rc) rc = read_ids(&c, by_membership ? "organization-memberships" : "users", &ids, &n);
     if (!rc) rc = store_begin(c.app->store);
     if (rc) return api_fail(&c, rc);

@@ -127,7 +127,8 @@ static int manage_in(struct ctx *c, const char *org, const struct team *team)
     if (rc) return ctx_fail(c, rc, "not found");
     if (c->who.kind != PRINCIPAL_USER)
         return ctx_fail(c, ERR_FORBIDDEN, "only users can manage organization and team tokens");
-    if (!team) return authz_org_need(c, org, ORG_OWNER);
+    /* the owners team's token holds everything: its owners' alone */
+    if (!team || strcmp(team->name, "owners") == 0) return authz_org_need(c, org, ORG_OWNER);
     if (team->allow_member_token_management && (rc = team_caller_is_member(c, team->id, &member)))
         return rc;
     return member ? 0 : authz_org_need(c, org, ORG_MANAGE_MEMBERSHIP);
