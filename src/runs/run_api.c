@@ -25,7 +25,7 @@ static void create(struct http_request *req, void *app)
     struct ctx c;
     if (api_begin(&c, req, app)) return;
     struct jsonapi_body b;
-    struct run r = {.refresh = true, .source = "tfe-api"};
+    struct run r = {.refresh = true}; /* source: the request's origin (run_create) */
     bool auto_apply_given = false;
     int rc = jsonapi_parse(req, "runs", false, &b);
     if (!rc) rc = jsonapi_attr_string(&b, "message", &r.message, 0);
