@@ -96,7 +96,7 @@ static void list(struct http_request *r, void *app)
 
 const struct http_route admin_user_routes[] = {
     {HTTP_M_GET, "/api/v2/admin/users", list, 0, 0},
-    {HTTP_M_POST, "/api/v2/admin/users", create, 0, 0},
+    {HTTP_M_POST, "/api/v2/admin/users", create, 0, 0, .offload = true}, /* hashes a password */
     {HTTP_M_GET, "/api/v2/admin/users/:id", show, 0, 0},
     {0, 0, 0, 0, 0},
 };

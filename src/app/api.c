@@ -9,6 +9,7 @@
 #include "store/store.h"
 
 #include <ctype.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,17 +26,55 @@ void api_begin_anonymous(struct ctx *c, struct http_request *r, void *app)
     if (fault && !fault_arm(fault)) log_warn("fault injection: cannot read %s", fault);
 }
 
-/* A run's token reads, and writes state versions of its workspace (terraform's remote state);
- * nothing else: not runs, variables, settings or other workspaces (those answer 404). */
+/* The routes a run's token may call: TFE's per-run token "can read and write state data for
+ * the workspace associated with the run, can download modules from the private registry, and
+ * may be granted access to read state from other workspaces ... Per-run tokens cannot make any
+ * other calls" (docs/permissions.md). Which workspace and organization it reaches is authz.c's
+ * to say; any other route answers 404, as if it did not exist. */
+static const struct {
+    enum http_verb method;
+    const char *pattern;
+} run_token_routes[] = {
+    /* the cloud and remote backends: discovery of the organization and the workspace */
+    {HTTP_M_GET, "/api/v2/ping"},
+    {HTTP_M_GET, "/api/v2/organizations/:org/entitlement-set"},
+    {HTTP_M_GET, "/api/v2/organizations/:org/workspaces/:name"},
+    {HTTP_M_GET, "/api/v2/workspaces/:id"},
+    {HTTP_M_GET, "/api/v2/workspaces/:id/vars"},
+    /* state: its own read and written, a sharing workspace's read. No lock or unlock: the run
+     * holds its workspace's lock, terraform takes none in a run (TFE_RUN_ID), and unlocking
+     * would let the next run start beside this one */
+    {HTTP_M_GET, "/api/v2/workspaces/:id/current-state-version"},
+    {HTTP_M_GET, "/api/v2/workspaces/:id/current-state-version-outputs"},
+    {HTTP_M_POST, "/api/v2/workspaces/:id/state-versions"},
+    {HTTP_M_GET, "/api/v2/state-versions/:id"},
+    {HTTP_M_GET, "/api/v2/state-versions/:id/download"},
+    {HTTP_M_GET, "/api/v2/state-versions/:id/outputs"},
+    {HTTP_M_GET, "/api/v2/state-version-outputs/:id"},
+    /* terraform init: the organization's registry and the node's provider mirror */
+    {HTTP_M_GET, "/api/registry/v1/modules/:ns/:name/:provider/versions"},
+    {HTTP_M_GET, "/api/registry/v1/modules/:ns/:name/:provider/:version/download"},
+    {HTTP_M_GET, "/api/registry/v1/providers/:ns/:type/versions"},
+    {HTTP_M_GET, "/api/registry/v1/providers/:ns/:type/:version/download/:os/:arch"},
+    {HTTP_M_GET, "/api/provider-mirror/v1/:host/:ns/:type/:file"},
+};
+
 static bool run_token_may(struct http_request *r)
 {
+    /* includes would answer what the routes keep back (a workspace's runs, configuration
+     * versions and their upload links); only a state version's outputs (tfe_outputs) remain */
+    const char *include = http_req_query(r, "include");
+    if (include && strcmp(include, "outputs") != 0) return false;
     enum http_verb m = http_req_method(r);
-    const char *path = http_req_path(r);
-    if (m == HTTP_M_GET || m == HTTP_M_HEAD) return strncmp(path, "/api/v2/admin/", 14) != 0;
-    size_t n = strlen(path);
-    const char *suffix = "/state-versions";
-    return m == HTTP_M_POST && strncmp(path, "/api/v2/workspaces/", 19) == 0 &&
-           n > strlen(suffix) && strcmp(path + n - strlen(suffix), suffix) == 0;
+    if (m == HTTP_M_HEAD) m = HTTP_M_GET;
+    const char *names[8], *values[8];
+    int n;
+    for (size_t i = 0; i < sizeof run_token_routes / sizeof *run_token_routes; i++)
+        if (run_token_routes[i].method == m &&
+            http_route_match(run_token_routes[i].pattern, http_req_path(r), http_req_arena(r),
+                             names, values, &n))
+            return true;
+    return false;
 }
 
 const char *api_cookie(struct ctx *c, const char *name)
@@ -54,6 +93,14 @@ const char *api_cookie(struct ctx *c, const char *name)
     return 0;
 }
 
+bool api_token_equal(const char *given, const char *expected)
+{
+    /* the length is no secret (every token has the same); the bytes are compared in constant
+     * time so the answer's timing does not tell how much of a guess was right */
+    size_t n = expected ? strlen(expected) : 0;
+    return given && n && strlen(given) == n && sodium_memcmp(given, expected, n) == 0;
+}
+
 /* A browser's session cookie instead of a token: a request that changes something must also
  * carry the session's CSRF token in X-CSRF-Token (another site's page cannot read it). */
 static int session_auth(struct ctx *c)
@@ -63,7 +110,7 @@ static int session_auth(struct ctx *c)
         return ERR_UNAUTHORIZED;
     enum http_verb m = http_req_method(c->req);
     const char *given = http_req_header(c->req, "X-CSRF-Token");
-    if (m != HTTP_M_GET && m != HTTP_M_HEAD && (!given || strcmp(given, c->csrf) != 0)) {
+    if (m != HTTP_M_GET && m != HTTP_M_HEAD && !api_token_equal(given, c->csrf)) {
         c->who = (struct principal){0};
         c->csrf = 0;
         return ERR_FORBIDDEN;

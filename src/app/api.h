@@ -51,6 +51,9 @@ bool api_name_valid(const char *name, size_t max);
 
 /* The value of cookie name in the request, or NULL (arena memory). */
 const char *api_cookie(struct ctx *c, const char *name);
+/* Whether a secret token given by a client equals the expected one (both NUL-terminated; an
+ * empty or absent expected token matches nothing), compared in constant time. */
+bool api_token_equal(const char *given, const char *expected);
 
 /* "https://<hostname><path>" in the arena. */
 char *api_url(struct ctx *c, const char *path);

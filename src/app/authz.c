@@ -26,9 +26,19 @@ static const struct {
 
 /* An organization token manages everything but may not start runs. */
 #define ORG_TOKEN_WS (WS_ALL & ~(WS_QUEUE_PLAN | WS_QUEUE_APPLY))
-/* A run's token: reads of its workspace and the state terraform saves. */
-#define RUN_TOKEN_WS                                                                               \
-    (WS_READ | WS_READ_RUNS | WS_READ_VARS | WS_READ_OUTPUTS | WS_READ_STATE | WS_WRITE_STATE)
+/* A run's token (TFE's per-run token): its own workspace's settings, variables and state, read
+ * and written (the run holds the lock); another workspace's state only when that one shares it
+ * (remote state sharing). api.c keeps the token to the routes a run calls. */
+#define RUN_TOKEN_WS (WS_READ | WS_READ_VARS | WS_READ_OUTPUTS | WS_READ_STATE | WS_WRITE_STATE)
+#define RUN_TOKEN_SHARED_WS (WS_READ | WS_READ_OUTPUTS | WS_READ_STATE)
+
+static int (*state_shared)(struct ctx *, const char *, const char *, bool *);
+
+void authz_on_state_sharing(int (*fn)(struct ctx *c, const char *workspace_id,
+                                      const char *consumer_id, bool *shared))
+{
+    state_shared = fn;
+}
 
 const struct authz_org_flag authz_org_flags[] = {
     {"manage-policies", ORG_MANAGE_POLICIES},
@@ -130,8 +140,12 @@ int authz_rights(struct ctx *c, const char *org, const char *workspace_id, struc
     switch (c->who.kind) {
     case PRINCIPAL_USER:
         if (c->who.site_admin) {
-            *out = (struct rights){true, ORG_ALL, WS_ALL};
-            return 0;
+            /* every right, in an organization that exists: a missing parent is 404 before any
+             * insert (the other principals are members of existing organizations only) */
+            rc = store_query(c->app->store, c->a, "SELECT 1 FROM organizations WHERE name = $1",
+                             S_ARGS(S_TEXT(org)), &res);
+            if (!rc && res.nrows) *out = (struct rights){true, ORG_ALL, WS_ALL};
+            return rc;
         }
         rc = store_query(
             c->app->store, c->a,
@@ -163,11 +177,16 @@ int authz_rights(struct ctx *c, const char *org, const char *workspace_id, struc
     case PRINCIPAL_SYSTEM:
         if (strcmp(c->who.org, org) == 0) *out = (struct rights){true, ORG_ALL, WS_ALL};
         break;
-    case PRINCIPAL_RUN:
+    case PRINCIPAL_RUN: {
         if (strcmp(c->who.org, org) != 0) return 0;
         out->member = true;
-        if (workspace_id && strcmp(workspace_id, c->who.workspace_id) == 0) out->ws = RUN_TOKEN_WS;
+        bool own = workspace_id && strcmp(workspace_id, c->who.workspace_id) == 0, shared = false;
+        if (workspace_id && !own && state_shared &&
+            (rc = state_shared(c, workspace_id, c->who.workspace_id, &shared)))
+            return rc;
+        out->ws = own ? RUN_TOKEN_WS : shared ? RUN_TOKEN_SHARED_WS : 0;
         break;
+    }
     default:
         break;
     }

@@ -8,7 +8,9 @@
  * - the owners team (and its token): everything in the organization;
  * - an organization token: everything but queueing runs (TFE: it "cannot start runs");
  * - a site administrator: everything everywhere;
- * - a run's token: reads and state writes of its own workspace (api.c keeps it to those).
+ * - a run's token: its own workspace's state (read, write), variables and settings;
+ *   another workspace's state where remote state sharing allows (authz_on_state_sharing);
+ *   api.c keeps it to the routes a run calls.
  * A user's rights are the union over the teams of the organizations where the user's
  * membership is active. Refusals: ERR_NOT_FOUND where the caller may not see the resource
  * (existence is not revealed), ERR_FORBIDDEN where it may see it but not do this. */
@@ -100,6 +102,12 @@ int64_t authz_custom_bits(const char *runs, const char *variables, const char *s
  * arena memory. NULL when every workspace is readable. */
 const char *authz_ws_filter(struct ctx *c, const struct rights *r, const char *col, int param,
                             const char **arg);
+
+/* Remote state sharing, set at start by workspaces/: *shared is true when runs of workspace
+ * consumer_id may read the state of workspace_id (same organization, and global-remote-state
+ * or consumer_id among its remote-state-consumers). Without it nothing is shared. */
+void authz_on_state_sharing(int (*fn)(struct ctx *c, const char *workspace_id,
+                                      const char *consumer_id, bool *shared));
 
 /* True for a site administrator's user token. */
 bool authz_site_admin(const struct ctx *c);

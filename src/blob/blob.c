@@ -8,6 +8,7 @@
 #include "base/fault.h"
 #include "base/log.h"
 #include "base/metrics.h"
+#include "base/fs.h" /* fs_write_all */
 #include "base/readahead.h"
 #include "blob/gcm_stream.h"
 #include "http/http.h"
@@ -15,10 +16,13 @@
 
 #include <sodium.h>
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum {
     CHUNK = 64 * 1024,
@@ -335,22 +339,16 @@ int blob_delete(struct blob_store *bs, const char *key)
     return bs->b->remove(bs->impl, key);
 }
 
-int blob_put_file(struct blob_store *bs, const char *key, const char *path)
+int blob_put_fd(struct blob_store *bs, const char *key, int fd)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return ERR_IO;
     struct blob_writer *w;
     int rc = blob_writer_open(bs, key, &w);
-    if (rc) {
-        fclose(f);
-        return rc;
-    }
+    if (rc) return rc;
     char buf[65536];
-    size_t n;
-    while (!rc && (n = fread(buf, 1, sizeof buf, f)) > 0)
-        rc = blob_writer_write(w, buf, n);
-    if (!rc && ferror(f)) rc = ERR_IO;
-    fclose(f);
+    ssize_t n;
+    while (!rc && ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)))
+        if (n > 0) rc = blob_writer_write(w, buf, (size_t)n);
+    if (!rc && n < 0) rc = ERR_IO;
     if (rc) {
         blob_writer_abort(w);
         return rc;
@@ -358,22 +356,25 @@ int blob_put_file(struct blob_store *bs, const char *key, const char *path)
     return blob_writer_commit(w);
 }
 
-int blob_get_file(struct blob_store *bs, const char *key, const char *path)
+int blob_get_fd(struct blob_store *bs, const char *key, int fd)
 {
     struct blob_reader *r;
     int rc = blob_reader_open(bs, key, &r);
     if (rc) return rc;
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        blob_reader_close(r);
-        return ERR_IO;
-    }
     char buf[65536];
     size_t n = 0;
     while (!(rc = blob_reader_read(r, buf, sizeof buf, &n)) && n)
-        if (fwrite(buf, 1, n, f) != n) rc = ERR_IO;
+        if ((rc = fs_write_all(fd, buf, n))) break;
     blob_reader_close(r);
-    if (fclose(f) != 0 && !rc) rc = ERR_IO;
+    return rc;
+}
+
+int blob_put_file(struct blob_store *bs, const char *key, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ERR_IO;
+    int rc = blob_put_fd(bs, key, fd);
+    close(fd);
     return rc;
 }
 

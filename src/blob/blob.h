@@ -73,9 +73,11 @@ int blob_delete(struct blob_store *bs, const char *key);
  * sealed bytes as they are stored (and list them with backend->list). */
 const struct blob_backend *blob_raw(struct blob_store *bs, void **impl);
 
-/* Stores the file at path as the blob key (streamed), or writes the blob key out to path. */
+/* Stores the file at path, or what is left to read of fd, as the blob key (streamed); or writes
+ * the blob key out to fd (the caller's, not closed). */
 int blob_put_file(struct blob_store *bs, const char *key, const char *path);
-int blob_get_file(struct blob_store *bs, const char *key, const char *path);
+int blob_put_fd(struct blob_store *bs, const char *key, int fd);
+int blob_get_fd(struct blob_store *bs, const char *key, int fd);
 
 /* Health probe: writes and reads back a small blob named after who (a node: nodes sharing a
  * bucket never touch each other's probe). */

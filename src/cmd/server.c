@@ -95,6 +95,11 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     event_add(st->tick, &every);
 }
 
+/* The offload pool (docs/ARCHITECTURE.md, request path): a few threads beside the loops, since
+ * what runs there is CPU work (archives, hashing) on two to a few cores; a request waiting longer
+ * than the budget is answered 503 (its client has likely given up). */
+enum { POOL_THREADS = 4, POOL_QUEUE = 64, POOL_BUDGET_MS = 30000 };
+
 static int serve(struct settings *s)
 {
     struct app app = {.settings = s,
@@ -107,6 +112,7 @@ static int serve(struct settings *s)
     struct runner *runner = 0;
     struct loops *loops = 0;
     struct metrics_server *metrics = 0;
+    struct http_pool *pool = 0;
     int nloops = 1;
     char err[1024] = "", cert[4200], key[4200], node_name[300];
     cluster_node_name(settings_str(s, SETTING_HTTPS_PORT), node_name, sizeof node_name);
@@ -131,6 +137,7 @@ static int serve(struct settings *s)
     if (!rc) rc = runner_start(&app, app.bus, &runner, err, sizeof err);
     struct notifier *notifier = 0;
     if (!rc) rc = notifier_start(&app, &notifier);
+    if (!rc) rc = http_pool_new(POOL_THREADS, POOL_QUEUE, POOL_BUDGET_MS, &pool);
     if (!rc) {
         base = event_base_new();
         struct http_server_config cfg = {
@@ -141,6 +148,7 @@ static int serve(struct settings *s)
             .respond_error = respond_error,
             .default_headers = default_headers,
             .default_max_body = 16 * 1024 * 1024,
+            .pool = pool,
         };
         rc = http_server_new(base, &cfg, &http, err, sizeof err);
     }
@@ -174,6 +182,7 @@ static int serve(struct settings *s)
         status_write(s, "stopping", "stopped", "");
     }
     http_server_close_listener(http); /* new connections are refused from now on */
+    http_pool_stop(pool); /* before the servers: its workers hand connections back to them */
     loops_stop(loops);
     metrics_server_stop(metrics);
     notifier_stop(notifier);
@@ -185,6 +194,7 @@ static int serve(struct settings *s)
     if (sigint) event_free(sigint);
     if (sigterm) event_free(sigterm);
     http_server_free(http);
+    http_pool_free(pool);
     if (base) event_base_loop(base, EVLOOP_NONBLOCK); /* deferred finalizers of connections */
     if (base) event_base_free(base);
     services_close(&app);

@@ -1,10 +1,12 @@
-/* slug.c — reads a configuration's tar.gz through libarchive straight from the sealed blob,
- * refusing what could escape the unpack folder, and unpacks it with libarchive's own secure
- * extraction flags as a second line of defence. */
+/* slug.c — reads a tar.gz (a configuration, a registry module, the provider mirror) through
+ * libarchive straight from the sealed blob, refusing what could escape the unpack folder
+ * (tree_check.c) or exceed the caps of its kind, and unpacks it with libarchive's own secure
+ * extraction flags as a second line of defence, or hands each file to a visitor instead. */
 #include "configversions/configversion.h"
 #include "app/app.h"
 #include "base/err.h"
 #include "blob/blob.h"
+#include "configversions/tree_check.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -41,58 +43,10 @@ static int fail(char *err, size_t errlen, const char *fmt, const char *what)
     return ERR_INVALID;
 }
 
-/* True when the relative path p stays inside the tree ("a/../b" does, "../x" does not). */
-static bool stays_inside(const char *p)
+static int limit(char *err, size_t errlen, const char *fmt, const char *what, int64_t n)
 {
-    int depth = 0;
-    while (*p) {
-        const char *e = strchr(p, '/');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        if (n == 2 && p[0] == '.' && p[1] == '.') {
-            if (--depth < 0) return false;
-        } else if (n && !(n == 1 && p[0] == '.')) {
-            depth++;
-        }
-        p += n + (e ? 1 : 0);
-    }
-    return true;
-}
-
-static bool has_dotdot(const char *p)
-{
-    for (const char *s = p; (s = strstr(s, "..")); s += 2)
-        if ((s == p || s[-1] == '/') && (s[2] == 0 || s[2] == '/')) return true;
-    return false;
-}
-
-/* Checks one entry; a link target is resolved from the link's own folder. */
-static int check_entry(struct archive_entry *e, char *err, size_t errlen)
-{
-    const char *path = archive_entry_pathname(e);
-    if (!path || !*path) return fail(err, errlen, "an entry has no name%s", "");
-    if (path[0] == '/') return fail(err, errlen, "absolute path \"%s\" refused", path);
-    if (has_dotdot(path)) return fail(err, errlen, "path \"%s\" leaves the tree", path);
-    const char *hard = archive_entry_hardlink(e);
-    if (hard) {
-        if (hard[0] == '/' || has_dotdot(hard))
-            return fail(err, errlen, "hard link \"%s\" points out of the tree", path);
-        return 0;
-    }
-    mode_t type = archive_entry_filetype(e);
-    if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK)
-        return fail(err, errlen, "\"%s\" is not a file, folder or link", path);
-    if (type == AE_IFLNK) {
-        const char *target = archive_entry_symlink(e);
-        if (!target || target[0] == '/')
-            return fail(err, errlen, "link \"%s\" points to an absolute path", path);
-        char joined[8192];
-        const char *slash = strrchr(path, '/');
-        snprintf(joined, sizeof joined, "%.*s%s%s", slash ? (int)(slash - path) : 0, path,
-                 slash ? "/" : "", target);
-        if (!stays_inside(joined))
-            return fail(err, errlen, "link \"%s\" points out of the tree", path);
-    }
-    return 0;
+    snprintf(err, errlen, fmt, what, (long long)n);
+    return ERR_INVALID;
 }
 
 static int open_archive(struct blob_store *bs, const char *key, struct source *s,
@@ -155,13 +109,19 @@ void slug_upload_abort(void *arg)
     u->w = 0;
 }
 
+const struct slug_kind slug_configuration = {"configuration", SLUG_MAX_ENTRIES, SLUG_MAX_UNPACKED,
+                                             true};
+/* registry archives need no links (docs/registry.md); modules are small, a mirror holds zips */
+const struct slug_kind slug_module = {"module", 10000, 256LL * 1024 * 1024, false};
+const struct slug_kind slug_mirror = {"mirror", 10000, SLUG_MAX_UNPACKED, false};
+
 int slug_upload_commit(struct slug_upload *u, const char *dest, int64_t *size, char *why,
                        size_t whylen)
 {
     *size = blob_writer_size(u->w);
     int rc = blob_writer_commit(u->w);
     u->w = 0;
-    if (!rc) rc = slug_unpack(u->app->blobs, u->key, dest, why, whylen);
+    if (!rc) rc = slug_unpack(u->app->blobs, u->key, u->kind, dest, u->visit, why, whylen);
     if (rc == ERR_INVALID || rc == ERR_TOO_LARGE) blob_delete(u->app->blobs, u->key);
     return rc;
 }
@@ -171,10 +131,11 @@ int configversion_unpack(struct blob_store *bs, const char *cv_id, const char *d
 {
     char key[128];
     snprintf(key, sizeof key, "configuration-versions/%s/slug", cv_id);
-    return slug_unpack(bs, key, dest, err, errlen);
+    return slug_unpack(bs, key, &slug_configuration, dest, 0, err, errlen);
 }
 
-int slug_unpack(struct blob_store *bs, const char *key, const char *dest, char *err, size_t errlen)
+int slug_unpack(struct blob_store *bs, const char *key, const struct slug_kind *kind,
+                const char *dest, const struct slug_visit *visit, char *err, size_t errlen)
 {
     struct source *s = calloc(1, sizeof *s);
     if (!s) abort();
@@ -188,24 +149,31 @@ int slug_unpack(struct blob_store *bs, const char *key, const char *dest, char *
     if (dest) {
         disk = archive_write_disk_new();
         /* entries are written as dest/<name>, an absolute path, so NOABSOLUTEPATHS cannot be
-         * set; check_entry has refused absolute names before the prefix is added */
+         * set; tree_check_entry has refused absolute names before the prefix is added */
         archive_write_disk_set_options(disk, ARCHIVE_EXTRACT_SECURE_NODOTDOT |
                                                  ARCHIVE_EXTRACT_SECURE_SYMLINKS |
                                                  ARCHIVE_EXTRACT_PERM);
     }
     struct archive_entry *e;
+    struct tree_check *tc = tree_check_new(kind->links);
     int64_t unpacked = 0, entries = 0;
-    int r;
+    int r = ARCHIVE_OK;
     while (!rc && (r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-        unpacked += archive_entry_size(e);
-        if (++entries > SLUG_MAX_ENTRIES)
-            rc = fail(err, errlen, "more than %s entries", "100000");
-        else if (unpacked > SLUG_MAX_UNPACKED)
-            rc = fail(err, errlen, "unpacks to more than %s", "1 GiB");
+        int64_t size = archive_entry_size(e);
+        unpacked += size > 0 ? size : 0;
+        if (++entries > kind->max_entries)
+            rc = limit(err, errlen, "a %s archive may hold at most %lld entries", kind->what,
+                       kind->max_entries);
+        else if (unpacked > kind->max_unpacked)
+            rc = limit(err, errlen, "a %s archive may unpack to at most %lld bytes", kind->what,
+                       kind->max_unpacked);
         else
-            rc = check_entry(e, err, errlen);
+            rc = tree_check_entry(tc, e, err, errlen);
         if (!rc && disk) rc = extract(a, disk, e, dest, err, errlen);
+        if (!rc && visit && archive_entry_filetype(e) == AE_IFREG && !archive_entry_hardlink(e))
+            rc = visit->fn(visit->arg, archive_entry_pathname(e), a, size);
     }
+    tree_check_free(tc);
     if (!rc && r != ARCHIVE_EOF) {
         rc = s->err ? s->err : ERR_INVALID;
         if (rc == ERR_TOO_LARGE)

@@ -2,7 +2,8 @@
  * and a route table. Request bodies are either buffered under a per-route cap or streamed to a
  * route's sink as they arrive; responses are either one buffer or pulled from a source as the
  * socket drains. A server and its connections live on one event-loop thread (several servers,
- * one per loop, share a listening socket: http_server_clone); handlers must not block for long.
+ * one per loop, share a listening socket: http_server_clone); handlers must not block for long:
+ * a route whose handler can is marked offload and runs on a worker pool (http_pool_new).
  * (libevent's own evhttp reads whole request bodies into memory before any callback, which rules
  * it out for state files; see docs/internals/http.md.) */
 #ifndef STRATA_HTTP_H
@@ -56,7 +57,12 @@ struct http_route {
     http_handler handler;    /* for buffered bodies */
     http_upload_open upload; /* for streamed bodies (handler unused) */
     int64_t max_body;        /* cap in bytes; 0 = the server default */
+    /* the handler (or the sink's finish) runs on the worker pool, not on the event loop: for
+     * anything that can take more than a millisecond or two (archives, hashing) */
+    bool offload;
 };
+
+struct http_pool;
 
 struct http_server_config {
     const char *bind_port;
@@ -66,7 +72,20 @@ struct http_server_config {
     void (*respond_error)(struct http_request *req, int err, const char *detail);
     const char *const *default_headers; /* "Name: value" lines added to every response */
     int64_t default_max_body;
+    /* runs the offload routes (shared by every loop's server); NULL runs them on the loop */
+    struct http_pool *pool;
 };
+
+/* A pool of threads running offloaded handlers: at most queue_max requests wait, a request
+ * that waited more than budget_ms is answered 503 instead of run, and so is one arriving when
+ * the queue is full (both with Retry-After). Answers go back to each connection's own loop. */
+int http_pool_new(int threads, int queue_max, int64_t budget_ms, struct http_pool **out);
+/* Waits for the running handlers and answers the waiting requests 503 (through their loops, which
+ * need not run any more); later offloaded requests are answered 503 at once. Call it before
+ * freeing any server that uses the pool. */
+void http_pool_stop(struct http_pool *p);
+/* Stops the pool if needed and frees it, after every server using it is freed. NULL is ignored. */
+void http_pool_free(struct http_pool *p);
 
 /* Creates a server on base listening on all addresses at cfg->bind_port with TLS. Routes are
  * added with http_server_routes before the loop runs. Returns 0 or ERR_IO/ERR_CONFIG with a
@@ -107,7 +126,8 @@ const char *http_req_body(const struct http_request *r, size_t *len);
 void *http_req_user(const struct http_request *r);
 void http_req_set_user(struct http_request *r, void *user);
 
-/* Adds a response header (copied). */
+/* Adds a response header (copied). The three answer calls below may be made on a pool worker
+ * for an offloaded route: the answer is then written by the connection's loop. */
 void http_set_header(struct http_request *r, const char *name, const char *value);
 /* Sends the whole response at once (copied). Exactly one respond call per request. */
 void http_respond(struct http_request *r, int status, const char *content_type, const void *body,

@@ -9,6 +9,7 @@
 #include <event2/bufferevent.h>
 #include <http_parser.h>
 #include <openssl/ssl.h>
+#include <pthread.h>
 #include <time.h>
 
 enum {
@@ -31,6 +32,11 @@ struct http_server {
     SSL_CTX *ssl;
     struct http_server_config cfg;
     struct route_table *tables;
+    /* connections whose offloaded handler finished, posted by pool workers; wake runs
+     * conn_offload_finish for them on this server's loop */
+    pthread_mutex_t done_mu;
+    struct conn *done;
+    struct event *wake;
 };
 
 struct header {
@@ -65,6 +71,18 @@ struct http_request {
     struct buf resp_headers;
     bool responded;
     void *user;
+    /* set while a pool worker runs the handler: answers are kept in later and written by the
+     * connection's loop once the handler returns */
+    bool on_worker;
+    struct {
+        bool set, stream;
+        int status;
+        const char *ctype; /* in the arena */
+        const void *body;  /* in the arena */
+        size_t len;
+        int64_t length;
+        struct http_source src;
+    } later;
     char request_id[65]; /* the client's or balancer's X-Request-Id, or one made here */
 };
 
@@ -80,6 +98,18 @@ struct conn {
     bool keep_alive, close_after;
     struct http_source src;
     bool streaming, chunked, done_writing;
+    /* offloaded: a pool worker holds req (the loop touches neither it nor the parser); gone:
+     * the client left meanwhile and the connection is freed when the worker is done */
+    bool offloaded, gone;
+    /* the request head as it arrives, checked for obs-fold before the parser sees it (the
+     * parser folds silently): in_head until the blank line, line_start after each LF */
+    bool in_head, head_started, line_start;
+    /* answered and closing while the client may still be sending: input is read and dropped
+     * (up to LINGER_MS) so that the client reads the answer instead of a reset */
+    bool linger, lingering;
+    int64_t linger_since;
+    struct conn *job_next; /* in the pool's queue, then in the server's done list */
+    int64_t queued_ms;
 };
 
 /* request.c */
@@ -88,5 +118,13 @@ struct http_request *req_new(struct conn *c);
 void req_free(struct http_request *r);
 /* Pulls from the connection's response source until enough output is queued or it ends. */
 void http_pump(struct conn *c);
+/* Writes the answer a pool worker kept in r->later (on the connection's loop). */
+void req_answer_later(struct http_request *r);
+
+/* pool.c: queues c (its request complete, the parser paused) for a worker; ERR_UNAVAILABLE
+ * when the queue is full. */
+int pool_submit(struct http_pool *p, struct conn *c);
+/* conn.c: on a worker, once the handler returned: hands c back to its loop. */
+void conn_offload_done(struct conn *c);
 
 #endif

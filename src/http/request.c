@@ -32,6 +32,8 @@ void req_free(struct http_request *r)
 {
     if (!r) return;
     if (r->has_sink) r->sink.abort(r->sink.arg);
+    /* a worker's streamed answer never written: its client left */
+    if (r->later.set && r->later.stream) r->later.src.close(r->later.src.arg);
     buf_release(&r->url);
     buf_release(&r->body);
     buf_release(&r->resp_headers);
@@ -174,6 +176,8 @@ static const char *reason(int status)
         return "Unsupported Media Type";
     case 422:
         return "Unprocessable Entity";
+    case 431:
+        return "Request Header Fields Too Large";
     case 503:
         return "Service Unavailable";
     default:
@@ -206,6 +210,16 @@ static void write_head(struct http_request *r, int status, const char *ctype, in
     evbuffer_add(out, "\r\n", 2);
 }
 
+static void respond_now(struct http_request *r, int status, const char *content_type,
+                        const void *body, size_t len)
+{
+    bool no_body = status == 204 || status == 304;
+    write_head(r, status, no_body ? 0 : content_type, no_body ? 0 : (int64_t)len);
+    if (!no_body && len && r->method != HTTP_M_HEAD)
+        evbuffer_add(bufferevent_get_output(r->conn->bev), body, len);
+    r->conn->done_writing = true;
+}
+
 void http_respond(struct http_request *r, int status, const char *content_type, const void *body,
                   size_t len)
 {
@@ -214,11 +228,16 @@ void http_respond(struct http_request *r, int status, const char *content_type, 
         return;
     }
     r->responded = true;
-    bool no_body = status == 204 || status == 304;
-    write_head(r, status, no_body ? 0 : content_type, no_body ? 0 : (int64_t)len);
-    if (!no_body && len && r->method != HTTP_M_HEAD)
-        evbuffer_add(bufferevent_get_output(r->conn->bev), body, len);
-    r->conn->done_writing = true;
+    if (!r->on_worker) {
+        respond_now(r, status, content_type, body, len);
+        return;
+    }
+    /* on a pool worker: the connection belongs to its loop, which writes this later */
+    r->later.set = true;
+    r->later.status = status;
+    r->later.ctype = arena_strdup(r->arena, content_type);
+    r->later.body = len ? arena_memdup(r->arena, body, len) : 0;
+    r->later.len = len;
 }
 
 /* Buffers of STREAM_CHUNK bytes that streamed answers are read into and handed to libevent by
@@ -286,14 +305,9 @@ void http_pump(struct conn *c)
     }
 }
 
-void http_respond_stream(struct http_request *r, int status, const char *content_type,
-                         int64_t length, struct http_source src)
+static void stream_now(struct http_request *r, int status, const char *content_type, int64_t length,
+                       struct http_source src)
 {
-    if (r->responded) {
-        src.close(src.arg);
-        return;
-    }
-    r->responded = true;
     struct conn *c = r->conn;
     write_head(r, status, content_type, length);
     if (r->method == HTTP_M_HEAD) {
@@ -305,4 +319,33 @@ void http_respond_stream(struct http_request *r, int status, const char *content
     c->streaming = true;
     c->chunked = length < 0;
     http_pump(c);
+}
+
+void http_respond_stream(struct http_request *r, int status, const char *content_type,
+                         int64_t length, struct http_source src)
+{
+    if (r->responded) {
+        src.close(src.arg);
+        return;
+    }
+    r->responded = true;
+    if (!r->on_worker) {
+        stream_now(r, status, content_type, length, src);
+        return;
+    }
+    r->later.set = r->later.stream = true;
+    r->later.status = status;
+    r->later.ctype = arena_strdup(r->arena, content_type);
+    r->later.length = length;
+    r->later.src = src;
+}
+
+void req_answer_later(struct http_request *r)
+{
+    if (!r->later.set) return;
+    r->later.set = false;
+    if (r->later.stream)
+        stream_now(r, r->later.status, r->later.ctype, r->later.length, r->later.src);
+    else
+        respond_now(r, r->later.status, r->later.ctype, r->later.body, r->later.len);
 }

@@ -26,23 +26,29 @@ static int derive_kek(const char *password, const unsigned char *salt, unsigned 
     return 0;
 }
 
-static void seal_raw(const unsigned char key[KEY_LEN], const void *p, size_t n, const char *ad,
+/* Associated data: bytes bound into the seal without being stored in it. */
+struct ad {
+    const void *p;
+    size_t n;
+};
+#define AD_TEXT(s) ((struct ad){(s), strlen(s)})
+
+static void seal_raw(const unsigned char key[KEY_LEN], const void *p, size_t n, struct ad ad,
                      unsigned char *out /* NONCE_LEN + n + ABYTES */)
 {
     randombytes_buf(out, NONCE_LEN);
     unsigned long long clen = 0;
-    crypto_aead_xchacha20poly1305_ietf_encrypt(out + NONCE_LEN, &clen, p, n,
-                                               (const unsigned char *)ad, strlen(ad), 0, out, key);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(out + NONCE_LEN, &clen, p, n, ad.p, ad.n, 0, out,
+                                               key);
 }
 
 static int open_raw(const unsigned char key[KEY_LEN], const unsigned char *in, size_t n,
-                    const char *ad, unsigned char *out, size_t *out_len)
+                    struct ad ad, unsigned char *out, size_t *out_len)
 {
     if (n < NONCE_LEN + crypto_aead_xchacha20poly1305_ietf_ABYTES) return ERR_CRYPTO;
     unsigned long long mlen = 0;
     if (crypto_aead_xchacha20poly1305_ietf_decrypt(out, &mlen, 0, in + NONCE_LEN, n - NONCE_LEN,
-                                                   (const unsigned char *)ad, strlen(ad), in,
-                                                   key) != 0)
+                                                   ad.p, ad.n, in, key) != 0)
         return ERR_CRYPTO;
     *out_len = (size_t)mlen;
     return 0;
@@ -78,7 +84,8 @@ static int unwrap(struct arena *a, const struct store_result *r, const char *pas
     size_t n = 0;
     unsigned char plain[KEY_LEN + 64];
     if (wrapped_len > sizeof plain ||
-        open_raw(kek, wrapped, wrapped_len, "strata-data-key", plain, &n) != 0 || n != KEY_LEN) {
+        open_raw(kek, wrapped, wrapped_len, AD_TEXT("strata-data-key"), plain, &n) != 0 ||
+        n != KEY_LEN) {
         sodium_memzero(kek, sizeof kek);
         snprintf(err, errlen,
                  "setting \"enc_password\": does not open the existing encrypted "
@@ -103,7 +110,7 @@ static int store_wrapped(struct store *s, struct arena *a, const char *password,
     int rc = derive_kek(password, salt, ops, mem, kek);
     if (rc) return rc;
     unsigned char wrapped[NONCE_LEN + KEY_LEN + crypto_aead_xchacha20poly1305_ietf_ABYTES];
-    seal_raw(kek, key, KEY_LEN, "strata-data-key", wrapped);
+    seal_raw(kek, key, KEY_LEN, AD_TEXT("strata-data-key"), wrapped);
     sodium_memzero(kek, sizeof kek);
     return store_exec(s,
                       replace ? "UPDATE keyring SET kdf = 'argon2id13', salt = $1, opslimit = $2, "
@@ -177,27 +184,53 @@ void keyring_subkey(const struct keyring *k, enum keyring_purpose purpose, unsig
     crypto_kdf_derive_from_key(out, 32, (uint64_t)purpose, "strata__", k->data_key);
 }
 
-char *keyring_seal(const struct keyring *k, struct arena *a, const void *p, size_t n)
+/* Format 2 is "v2:" + base64(nonce || ciphertext) sealed with "strata-value-2", table, column
+ * and row as associated data, each ended by a NUL (no name holds one, so no two places share
+ * an encoding). Format 1 is the bare base64 (whose alphabet has no ':') sealed with
+ * "strata-value" alone: still opened, wherever it is, until its next write replaces it. */
+#define V2_PREFIX "v2:"
+
+static struct ad place_ad(struct arena *a, struct keyring_place at)
+{
+    const char *parts[] = {"strata-value-2", at.table, at.column, at.row};
+    size_t n = 0;
+    for (size_t i = 0; i < 4; i++)
+        n += strlen(parts[i] ? parts[i] : "") + 1;
+    char *buf = arena_alloc(a, n), *w = buf;
+    for (size_t i = 0; i < 4; i++) {
+        size_t len = strlen(parts[i] ? parts[i] : "");
+        memcpy(w, parts[i] ? parts[i] : "", len);
+        w[len] = 0;
+        w += len + 1;
+    }
+    return (struct ad){buf, n};
+}
+
+char *keyring_seal_at(const struct keyring *k, struct arena *a, struct keyring_place at,
+                      const void *p, size_t n)
 {
     unsigned char key[KEY_LEN];
     keyring_subkey(k, KEYRING_VALUES, key);
     size_t len = NONCE_LEN + n + crypto_aead_xchacha20poly1305_ietf_ABYTES;
     unsigned char *buf = arena_alloc(a, len);
-    seal_raw(key, p, n, "strata-value", buf);
+    seal_raw(key, p, n, place_ad(a, at), buf);
     sodium_memzero(key, sizeof key);
-    return codec_base64(a, buf, len);
+    return arena_printf(a, V2_PREFIX "%s", codec_base64(a, buf, len));
 }
 
-int keyring_unseal(const struct keyring *k, struct arena *a, const char *sealed,
-                   unsigned char **out, size_t *out_len)
+int keyring_unseal_at(const struct keyring *k, struct arena *a, struct keyring_place at,
+                      const char *sealed, unsigned char **out, size_t *out_len)
 {
+    if (!sealed) return ERR_CRYPTO;
+    bool v2 = strncmp(sealed, V2_PREFIX, strlen(V2_PREFIX)) == 0;
     unsigned char *bin;
     size_t n;
-    if (!sealed || codec_base64_decode(a, sealed, false, &bin, &n)) return ERR_CRYPTO;
+    if (codec_base64_decode(a, sealed + (v2 ? strlen(V2_PREFIX) : 0), false, &bin, &n))
+        return ERR_CRYPTO;
     unsigned char key[KEY_LEN];
     keyring_subkey(k, KEYRING_VALUES, key);
     unsigned char *plain = arena_alloc(a, n + 1);
-    int rc = open_raw(key, bin, n, "strata-value", plain, out_len);
+    int rc = open_raw(key, bin, n, v2 ? place_ad(a, at) : AD_TEXT("strata-value"), plain, out_len);
     sodium_memzero(key, sizeof key);
     if (rc) return rc;
     plain[*out_len] = 0;

@@ -34,11 +34,20 @@ int keyring_replace(struct store *s, const char *enc_password, const unsigned ch
 /* 32-byte subkey for a purpose, written to out. */
 void keyring_subkey(const struct keyring *k, enum keyring_purpose purpose, unsigned char out[32]);
 
-/* Seals bytes into base64 text (nonce || ciphertext), owned by the arena. */
-char *keyring_seal(const struct keyring *k, struct arena *a, const void *p, size_t n);
-/* Opens text made by keyring_seal; ERR_CRYPTO when it was tampered with or is not ours.
- * *out is NUL-terminated arena memory. */
-int keyring_unseal(const struct keyring *k, struct arena *a, const char *sealed,
-                   unsigned char **out, size_t *out_len);
+/* Where a sealed value is stored. It is bound into the seal (associated data), so a value
+ * copied to another row, column or table does not open there. */
+struct keyring_place {
+    const char *table, *column, *row; /* row: the row's id (its primary key) */
+};
+#define KEYRING_AT(table, column, row) ((struct keyring_place){(table), (column), (row)})
+
+/* Seals bytes for the place at into text ("v2:" + base64 of nonce || ciphertext), arena memory. */
+char *keyring_seal_at(const struct keyring *k, struct arena *a, struct keyring_place at,
+                      const void *p, size_t n);
+/* Opens text made by keyring_seal_at for the same place, or a value sealed before places
+ * existed (bare base64, opened as it was: it names no place). ERR_CRYPTO when it was tampered
+ * with, moved from another place, or is not ours. *out is NUL-terminated arena memory. */
+int keyring_unseal_at(const struct keyring *k, struct arena *a, struct keyring_place at,
+                      const char *sealed, unsigned char **out, size_t *out_len);
 
 #endif

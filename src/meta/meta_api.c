@@ -2,6 +2,7 @@
  * and the health endpoints: /_health_check (for balancers), readiness and liveness. */
 #include "meta/meta.h"
 #include "app/api.h"
+#include "app/pagination.h"
 #include "base/err.h"
 #include "blob/blob.h"
 #include "bus/bus.h"
@@ -14,12 +15,17 @@
 #include <string.h>
 #include <time.h>
 
+/* a place no stored value has: the probe is never stored */
+#define PROBE_AT KEYRING_AT("", "", "readiness probe")
+
 static void discovery(struct http_request *r, void *app)
 {
     (void)app;
+    /* state.v2: the remote backend with TF_FORCE_LOCAL_BACKEND (a run's terraform_remote_state)
+     * asks for it instead of tfe.v2.1 */
     static const char body[] =
-        "{\"tfe.v2\":\"/api/v2/\",\"tfe.v2.1\":\"/api/v2/\",\"tfe.v2.2\":\"/api/v2/\","
-        "\"modules.v1\":\"/api/registry/v1/modules/\","
+        "{\"state.v2\":\"/api/v2/\",\"tfe.v2\":\"/api/v2/\",\"tfe.v2.1\":\"/api/v2/\","
+        "\"tfe.v2.2\":\"/api/v2/\",\"modules.v1\":\"/api/registry/v1/modules/\","
         "\"providers.v1\":\"/api/registry/v1/providers/\"}";
     http_respond(r, 200, "application/json", body, sizeof body - 1);
 }
@@ -62,10 +68,10 @@ static int check_all(struct app *app, struct arena *a, bool all, struct probe ou
         } else if (i == 2) {
             *p = (struct probe){"queue", bus_check(app->bus)};
         } else {
-            char *sealed = keyring_seal(app->keyring, a, "probe", 5);
+            char *sealed = keyring_seal_at(app->keyring, a, PROBE_AT, "probe", 5);
             unsigned char *back = 0;
             size_t len = 0;
-            int rc = keyring_unseal(app->keyring, a, sealed, &back, &len);
+            int rc = keyring_unseal_at(app->keyring, a, PROBE_AT, sealed, &back, &len);
             *p = (struct probe){"encryption", rc ? rc : len != 5 ? ERR_CRYPTO : 0};
         }
         p->ms = elapsed_ms(&t0);
@@ -116,11 +122,10 @@ static void readiness(struct http_request *r, void *appv)
     struct ctx c;
     api_begin_anonymous(&c, r, app);
     const char *t = http_req_query(r, "timeout");
-    char *end = 0;
-    long timeout = t ? strtol(t, &end, 10) : 1;
-    if (t && (!*t || *end || timeout < 1 || timeout > 30))
-        return api_fail(&c, ctx_fail(&c, ERR_BAD_REQUEST,
-                                     "timeout must be a whole number of seconds from 1 to 30"));
+    int64_t timeout;
+    int rc = query_int(&c, "timeout", 1, 30, 1, &timeout);
+    if (!rc && t && !*t) rc = ctx_fail(&c, ERR_INVALID, "timeout must be an integer from 1 to 30");
+    if (rc) return api_fail(&c, ERR_BAD_REQUEST); /* 400 as before, with query_int's detail */
     struct probe probes[4];
     int n;
     bool failing = check_all(app, c.a, true, probes, &n) > 0;

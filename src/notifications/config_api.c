@@ -176,8 +176,10 @@ static int read_attrs(struct ctx *c, struct notification_config *n, bool creatin
         json_decref(ids);
     }
     if (token_given)
-        n->sealed_token =
-            token && *token ? keyring_seal(c->app->keyring, c->a, token, strlen(token)) : 0;
+        n->sealed_token = token && *token
+                              ? keyring_seal_at(c->app->keyring, c->a, NOTIFICATION_TOKEN_AT(n->id),
+                                                token, strlen(token))
+                              : 0;
     if (!n->name || !*n->name || strlen(n->name) > 255)
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/name", "name is required");
     const char *d = n->destination_type ? n->destination_type : "";
@@ -247,9 +249,9 @@ static void create(struct http_request *r, void *app)
     struct notification_config n = {
         .triggers = "[]", .email_addresses = "[]", .email_user_ids = "[]"};
     int rc = workspace_get(&c, http_req_param(r, "id"), WS_UPDATE, &w);
+    n.id = codec_new_id(c.a, "nc"); /* its token is sealed for it */
     if (!rc) rc = read_attrs(&c, &n, true);
     if (!rc) {
-        n.id = codec_new_id(c.a, "nc");
         n.workspace_id = w.id;
         n.created_at = n.updated_at = codec_now_iso(c.a);
         rc = save(&c, &n, &w, true);

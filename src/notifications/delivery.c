@@ -222,7 +222,8 @@ static int send_email(struct ctx *c, const struct notification_config *cfg, json
     unsigned char *password = 0;
     size_t plen;
     if (strcmp(store_cell(&s, 0, 3), "none") != 0 && store_cell(&s, 0, 5) &&
-        keyring_unseal(c->app->keyring, c->a, store_cell(&s, 0, 5), &password, &plen) == 0) {
+        keyring_unseal_at(c->app->keyring, c->a, SMTP_PASSWORD_AT, store_cell(&s, 0, 5), &password,
+                          &plen) == 0) {
         curl_easy_setopt(h, CURLOPT_USERNAME, store_cell(&s, 0, 4));
         curl_easy_setopt(h, CURLOPT_PASSWORD, (const char *)password);
     }
@@ -254,7 +255,9 @@ int delivery_attempt(struct ctx *c, const struct notification_config *cfg, const
         unsigned char *token = 0;
         size_t tlen;
         if (cfg->sealed_token && *cfg->sealed_token &&
-            keyring_unseal(c->app->keyring, c->a, cfg->sealed_token, &token, &tlen) == 0 && tlen)
+            keyring_unseal_at(c->app->keyring, c->a, NOTIFICATION_TOKEN_AT(cfg->id),
+                              cfg->sealed_token, &token, &tlen) == 0 &&
+            tlen)
             headers = curl_slist_append(
                 headers, arena_printf(c->a, "X-TFE-Notification-Signature: %s",
                                       hmac_sha512_hex(c->a, (const char *)token, body)));

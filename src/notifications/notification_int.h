@@ -14,6 +14,10 @@
 #include <stdbool.h>
 #include <string.h>
 
+/* where secrets are sealed (keyring.h) */
+#define NOTIFICATION_TOKEN_AT(id) KEYRING_AT("notification_configurations", "sealed_token", (id))
+#define SMTP_PASSWORD_AT KEYRING_AT("smtp_settings", "sealed_password", "smtp")
+
 #define NOTIFY_QUEUE "notifications"
 enum { NOTIFY_MAX_ATTEMPTS = 5 };
 

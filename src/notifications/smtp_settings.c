@@ -76,9 +76,10 @@ static void update(struct http_request *r, void *app)
         rc = ctx_fail_at(&c, ERR_INVALID, "/data/attributes",
                          "an enabled SMTP server needs a host and a sender address");
     if (!rc && password_given)
-        s.sealed_password = password && *password
-                                ? keyring_seal(c.app->keyring, c.a, password, strlen(password))
-                                : 0;
+        s.sealed_password =
+            password && *password
+                ? keyring_seal_at(c.app->keyring, c.a, SMTP_PASSWORD_AT, password, strlen(password))
+                : 0;
     if (!rc && !(rc = store_begin(c.app->store))) {
         rc = store_exec(c.app->store, "DELETE FROM smtp_settings WHERE id = 'smtp'", 0, 0, 0);
         if (!rc)

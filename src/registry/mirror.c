@@ -4,12 +4,14 @@
  * /api/provider-mirror/v1/, to any caller with a token — the runs of a network without
  * internet access among them (the runner points their CLI configuration at it). index.json is
  * made from the versions kept, so uploads add to each other; a version uploaded again replaces
- * its files. The archive is checked and unpacked like a configuration (slug_unpack). */
+ * its files. The archive is checked (no links: slug_mirror) and unpacked by slug_unpack, and
+ * its files are read back through beneath.h. */
 #include "registry/registry.h"
 #include "app/audit.h"
 #include "app/settings.h"
 #include "app/signed_url.h"
 #include "base/arena.h"
+#include "base/beneath.h"
 #include "base/buf.h"
 #include "base/codec.h"
 #include "base/err.h"
@@ -49,24 +51,26 @@ static bool ends_with(const char *s, const char *tail)
     return n > t && strcmp(s + n - t, tail) == 0;
 }
 
-/* Copies one unpacked file into its blob and records it. */
-static int keep_file(struct ctx *c, const char *dir, const char *host, const char *ns,
-                     const char *type, const char *name)
+/* Copies one unpacked file (rel under the folder root) into its blob and records it. */
+static int keep_file(struct ctx *c, int root, const char *host, const char *ns, const char *type,
+                     const char *name)
 {
-    const char *local = arena_printf(c->a, "%s/%s/%s/%s/%s", dir, host, ns, type, name);
     const char *path = arena_printf(c->a, "%s/%s/%s/%s", host, ns, type, name);
+    int fd;
+    int rc = beneath_read(root, path, slug_mirror.max_unpacked, &fd, 0);
+    if (rc) return rc == ERR_NOT_FOUND || rc == ERR_INVALID ? ERR_IO : rc;
     if (ends_with(name, ".json")) { /* a version's archives: must be what terraform reads */
         json_error_t je;
-        json_t *doc = json_load_file(local, 0, &je);
+        json_t *doc = json_loadfd(fd, 0, &je);
         bool ok = json_is_object(json_object_get(doc, "archives"));
         json_decref(doc);
-        if (!ok)
+        if (!ok || lseek(fd, 0, SEEK_SET) != 0) {
+            close(fd);
             return ctx_fail(c, ERR_INVALID, "%s is not a version file (no \"archives\")", path);
+        }
     }
-    int fd = open(local, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return ERR_IO;
     struct blob_writer *w;
-    int rc = blob_writer_open(c->app->blobs, blob_key(c, path), &w);
+    rc = blob_writer_open(c->app->blobs, blob_key(c, path), &w);
     if (rc) {
         close(fd);
         return rc;
@@ -99,12 +103,14 @@ static int keep_file(struct ctx *c, const char *dir, const char *host, const cha
     return rc;
 }
 
-/* Lists the names in a folder (arena memory, NULL-terminated); regular files or folders only. */
-static const char **names_in(struct ctx *c, const char *dir, bool folders)
+/* Lists the names in the folder rel under root (arena memory, NULL-terminated); regular files
+ * or folders only, never a link. */
+static const char **names_in(struct ctx *c, int root, const char *rel, bool folders)
 {
-    DIR *d = opendir(dir);
     const char **out = arena_alloc(c->a, 257 * sizeof *out);
     size_t n = 0;
+    int fd;
+    DIR *d = beneath_dir(root, rel, &fd) ? 0 : fdopendir(fd);
     struct dirent *e;
     struct stat st;
     while (d && n < 256 && (e = readdir(d)))
@@ -119,21 +125,22 @@ static const char **names_in(struct ctx *c, const char *dir, bool folders)
 /* Walks <host>/<ns>/<type>/ of the unpacked archive and keeps what the protocol serves. */
 static int keep_tree(struct ctx *c, const char *dir, int *kept)
 {
-    int rc = 0;
-    for (const char **h = names_in(c, dir, true); !rc && *h; h++) {
-        const char *hd = arena_printf(c->a, "%s/%s", dir, *h);
-        for (const char **ns = names_in(c, hd, true); !rc && *ns; ns++) {
-            const char *nd = arena_printf(c->a, "%s/%s", hd, *ns);
-            for (const char **t = names_in(c, nd, true); !rc && *t; t++) {
+    int root = -1;
+    int rc = beneath_root(dir, &root);
+    for (const char **h = names_in(c, root, "", true); !rc && *h; h++) {
+        for (const char **ns = names_in(c, root, *h, true); !rc && *ns; ns++) {
+            const char *nd = arena_printf(c->a, "%s/%s", *h, *ns);
+            for (const char **t = names_in(c, root, nd, true); !rc && *t; t++) {
                 const char *td = arena_printf(c->a, "%s/%s", nd, *t);
-                for (const char **f = names_in(c, td, false); !rc && *f; f++) {
+                for (const char **f = names_in(c, root, td, false); !rc && *f; f++) {
                     if (!strcmp(*f, "index.json")) continue; /* made from what is kept */
                     if (!ends_with(*f, ".json") && !ends_with(*f, ".zip")) continue;
-                    if (!(rc = keep_file(c, dir, *h, *ns, *t, *f))) (*kept)++;
+                    if (!(rc = keep_file(c, root, *h, *ns, *t, *f))) (*kept)++;
                 }
             }
         }
     }
+    if (root >= 0) close(root);
     return rc;
 }
 
@@ -245,6 +252,8 @@ static int upload_open(struct http_request *r, void *app, struct http_sink *sink
     u->slug.app = app;
     u->slug.id = id;
     u->slug.key = arena_printf(c.a, "registry/mirror-uploads/%s.tar.gz", id);
+    u->slug.kind = &slug_mirror;
+    u->slug.visit = 0;
     u->dir = arena_printf(c.a, "%s/mirror-uploads/%s",
                           settings_str(c.app->settings, SETTING_DISK_PATH), id);
     int rc = blob_writer_open(c.app->blobs, u->slug.key, &u->slug.w);
@@ -382,7 +391,7 @@ int registry_mirror_cli_config(struct ctx *c, const char **block)
 }
 
 const struct http_route provider_mirror_routes[] = {
-    {HTTP_M_PUT, "/api/v2/admin/provider-mirror", 0, upload_open, SLUG_MAX_BYTES},
+    {HTTP_M_PUT, "/api/v2/admin/provider-mirror", 0, upload_open, SLUG_MAX_BYTES, true},
     {HTTP_M_GET, "/api/v2/admin/provider-mirror", show, 0, 0},
     {HTTP_M_DELETE, "/api/v2/admin/provider-mirror/:host/:ns/:type", destroy, 0, 0},
     {HTTP_M_GET, "/api/provider-mirror/v1/:host/:ns/:type/:file", protocol, 0, 0},

@@ -1,28 +1,41 @@
-/* module_scan.c — what the registry shows of a module version, read once from its archive:
- * README.md, and the root module's variable, output and resource blocks with their
- * descriptions. Not an HCL parser: a scan of block headers that start a line and of a
- * `description = "…"` line inside them, which is how terraform fmt writes modules; anything
- * else is simply not shown. */
+/* module_scan.c — what the registry shows of a module version, read once from its archive as
+ * it streams through the checker (never unpacked: the cost follows the root module's files,
+ * not the archive's entry count): README.md, and the root module's variable, output and
+ * resource blocks with their descriptions. Not an HCL parser: a scan of block headers that start a
+ * line and of a `description = "…"` line inside them, which is how terraform fmt writes modules;
+ * anything else is simply not shown. */
 #include "registry/registry_int.h"
 #include "base/arena.h"
 #include "base/err.h"
 
-#include <dirent.h>
+#include <archive.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-enum { README_MAX = 256 * 1024 };
+/* Caps: the README shown, one .tf file scanned, and all .tf files scanned together. */
+enum { README_MAX = 256 * 1024, TF_MAX = 4 * 1024 * 1024, TF_TOTAL_MAX = 16 * 1024 * 1024 };
 
-static char *read_text(struct arena *a, const char *path, size_t max)
+struct module_scan {
+    struct ctx *c;
+    const char *readme;
+    json_t *inputs, *outputs, *resources; /* released with the arena */
+    int64_t scanned;
+};
+
+/* The first max bytes of the current entry (arena memory), or NULL when it cannot be read. */
+static char *read_entry(struct arena *a, struct archive *ar, int64_t size, size_t max)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) return 0;
-    char *buf = arena_alloc(a, max + 1);
-    size_t n = fread(buf, 1, max, f);
-    fclose(f);
+    size_t want = size < (int64_t)max ? (size_t)size : max, n = 0;
+    char *buf = arena_alloc(a, want + 1);
+    while (n < want) {
+        la_ssize_t r = archive_read_data(ar, buf + n, want - n);
+        if (r < 0) return 0;
+        if (r == 0) break;
+        n += (size_t)r;
+    }
     buf[n] = 0;
     return buf;
 }
@@ -87,33 +100,51 @@ static void scan_file(struct arena *a, const char *text, json_t *inputs, json_t 
         json_object_set_new(v, "required", json_boolean(!json_object_get(v, "default")));
 }
 
-int module_scan(struct ctx *c, const char *dir, char **metadata)
+static void scan_free(void *arg)
 {
-    json_t *inputs = json_array(), *outputs = json_array(), *resources = json_array();
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    const char *readme = "";
-    while (d && (e = readdir(d))) {
-        const char *path = arena_printf(c->a, "%s/%s", dir, e->d_name);
-        size_t n = strlen(e->d_name);
-        if (!strcasecmp(e->d_name, "README.md")) {
-            const char *t = read_text(c->a, path, README_MAX);
-            if (t) readme = t;
-        } else if (n > 3 && !strcmp(e->d_name + n - 3, ".tf")) {
-            const char *t = read_text(c->a, path, 4 * 1024 * 1024);
-            if (t) scan_file(c->a, t, inputs, outputs, resources);
-        }
+    struct module_scan *s = arg;
+    json_decref(s->inputs);
+    json_decref(s->outputs);
+    json_decref(s->resources);
+}
+
+struct module_scan *module_scan_new(struct ctx *c)
+{
+    struct module_scan *s = arena_alloc(c->a, sizeof *s);
+    *s = (struct module_scan){c, "", json_array(), json_array(), json_array(), 0};
+    arena_on_free(c->a, scan_free, s);
+    return s;
+}
+
+int module_scan_visit(void *scan, const char *path, struct archive *a, int64_t size)
+{
+    struct module_scan *s = scan;
+    while (path[0] == '.' && path[1] == '/')
+        path += 2;
+    size_t n = strlen(path);
+    if (strchr(path, '/')) return 0; /* only the root module is shown */
+    if (!strcasecmp(path, "README.md")) {
+        const char *t = read_entry(s->c->a, a, size, README_MAX);
+        if (t) s->readme = t;
+    } else if (n > 3 && !strcmp(path + n - 3, ".tf") && s->scanned < TF_TOTAL_MAX) {
+        s->scanned += size < TF_MAX ? size : TF_MAX;
+        const char *t = read_entry(s->c->a, a, size, TF_MAX);
+        if (t) scan_file(s->c->a, t, s->inputs, s->outputs, s->resources);
     }
-    if (d) closedir(d);
-    json_t *doc = json_pack("{s:s, s:o, s:o, s:o}", "readme", readme, "inputs", inputs, "outputs",
-                            outputs, "resources", resources);
+    return 0;
+}
+
+char *module_scan_json(struct module_scan *s)
+{
+    json_t *doc = json_pack("{s:s, s:O, s:O, s:O}", "readme", s->readme, "inputs", s->inputs,
+                            "outputs", s->outputs, "resources", s->resources);
     if (!doc) { /* a README that is not UTF-8 */
         doc = json_pack("{s:s, s:o, s:o, s:o}", "readme", "", "inputs", json_array(), "outputs",
                         json_array(), "resources", json_array());
     }
     char *text = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
-    *metadata = arena_strdup(c->a, text ? text : "{}");
+    char *out = arena_strdup(s->c->a, text ? text : "{}");
     free(text);
-    return 0;
+    return out;
 }

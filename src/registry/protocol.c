@@ -4,9 +4,7 @@
  * once by the publisher's upload and read by terraform's download. */
 #include "registry/registry.h"
 #include "app/signed_url.h"
-#include "app/settings.h"
 #include "base/arena.h"
-#include "base/fs.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "blob/blob.h"
@@ -94,33 +92,26 @@ static void download(struct http_request *r, void *app)
     api_fail(&c, ctx_fail(&c, ERR_NOT_FOUND, "module version not found"));
 }
 
-/* The archive is checked like a configuration (a tar.gz whose every path stays in the tree);
- * a refused one leaves the version errored and nothing stored. The same pass unpacks it for a
- * moment under disk_path, where its README, inputs, outputs and resources are read. */
+/* The archive is checked as a module's (no links, at most 10,000 entries: slug_module); a
+ * refused one leaves the version errored and nothing stored. The same pass reads its README
+ * and root .tf files from the stream (module_scan.c); nothing is unpacked. */
 static void upload_finish(struct http_request *r, void *arg)
 {
     struct slug_upload *u = arg;
     struct ctx c;
     api_begin_anonymous(&c, r, u->app);
     int64_t size = 0;
-    char why[512] = "", *metadata = 0;
-    const char *dir = arena_printf(c.a, "%s/module-scan/%s",
-                                   settings_str(c.app->settings, SETTING_DISK_PATH), u->id);
-    fs_remove_tree(dir);
-    int rc = fs_mkdirs(dir) ? ERR_IO : 0;
-    if (rc)
-        slug_upload_abort(u);
-    else
-        rc = slug_upload_commit(u, dir, &size, why, sizeof why);
+    char why[512] = "";
+    struct module_scan *scan = module_scan_new(&c);
+    struct slug_visit visit = {module_scan_visit, scan};
+    u->visit = &visit;
+    int rc = slug_upload_commit(u, 0, &size, why, sizeof why);
     if (rc == ERR_INVALID || rc == ERR_TOO_LARGE) {
-        fs_remove_tree(dir);
         module_db_version_set(&c, u->id, "reg_ingress_failed", why, size);
         log_info("registry module version %s refused: %s", u->id, why);
         return api_fail(&c, ctx_fail(&c, ERR_INVALID, "%s", why));
     }
-    if (!rc) rc = module_scan(&c, dir, &metadata);
-    fs_remove_tree(dir);
-    if (!rc) rc = module_db_version_metadata(&c, u->id, metadata);
+    if (!rc) rc = module_db_version_metadata(&c, u->id, module_scan_json(scan));
     if (!rc) rc = module_db_version_set(&c, u->id, "ok", 0, size);
     if (rc) return api_fail(&c, rc);
     http_respond(r, 200, 0, 0, 0);
@@ -140,6 +131,8 @@ static int upload_open(struct http_request *r, void *app, struct http_sink *sink
     u->app = app;
     u->id = v.id;
     u->key = module_archive_key(&c, v.id);
+    u->kind = &slug_module;
+    u->visit = 0; /* set at finish, with the scan */
     if ((rc = blob_writer_open(c.app->blobs, u->key, &u->w))) return rc;
     *sink = (struct http_sink){slug_upload_write, upload_finish, slug_upload_abort, u};
     return 0;
@@ -150,7 +143,7 @@ static void archive(struct http_request *r, void *app)
     struct ctx c;
     api_begin_anonymous(&c, r, app);
     const char *id;
-    struct module_version v;
+    struct module_version v = {0};
     int rc = signed_url_check(&c, "module-get", http_req_param(r, "token"), &id);
     if (!rc) rc = module_db_version_get(&c, id, &v);
     if (!rc && strcmp(v.status, "ok") != 0) rc = ERR_NOT_FOUND;
@@ -164,7 +157,7 @@ const struct http_route registry_protocol_routes[] = {
     {HTTP_M_GET, "/api/registry/v1/modules/:ns/:name/:provider/versions", versions, 0, 0},
     {HTTP_M_GET, "/api/registry/v1/modules/:ns/:name/:provider/:version/download", download, 0, 0},
     {HTTP_M_GET, "/api/registry/v1/modules/:ns/:name/:provider/:version", detail, 0, 0},
-    {HTTP_M_PUT, "/_archivist/registry-module/:token", 0, upload_open, MODULE_MAX_BYTES},
+    {HTTP_M_PUT, "/_archivist/registry-module/:token", 0, upload_open, MODULE_MAX_BYTES, true},
     {HTTP_M_GET, "/_archivist/registry-module/:token", archive, 0, 0},
     {0, 0, 0, 0, 0},
 };

@@ -85,9 +85,16 @@ const char *provider_zip_key(struct ctx *c, const char *platform_id);
  * ERR_INVALID when it is not a v4 public key block. */
 int openpgp_key_id(struct arena *a, const char *armor, const char **key_id);
 
-/* What the registry shows of a module version unpacked in dir, as JSON text (arena memory):
- * {readme, inputs: [{name, description, default?, required}], outputs, resources}. */
-int module_scan(struct ctx *c, const char *dir, char **metadata);
+/* What the registry shows of a module version, read from its archive as it is checked (nothing
+ * is unpacked): module_scan_new starts (arena memory), module_scan_visit is a slug_visit's fn
+ * (only README.md and *.tf at the archive's root are read, each up to a cap), and
+ * module_scan_json answers {readme, inputs: [{name, description, default?, required}],
+ * outputs, resources} as JSON text (arena memory). */
+struct module_scan;
+struct archive;
+struct module_scan *module_scan_new(struct ctx *c);
+int module_scan_visit(void *scan, const char *path, struct archive *a, int64_t size);
+char *module_scan_json(struct module_scan *s);
 int module_db_version_metadata(struct ctx *c, const char *id, const char *metadata);
 /* An ok version's metadata (NULL for versions uploaded before it was kept) and when it was
  * published. */

@@ -21,7 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { MAX_DOWNLOAD = 512 * 1024 * 1024 };
+/* Caps: the download, and the release zip's entries and unpacked binary (a zip bomb stops). */
+enum { MAX_DOWNLOAD = 512 * 1024 * 1024, MAX_ZIP_ENTRIES = 100, MAX_BINARY = 1024 * 1024 * 1024 };
 
 struct sink {
     FILE *f;
@@ -43,15 +44,28 @@ static int unzip_binary(const char *src, const char *dst, char *why, size_t whyl
     int rc = ERR_NOT_FOUND;
     if (archive_read_open_filename(a, src, 65536) == ARCHIVE_OK) {
         struct archive_entry *e;
+        int entries = 0;
         while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+            if (++entries > MAX_ZIP_ENTRIES) {
+                snprintf(why, whylen, "the zip has more than %d entries", MAX_ZIP_ENTRIES);
+                rc = ERR_INVALID;
+                break;
+            }
             if (strcmp(archive_entry_pathname(e), "terraform") != 0) continue;
             FILE *out = fopen(dst, "wb");
             const void *buf;
             size_t n;
-            la_int64_t off;
+            la_int64_t off, total = 0;
             rc = out ? 0 : ERR_IO;
-            while (!rc && archive_read_data_block(a, &buf, &n, &off) == ARCHIVE_OK)
-                if (n && fwrite(buf, 1, n, out) != n) rc = ERR_IO;
+            while (!rc && archive_read_data_block(a, &buf, &n, &off) == ARCHIVE_OK) {
+                if ((total += (la_int64_t)n) > MAX_BINARY) {
+                    snprintf(why, whylen, "the zip's binary unpacks to more than %d bytes",
+                             MAX_BINARY);
+                    rc = ERR_INVALID;
+                } else if (n && fwrite(buf, 1, n, out) != n) {
+                    rc = ERR_IO;
+                }
+            }
             if (out && fclose(out) != 0) rc = ERR_IO;
             break;
         }

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE /* pipe2, memmem */
 #include "runner/runner_int.h"
 #include "base/arena.h"
+#include "base/beneath.h"
 #include "base/err.h"
 #include "base/log.h"
 
@@ -38,6 +39,7 @@ struct masker {
     const struct workdir *wd;
     struct run_log *log;
     int capture_fd;
+    int64_t captured;       /* bytes written to capture_fd, up to RUN_CAPTURE_MAX */
     char line[1024 * 1024]; /* a JSON log line (outputs, a diff) stays whole up to 1 MiB; untouched
                                pages cost nothing */
     size_t len;
@@ -70,7 +72,10 @@ static char *hide_sensitive_outputs(const char *p, size_t n, size_t *outn)
 
 static int emit(struct masker *m, const char *p, size_t n)
 {
-    if (m->capture_fd >= 0) return write(m->capture_fd, p, n) == (ssize_t)n ? 0 : ERR_IO;
+    if (m->capture_fd >= 0) {
+        if ((m->captured += (int64_t)n) > RUN_CAPTURE_MAX) return ERR_TOO_LARGE;
+        return write(m->capture_fd, p, n) == (ssize_t)n ? 0 : ERR_IO;
+    }
     char *copy = m->wd->structured ? hide_sensitive_outputs(p, n, &n) : 0;
     if (!copy) {
         copy = malloc(n + 1);
@@ -133,15 +138,22 @@ int process_run(struct ctx *c, const char *run_id, const struct workdir *wd,
     /* the binary is opened here, by the node, and handed to the sandbox by descriptor */
     int exe = open(wd->terraform, O_RDONLY | O_CLOEXEC);
     if (exe < 0) return ERR_IO;
+    /* a capture goes to the node's own folder, which no run can reach */
+    int capture_fd = -1;
+    if (capture && beneath_create(wd->own_fd, capture, 0600, &capture_fd)) {
+        close(exe);
+        return ERR_IO;
+    }
     if (pipe2(fds, O_CLOEXEC) != 0) {
         close(exe);
+        if (capture_fd >= 0) close(capture_fd);
         return ERR_IO;
     }
     struct masker *m = calloc(1, sizeof *m);
     if (!m) abort();
     m->wd = wd;
     m->log = log;
-    m->capture_fd = capture ? open(capture, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+    m->capture_fd = capture_fd;
     struct sandbox_exec ex = {exe, argv, wd->env, wd->root, wd->dir, fds[1], wd->passwd};
     int rc = sandbox_spawn(wd->sandbox, &ex);
     close(fds[1]);

@@ -76,11 +76,11 @@ static json_t *resource_changes(json_t *plan, const char *name, const unsigned c
     return list;
 }
 
-int redact_plan(const char *plan_path, const char *schemas_path, const char *out_path)
+int redact_plan(int plan_fd, int schemas_fd, int out_fd)
 {
     json_error_t je;
-    json_t *plan = json_load_file(plan_path, 0, &je);
-    json_t *schemas = json_load_file(schemas_path, 0, &je);
+    json_t *plan = json_loadfd(plan_fd, 0, &je);
+    json_t *schemas = json_loadfd(schemas_fd, 0, &je);
     int rc = ERR_INVALID;
     if (json_is_object(plan) && json_is_object(schemas)) {
         unsigned char key[crypto_auth_hmacsha256_KEYBYTES];
@@ -107,7 +107,7 @@ int redact_plan(const char *plan_path, const char *schemas_path, const char *out
         if ((v = json_object_get(schemas, "provider_schemas")))
             json_object_set(doc, "provider_schemas", v);
         sodium_memzero(key, sizeof key);
-        rc = json_dump_file(doc, out_path, JSON_COMPACT) == 0 ? 0 : ERR_IO;
+        rc = json_dumpfd(doc, out_fd, JSON_COMPACT) == 0 ? 0 : ERR_IO;
         json_decref(doc);
     }
     json_decref(plan);

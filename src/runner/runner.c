@@ -3,6 +3,7 @@
 #include "runner/runner_int.h"
 #include "app/settings.h"
 #include "base/arena.h"
+#include "base/beneath.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "base/metrics.h"
@@ -74,27 +75,28 @@ static void parse_counts(const char *path, bool plan, struct run_result *res)
     fclose(f);
 }
 
-/* Copies a captured file into the log (init output, shown only when init fails). */
-static void copy_into_log(const char *path, struct run_log *log)
+/* Copies a captured file of wd->own into the log (init output, shown only when init fails). */
+static void copy_into_log(const struct workdir *wd, const char *name, struct run_log *log)
 {
-    FILE *f = fopen(path, "r");
+    int fd;
+    if (beneath_read(wd->own_fd, name, RUN_CAPTURE_MAX, &fd, 0)) return;
     char buf[8192];
-    size_t n;
-    while (f && (n = fread(buf, 1, sizeof buf, f)) > 0)
-        run_log_write(log, buf, n);
-    if (f) fclose(f);
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        run_log_write(log, buf, (size_t)n);
+    close(fd);
 }
 
 static int init(struct ctx *c, const struct run_job *job, const struct workdir *wd,
                 struct run_log *log, struct run_result *res)
 {
-    const char *out = arena_printf(c->a, "%s/init.log", wd->root);
+    const char *out = "init.log";
     const char *argv[] = {"terraform", "init", "-input=false", 0};
     struct process_result pr;
     int rc = process_run(c, job->run_id, wd, argv, log, out, &pr);
     res->canceled = pr.canceled;
     if (!rc && pr.exit_code != 0) {
-        copy_into_log(out, log);
+        copy_into_log(wd, out, log);
         char msg[160];
         snprintf(msg, sizeof msg, "\nError: terraform init failed (%s %d) using %s\n",
                  pr.exit_code < 0 ? "killed, status" : "exit code", pr.exit_code, wd->terraform);
@@ -104,22 +106,46 @@ static int init(struct ctx *c, const struct run_job *job, const struct workdir *
     return rc;
 }
 
-/* For structured run output: the redacted JSON plan the CLI renders the plan from. */
+/* For structured run output: the redacted JSON plan the CLI renders the plan from. Both
+ * inputs are captured into the node's own folder and the result made there. */
 static int keep_redacted_plan(struct ctx *c, const struct run_job *job, const struct workdir *wd,
                               struct run_log *log, const char *plan_file)
 {
-    const char *plan_json = arena_printf(c->a, "%s/plan.json", wd->root);
-    const char *schemas = arena_printf(c->a, "%s/schemas.json", wd->root);
-    const char *redacted = arena_printf(c->a, "%s/plan-redacted.json", wd->root);
     const char *show[] = {"terraform", "show", "-json", plan_file, 0};
     const char *schema[] = {"terraform", "providers", "schema", "-json", 0};
     struct process_result pr;
-    int rc = process_run(c, job->run_id, wd, show, log, plan_json, &pr);
+    int rc = process_run(c, job->run_id, wd, show, log, "plan.json", &pr);
     if (!rc && pr.exit_code != 0) rc = ERR_INVALID;
-    if (!rc) rc = process_run(c, job->run_id, wd, schema, log, schemas, &pr);
+    if (!rc) rc = process_run(c, job->run_id, wd, schema, log, "schemas.json", &pr);
     if (!rc && pr.exit_code != 0) rc = ERR_INVALID;
-    if (!rc) rc = redact_plan(plan_json, schemas, redacted);
-    if (!rc) rc = run_plan_redacted_put(c, job->run_id, redacted);
+    int plan = -1, schemas = -1, out = -1;
+    if (!rc) rc = beneath_read(wd->own_fd, "plan.json", RUN_CAPTURE_MAX, &plan, 0);
+    if (!rc) rc = beneath_read(wd->own_fd, "schemas.json", RUN_CAPTURE_MAX, &schemas, 0);
+    if (!rc) rc = beneath_create(wd->own_fd, "plan-redacted.json", 0600, &out);
+    if (!rc) rc = redact_plan(plan, schemas, out);
+    if (!rc && lseek(out, 0, SEEK_SET) != 0) rc = ERR_IO;
+    if (out >= 0) close(out);
+    if (!rc) rc = beneath_read(wd->own_fd, "plan-redacted.json", RUN_CAPTURE_MAX, &out, 0);
+    if (!rc) rc = run_plan_redacted_put(c, job->run_id, out);
+    if (plan >= 0) close(plan);
+    if (schemas >= 0) close(schemas);
+    if (out >= 0) close(out);
+    return rc;
+}
+
+/* Stores the plan file terraform wrote in the run's folder: read through beneath.h, a regular
+ * file within RUN_PLAN_FILE_MAX, whatever the run left at that name. */
+static int keep_plan_file(struct ctx *c, const struct run_job *job, const struct workdir *wd,
+                          struct run_log *log)
+{
+    int fd;
+    int rc = beneath_read(wd->root_fd, "plan.bin", RUN_PLAN_FILE_MAX, &fd, 0);
+    if (rc == ERR_INVALID || rc == ERR_NOT_FOUND || rc == ERR_TOO_LARGE)
+        run_log_printf(log, "Error: the plan file is not a regular file of at most %lld bytes\n",
+                       RUN_PLAN_FILE_MAX);
+    if (rc) return rc;
+    rc = run_plan_file_put(c, job->run_id, fd);
+    close(fd);
     return rc;
 }
 
@@ -157,7 +183,7 @@ static void run_plan(struct ctx *c, const struct run_job *job, const struct work
         return;
     }
     if (res->has_changes && !job->speculative) {
-        rc = run_plan_file_put(c, job->run_id, plan_file);
+        rc = keep_plan_file(c, job, wd, log);
         if (rc) {
             run_log_write(log, "Error: the plan could not be saved\n", 35);
             res->ok = false;
@@ -170,8 +196,13 @@ static void run_apply(struct ctx *c, const struct run_job *job, const struct wor
 {
     const char *plan_file = arena_printf(c->a, "%s/plan.bin", wd->root);
     int uid = sandbox_uid(wd->sandbox), gid = sandbox_gid(wd->sandbox);
-    if (run_plan_file_get(c, job->run_id, plan_file) ||
-        (uid >= 0 && chown(plan_file, (uid_t)uid, (gid_t)gid) != 0)) {
+    /* init has run in the folder: whatever it left at that name is replaced, not followed */
+    int fd = -1;
+    int rc = beneath_create(wd->root_fd, "plan.bin", 0600, &fd);
+    if (!rc) rc = run_plan_file_get(c, job->run_id, fd);
+    if (!rc && uid >= 0 && fchown(fd, (uid_t)uid, (gid_t)gid) != 0) rc = ERR_IO;
+    if (fd >= 0 && close(fd) != 0 && !rc) rc = ERR_IO;
+    if (rc) {
         run_log_write(log, "Error: the saved plan of this run is missing\n", 45);
         return;
     }
@@ -181,7 +212,7 @@ static void run_apply(struct ctx *c, const struct run_job *job, const struct wor
         argv[5] = plan_file;
     }
     struct process_result pr;
-    int rc = process_run(c, job->run_id, wd, argv, log, 0, &pr);
+    rc = process_run(c, job->run_id, wd, argv, log, 0, &pr);
     res->canceled = pr.canceled;
     res->ok = !rc && !pr.canceled && pr.exit_code == 0;
 }
@@ -192,7 +223,7 @@ static void execute(struct runner *rn, const char *run_id, enum run_phase phase)
     struct run_job job;
     struct run_result res = {0};
     struct run_log *log = 0;
-    struct workdir wd = {0};
+    struct workdir wd = {.root_fd = -1, .own_fd = -1};
     int rc = run_job_begin(&c, run_id, phase, &job);
     if (rc) {
         if (rc != ERR_CONFLICT) log_error("run %s: cannot start: %s", run_id, err_name(rc));

@@ -20,6 +20,9 @@ struct workdir {
     int64_t deadline;        /* CLOCK_MONOTONIC second at which it is stopped */
     bool structured;         /* terraform's JSON log lines (sensitive output values are hidden) */
     const char *root;        /* disk_path/work/<phase-id>, removed afterwards */
+    int root_fd;             /* root, opened once it is made (-1 before); beneath.h's dirfd */
+    const char *own;         /* <root>.node: the node's alone (0700), for what it captures */
+    int own_fd;              /* own, opened (-1 before) */
     const char *dir;         /* where terraform runs: root/config/<working_directory> */
     const char *terraform;
     const char **env;     /* NULL-terminated "K=V" */
@@ -29,11 +32,18 @@ struct workdir {
 };
 
 /* Unpacks the configuration and writes the override, variables, CLI config and CA bundle into
- * a folder owned by wd->sandbox's account (wd->sandbox, timeout and deadline are the caller's; the
- * rest is filled in). On failure the reason is written to the log. */
+ * a folder then handed to wd->sandbox's account (wd->sandbox, timeout and deadline are the
+ * caller's, root_fd and own_fd start at -1; the rest is filled in). On failure the reason is
+ * written to the log. */
 int workdir_prepare(struct ctx *c, const struct run_job *job, struct run_log *log,
                     struct workdir *wd);
-void workdir_remove(const struct workdir *wd);
+/* Closes the folders' descriptors and removes both folders. */
+void workdir_remove(struct workdir *wd);
+
+/* Caps on what the node reads back from a phase: the plan file terraform wrote in the run's
+ * folder, and what it captured of terraform's output (init's log, the JSON plan, schemas). */
+#define RUN_PLAN_FILE_MAX (1024LL * 1024 * 1024)
+#define RUN_CAPTURE_MAX (512LL * 1024 * 1024)
 
 /* The terraform binary for a version ("latest"/"" = the one on PATH). 0 with *path in the
  * arena, or ERR_NOT_FOUND with the reason in why. */
@@ -50,9 +60,10 @@ int terraform_detect(char *err, size_t errlen);
  * reachable by those accounts). Set by runner_start. */
 extern char runner_work_root[4200];
 
-/* Writes TFE's json-output-redacted of a plan (see redact.c) from `terraform show -json` and
- * `terraform providers schema -json` files. 0, ERR_INVALID for unreadable input, ERR_IO. */
-int redact_plan(const char *plan_path, const char *schemas_path, const char *out_path);
+/* Writes TFE's json-output-redacted of a plan (see redact.c) to out_fd from `terraform show
+ * -json` and `terraform providers schema -json` read from plan_fd and schemas_fd. 0,
+ * ERR_INVALID for unreadable input, ERR_IO. */
+int redact_plan(int plan_fd, int schemas_fd, int out_fd);
 
 /* Once the node is stopping: running terraform processes are killed and their runs left for
  * recovery. process_stop_all is called once by runner_stop; any thread may ask. */
@@ -65,7 +76,8 @@ struct process_result {
 };
 
 /* Runs argv in wd's sandbox, in wd->dir with wd->env; output goes to the log with secrets
- * masked (or, when capture is non-NULL, to that file instead). Every 250 ms it asks whether the
+ * masked (or, when capture is non-NULL, to the file of that name in wd->own instead, up to
+ * RUN_CAPTURE_MAX bytes). Every 250 ms it asks whether the
  * run was canceled (SIGINT, then SIGKILL on force) and whether a limit was hit. */
 int process_run(struct ctx *c, const char *run_id, const struct workdir *wd,
                 const char *const *argv, struct run_log *log, const char *capture,

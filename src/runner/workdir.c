@@ -1,12 +1,16 @@
 /* workdir.c — a run's working folder: the configuration unpacked, an override that points the
  * cloud block at this workspace (so terraform's own remote state writes through the API with
  * the run token), the variables as a tfvars file, a CLI config holding only the run token, a CA
- * bundle, and an environment built from scratch (the server's own is never passed on). */
+ * bundle, and an environment built from scratch (the server's own is never passed on). Every
+ * file is written through beneath.h relative to the folder's descriptor (the unpacked
+ * configuration may hold links), and all of them before the folder is handed to the run's
+ * account; beside it, a folder of the node's own (0700) for what it captures and reads back. */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "runner/runner_int.h"
 #include "app/settings.h"
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/beneath.h"
 #include "base/err.h"
 #include "base/fs.h"
 #include "base/log.h"
@@ -23,12 +27,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int write_file(const char *path, const char *text)
+/* Writes text as rel under the run's folder (a link there is replaced, never followed). */
+static int write_file(const struct workdir *wd, const char *rel, const char *text, mode_t mode)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) return ERR_IO;
-    int ok = fputs(text, f) >= 0;
-    return fclose(f) == 0 && ok ? 0 : ERR_IO;
+    return beneath_write_file(wd->root_fd, rel, mode, text, strlen(text));
 }
 
 /* The host's /etc/passwd with a line for the run's account (home: its folder's), so that
@@ -46,7 +48,7 @@ static int write_passwd(struct ctx *c, struct workdir *wd, int uid, int gid, con
     if (!rc)
         rc = buf_printf(&b, "strata-run:x:%d:%d:Strata run:%s:/usr/sbin/nologin\n", uid, gid, home);
     wd->passwd = arena_printf(c->a, "%s/passwd", wd->root);
-    if (!rc) rc = write_file(wd->passwd, b.data ? b.data : "");
+    if (!rc) rc = write_file(wd, "passwd", b.data ? b.data : "", 0644);
     buf_release(&b);
     return rc;
 }
@@ -71,11 +73,9 @@ static char *hcl_string(struct arena *a, const char *v)
     return out;
 }
 
-static const char *ca_bundle(struct ctx *c, const char *root)
+/* The host's CA bundle, the node's certificate and ca_certs, as root/ca.pem (its path). */
+static const char *ca_bundle(struct ctx *c, const struct workdir *wd)
 {
-    const char *path = arena_printf(c->a, "%s/ca.pem", root);
-    FILE *out = fopen(path, "w");
-    if (!out) return 0;
     const char *sources[] = {"/etc/ssl/certs/ca-certificates.crt",
                              settings_str(c->app->settings, SETTING_TLS_CERT_FILE), 0};
     char self[4200];
@@ -84,17 +84,23 @@ static const char *ca_bundle(struct ctx *c, const char *root)
                  settings_str(c->app->settings, SETTING_DISK_PATH));
         sources[1] = self;
     }
-    for (int i = 0; sources[i]; i++) {
-        FILE *in = fopen(sources[i], "r");
-        char buf[8192];
+    struct buf b;
+    buf_init(&b, 64 << 20);
+    int rc = 0;
+    for (int i = 0; !rc && sources[i]; i++) {
+        FILE *in = fopen(sources[i], "r"); /* the node's own files, not the run's */
+        char chunk[8192];
         size_t n;
-        while (in && (n = fread(buf, 1, sizeof buf, in)) > 0)
-            fwrite(buf, 1, n, out);
+        while (!rc && in && (n = fread(chunk, 1, sizeof chunk, in)) > 0)
+            rc = buf_append(&b, chunk, n);
         if (in) fclose(in);
-        fputc('\n', out);
+        if (!rc) rc = buf_append(&b, "\n", 1);
     }
-    fputs(settings_str(c->app->settings, SETTING_CA_CERTS), out);
-    return fclose(out) == 0 ? path : 0;
+    const char *extra = settings_str(c->app->settings, SETTING_CA_CERTS);
+    if (!rc) rc = buf_append(&b, extra, strlen(extra));
+    if (!rc) rc = beneath_write_file(wd->root_fd, "ca.pem", 0644, b.data, b.len);
+    buf_release(&b);
+    return rc ? 0 : arena_printf(c->a, "%s/ca.pem", wd->root);
 }
 
 static _Thread_local int owner_uid, owner_gid; /* nftw's callback takes no argument */
@@ -112,11 +118,15 @@ int workdir_prepare(struct ctx *c, const struct run_job *job, struct run_log *lo
 {
     char why[1024] = "";
     wd->root = arena_printf(c->a, "%s/%s", runner_work_root, job->phase_id);
+    wd->own = arena_printf(c->a, "%s/%s.node", runner_work_root, job->phase_id);
     const char *config = arena_printf(c->a, "%s/config", wd->root);
     const char *home = arena_printf(c->a, "%s/home", wd->root);
     mkdir(runner_work_root, 0700);
     workdir_remove(wd);
-    if (mkdir(wd->root, 0700) || mkdir(config, 0700) || mkdir(home, 0700)) {
+    /* the folders are the node's (runner_work_root is no run's to write), then opened once */
+    if (mkdir(wd->root, 0700) || mkdir(wd->own, 0700) || beneath_root(wd->root, &wd->root_fd) ||
+        beneath_root(wd->own, &wd->own_fd) || beneath_mkdir(wd->root_fd, "config", 0700) ||
+        beneath_mkdir(wd->root_fd, "home", 0700)) {
         run_log_printf(log, "Error: cannot create the working folder %s: %s\n", wd->root,
                        strerror(errno));
         return ERR_IO;
@@ -135,28 +145,40 @@ int workdir_prepare(struct ctx *c, const struct run_job *job, struct run_log *lo
     }
     wd->dir = *job->working_directory ? arena_printf(c->a, "%s/%s", config, job->working_directory)
                                       : config;
-    struct stat st;
-    if (strstr(job->working_directory, "..") || stat(wd->dir, &st) || !S_ISDIR(st.st_mode)) {
-        run_log_printf(log, "Error: the working directory \"%s\" is not in the configuration\n",
+    /* where terraform runs, relative to root: a folder of the configuration, reached without
+     * a link */
+    const char *rel = *job->working_directory
+                          ? arena_printf(c->a, "config/%s", job->working_directory)
+                          : "config";
+    int dfd;
+    if (strstr(job->working_directory, "..") || beneath_dir(wd->root_fd, rel, &dfd)) {
+        run_log_printf(log,
+                       "Error: the working directory \"%s\" is not a folder of the configuration "
+                       "(links are not followed)\n",
                        job->working_directory);
         return ERR_INVALID;
     }
+    close(dfd);
     /* the cloud block of the configuration, if any, is replaced by this workspace */
     const char *override = arena_printf(
         c->a,
         "terraform {\n  cloud {\n    hostname     = \"%s\"\n    organization = \"%s\"\n"
         "    workspaces {\n      name = \"%s\"\n    }\n  }\n}\n",
         c->app->hostname, job->organization, job->workspace_name);
-    if ((rc = write_file(arena_printf(c->a, "%s/zzz_strata_override.tf", wd->dir), override)))
+    if ((rc = write_file(wd, arena_printf(c->a, "%s/zzz_strata_override.tf", rel), override,
+                         0644))) {
+        run_log_printf(log, "Error: cannot write zzz_strata_override.tf in the configuration\n");
         return rc;
+    }
     /* the run token for this host, and the mirrored providers from this host's mirror */
     const char *rcfile = arena_printf(c->a, "%s/cli.tfrc", wd->root), *mirror;
     if ((rc = registry_mirror_cli_config(c, &mirror))) return rc;
-    if ((rc = write_file(rcfile,
+    if ((rc = write_file(wd, "cli.tfrc",
                          arena_printf(c->a, "credentials \"%s\" {\n  token = \"%s\"\n}\n%s",
-                                      c->app->hostname, job->run_token, mirror ? mirror : ""))))
+                                      c->app->hostname, job->run_token, mirror ? mirror : ""),
+                         0600)))
         return rc;
-    const char *ca = ca_bundle(c, wd->root);
+    const char *ca = ca_bundle(c, wd);
     if (!ca) return ERR_IO;
 
     /* the workspace's SSH key, for git to fetch private module sources */
@@ -166,9 +188,9 @@ int workdir_prepare(struct ctx *c, const struct run_job *job, struct run_log *lo
         const char *ssh_dir = arena_printf(c->a, "%s/.ssh", home);
         const char *key = arena_printf(c->a, "%s/id_strata", ssh_dir);
         size_t n = strlen(pem);
-        if (mkdir(ssh_dir, 0700) ||
-            write_file(key, n && pem[n - 1] == '\n' ? pem : arena_printf(c->a, "%s\n", pem)) ||
-            chmod(key, 0600)) {
+        if (beneath_mkdir(wd->root_fd, "home/.ssh", 0700) ||
+            write_file(wd, "home/.ssh/id_strata",
+                       n && pem[n - 1] == '\n' ? pem : arena_printf(c->a, "%s\n", pem), 0600)) {
             run_log_printf(log, "Error: cannot write the workspace's SSH key\n");
             return ERR_IO;
         }
@@ -230,8 +252,10 @@ int workdir_prepare(struct ctx *c, const struct run_job *job, struct run_log *lo
     wd->env[ne] = 0;
     for (size_t i = 0; i < job->nvars; i++) /* -var from the CLI: already HCL */
         tfvars = arena_printf(c->a, "%s%s = %s\n", tfvars, job->var_keys[i], job->var_values[i]);
-    if ((rc = write_file(arena_printf(c->a, "%s/zzz_strata.auto.tfvars", wd->dir), tfvars)))
+    if ((rc = write_file(wd, arena_printf(c->a, "%s/zzz_strata.auto.tfvars", rel), tfvars, 0600))) {
+        run_log_printf(log, "Error: cannot write zzz_strata.auto.tfvars in the configuration\n");
         return rc;
+    }
     owner_uid = sandbox_uid(wd->sandbox);
     owner_gid = sandbox_gid(wd->sandbox);
     if (owner_uid >= 0 && (rc = write_passwd(c, wd, owner_uid, owner_gid, home))) {
@@ -245,7 +269,11 @@ int workdir_prepare(struct ctx *c, const struct run_job *job, struct run_log *lo
     return 0;
 }
 
-void workdir_remove(const struct workdir *wd)
+void workdir_remove(struct workdir *wd)
 {
+    if (wd->root_fd >= 0) close(wd->root_fd);
+    if (wd->own_fd >= 0) close(wd->own_fd);
+    wd->root_fd = wd->own_fd = -1;
     if (wd->root) fs_remove_tree(wd->root);
+    if (wd->own) fs_remove_tree(wd->own);
 }

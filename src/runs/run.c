@@ -183,7 +183,7 @@ bad:
 }
 
 /* Run variables: [{"key","value"}], values HCL-encoded; sealed, as they may be secrets. */
-static int seal_variables(struct ctx *c, json_t *v, const char **out)
+static int seal_variables(struct ctx *c, const char *run_id, json_t *v, const char **out)
 {
     size_t i;
     json_t *e;
@@ -196,23 +196,12 @@ static int seal_variables(struct ctx *c, json_t *v, const char **out)
         }
     }
     char *text = v && !json_is_null(v) ? json_dumps(v, JSON_COMPACT) : strdup("[]");
-    *out = keyring_seal(c->app->keyring, c->a, text, strlen(text));
+    *out = keyring_seal_at(c->app->keyring, c->a, RUN_VARIABLES_AT(run_id), text, strlen(text));
     free(text);
     return 0;
 bad:
     return ctx_fail_at(c, ERR_INVALID, "/data/attributes/variables",
                        "variables must be a list of {\"key\", \"value\"} strings");
-}
-
-/* terraform before 1.3 prints JSON log lines as they are: its runs keep the plain log. Its
- * cloud backend sends "User-Agent: Terraform/<version> ..."; anything else is a newer client
- * or an API caller, who gets what TFE gives. */
-static bool client_renders_json(struct ctx *c)
-{
-    const char *ua = c->req ? http_req_header(c->req, "User-Agent") : 0;
-    int major, minor;
-    if (!ua || sscanf(ua, "Terraform/%d.%d", &major, &minor) != 2) return true;
-    return major > 1 || (major == 1 && minor >= 3);
 }
 
 int run_create(struct ctx *c, struct run *r, json_t *attrs)
@@ -222,7 +211,12 @@ int run_create(struct ctx *c, struct run *r, json_t *attrs)
     int rc =
         workspace_get(c, r->workspace_id, WS_QUEUE_PLAN | (r->is_destroy ? WS_QUEUE_APPLY : 0), &w);
     if (rc) return rc;
-    r->structured_output = w.structured_run_output_enabled && client_renders_json(c);
+    /* a run no client made (a run trigger, an upload) is read in the UI and the API */
+    struct run_origin origin = {r->source, "Triggered via API", true};
+    if (!r->source) run_origin_of(c, &origin);
+    r->source = origin.source;
+    if (!r->message) r->message = origin.message;
+    r->structured_output = w.structured_run_output_enabled && origin.renders_json;
     if (strcmp(w.execution_mode, "remote") != 0)
         return ctx_fail(c, ERR_INVALID,
                         "workspace \"%s\" uses %s execution: its runs happen "
@@ -247,23 +241,22 @@ int run_create(struct ctx *c, struct run *r, json_t *attrs)
     if (strcmp(cv.status, "uploaded") != 0)
         return ctx_fail(c, ERR_INVALID, "configuration version %s is %s, not uploaded", cv.id,
                         cv.status);
+    r->id = codec_new_id(c->a, "run"); /* its variables are sealed for it */
     if ((rc = addr_list(c, json_object_get(attrs, "target-addrs"), "target-addrs",
                         &r->target_addrs)) ||
         (rc = addr_list(c, json_object_get(attrs, "replace-addrs"), "replace-addrs",
                         &r->replace_addrs)) ||
-        (rc = seal_variables(c, json_object_get(attrs, "variables"), &r->sealed_variables)))
+        (rc = seal_variables(c, r->id, json_object_get(attrs, "variables"), &r->sealed_variables)))
         return rc;
     if (r->refresh_only && r->is_destroy)
         return ctx_fail(c, ERR_INVALID, "refresh-only and is-destroy cannot both be set");
     r->speculative = r->plan_only || cv.speculative;
-    r->id = codec_new_id(c->a, "run");
     r->plan_id = codec_new_id(c->a, "plan");
     r->apply_id = codec_new_id(c->a, "apply");
     r->status = "pending";
     r->plan_status = r->apply_status = "pending";
     r->created_at = codec_now_iso(c->a);
     r->created_by = c->who.user_id;
-    if (!r->message) r->message = "Triggered via API";
     /* one transaction: a run whose start failed was left pending, with nothing to start it
      * while its workspace stayed idle, and its creator told it failed (test_fault_injection) */
     if ((rc = store_begin(c->app->store))) return rc;
@@ -302,7 +295,8 @@ int run_on_configversion_uploaded(struct ctx *c, const struct configversion *cv)
     struct principal saved = c->who;
     int rc = workspace_get_unchecked(c, cv->workspace_id, &w);
     if (!rc) c->who = (struct principal){.kind = PRINCIPAL_SYSTEM, .org = w.organization};
-    r.auto_apply = !rc && w.auto_apply;
+    /* applied by itself only where the uploader could have applied it (see configversion.h) */
+    r.auto_apply = !rc && w.auto_apply && (cv->perms & WS_QUEUE_APPLY);
     json_t *none = json_object();
     if (!rc) rc = run_create(c, &r, none);
     json_decref(none);

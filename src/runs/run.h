@@ -64,11 +64,13 @@ int run_recover_node(struct app *app, const char *node);
  * (a Redis that restarted empty); a run queued twice is claimed once. */
 int run_requeue_lost(struct app *app, int64_t older_than_ms);
 
-/* The saved plan of a run, kept between its plan and apply phases (a sealed blob). */
-int run_plan_file_put(struct ctx *c, const char *run_id, const char *path);
-int run_plan_file_get(struct ctx *c, const char *run_id, const char *path);
+/* The saved plan of a run, kept between its plan and apply phases (a sealed blob): stored from
+ * what is left to read of fd, or written out to fd (the caller's descriptors, opened through
+ * beneath.h in the run's folder). */
+int run_plan_file_put(struct ctx *c, const char *run_id, int fd);
+int run_plan_file_get(struct ctx *c, const char *run_id, int fd);
 /* The plan's redacted JSON (structured run output), served at json-output-redacted. */
-int run_plan_redacted_put(struct ctx *c, const char *run_id, const char *path);
+int run_plan_redacted_put(struct ctx *c, const char *run_id, int fd);
 
 /* A run at a change of its status (notifications). Arena memory; created_by is a username or
  * NULL. */

@@ -23,8 +23,8 @@ static json_t *run_variables(struct ctx *c, const struct run *r)
     unsigned char *plain;
     size_t len;
     json_t *v = 0;
-    if (r->sealed_variables &&
-        keyring_unseal(c->app->keyring, c->a, r->sealed_variables, &plain, &len) == 0)
+    if (r->sealed_variables && keyring_unseal_at(c->app->keyring, c->a, RUN_VARIABLES_AT(r->id),
+                                                 r->sealed_variables, &plain, &len) == 0)
         v = json_loadb((const char *)plain, len, 0, 0);
     if (json_is_array(v)) return v;
     json_decref(v);

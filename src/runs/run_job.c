@@ -31,7 +31,8 @@ static int open_variables(struct ctx *c, const struct run *r, struct run_job *jo
 {
     unsigned char *plain;
     size_t len;
-    int rc = keyring_unseal(c->app->keyring, c->a, r->sealed_variables, &plain, &len);
+    int rc = keyring_unseal_at(c->app->keyring, c->a, RUN_VARIABLES_AT(r->id), r->sealed_variables,
+                               &plain, &len);
     if (rc) return rc;
     json_error_t je;
     json_t *a = json_loadb((const char *)plain, len, 0, &je);
@@ -218,17 +219,17 @@ static const char *plan_key(struct ctx *c, const char *run_id)
     return arena_printf(c->a, "runs/%s/plan", run_id);
 }
 
-int run_plan_file_put(struct ctx *c, const char *run_id, const char *path)
+int run_plan_file_put(struct ctx *c, const char *run_id, int fd)
 {
-    return blob_put_file(c->app->blobs, plan_key(c, run_id), path);
+    return blob_put_fd(c->app->blobs, plan_key(c, run_id), fd);
 }
 
-int run_plan_redacted_put(struct ctx *c, const char *run_id, const char *path)
+int run_plan_redacted_put(struct ctx *c, const char *run_id, int fd)
 {
-    return blob_put_file(c->app->blobs, arena_printf(c->a, "runs/%s/plan-redacted", run_id), path);
+    return blob_put_fd(c->app->blobs, arena_printf(c->a, "runs/%s/plan-redacted", run_id), fd);
 }
 
-int run_plan_file_get(struct ctx *c, const char *run_id, const char *path)
+int run_plan_file_get(struct ctx *c, const char *run_id, int fd)
 {
-    return blob_get_file(c->app->blobs, plan_key(c, run_id), path);
+    return blob_get_fd(c->app->blobs, plan_key(c, run_id), fd);
 }

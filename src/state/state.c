@@ -40,12 +40,14 @@ int state_save_outputs(struct ctx *c, const char *sv_id, json_t *outputs)
         json_t *type = json_object_get(o, "type");
         char *type_text = type ? json_dumps(type, JSON_COMPACT | JSON_ENCODE_ANY) : 0;
         char *value_text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+        const char *id = codec_new_id(c->a, "wsout");
         struct state_output out = {
-            .id = codec_new_id(c->a, "wsout"),
+            .id = id,
             .name = name,
             .sensitive = json_is_true(json_object_get(o, "sensitive")),
             .type_json = arena_strdup(c->a, type_text ? type_text : "null"),
-            .sealed_value = keyring_seal(c->app->keyring, c->a, value_text, strlen(value_text)),
+            .sealed_value = keyring_seal_at(c->app->keyring, c->a, STATE_OUTPUT_AT(id), value_text,
+                                            strlen(value_text)),
         };
         free(type_text);
         free(value_text);

@@ -6,7 +6,16 @@
 #include <ctype.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
+
+static int (*password_changed_hook)(struct ctx *, const char *);
+
+void user_on_password_changed(int (*fn)(struct ctx *c, const char *user_id))
+{
+    if (password_changed_hook) abort(); /* one hook by design: never drop one silently */
+    password_changed_hook = fn;
+}
 
 int user_get(struct ctx *c, const char *id, struct user *out)
 {
@@ -116,7 +125,14 @@ int user_change_password(struct ctx *c, const struct user *u, const char *curren
                            "password_confirmation does not match password");
     char hash[crypto_pwhash_STRBYTES];
     if ((rc = hash_password(password, hash))) return rc;
-    return user_db_set_password_hash(c, u->id, hash);
+    if ((rc = store_begin(c->app->store))) return rc;
+    rc = user_db_set_password_hash(c, u->id, hash);
+    if (!rc && password_changed_hook) rc = password_changed_hook(c, u->id);
+    if (rc) {
+        store_rollback(c->app->store);
+        return rc;
+    }
+    return store_commit(c->app->store);
 }
 
 int user_create(struct ctx *c, const char *username, const char *email, const char *password,

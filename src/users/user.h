@@ -30,13 +30,17 @@ int user_create(struct ctx *c, const char *username, const char *email, const ch
 /* Changes username and/or email (NULL keeps one); ERR_INVALID naming the attribute for a bad
  * or taken value. u is updated. */
 int user_update(struct ctx *c, struct user *u, const char *username, const char *email);
-/* Changes the password after checking the current one; ERR_INVALID naming the attribute. */
+/* Changes the password after checking the current one; ERR_INVALID naming the attribute.
+ * The password_changed hook runs in the same transaction (web/ ends the other sessions). */
 int user_change_password(struct ctx *c, const struct user *u, const char *current,
                          const char *password, const char *confirmation);
 /* Signs a user in: *out when username and password match; ERR_UNAUTHORIZED otherwise (the
  * same answer for an unknown name and a wrong password, and the same work: a hash check). */
 int user_check_password(struct ctx *c, const char *username, const char *password,
                         struct user *out);
+/* The one hook called when a user's password changed (web/: end the user's browser sessions
+ * but the caller's). Set once at start; a second call aborts. Its error undoes the change. */
+void user_on_password_changed(int (*fn)(struct ctx *c, const char *user_id));
 /* Number of site administrators. */
 int user_count_admins(struct ctx *c, int64_t *n);
 

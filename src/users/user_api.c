@@ -106,7 +106,7 @@ static void show(struct http_request *r, void *app)
 const struct http_route user_routes[] = {
     {HTTP_M_GET, "/api/v2/account/details", account_details, 0, 0},
     {HTTP_M_PATCH, "/api/v2/account/update", account_update, 0, 0},
-    {HTTP_M_PATCH, "/api/v2/account/password", account_password, 0, 0},
+    {HTTP_M_PATCH, "/api/v2/account/password", account_password, 0, 0, .offload = true},
     {HTTP_M_GET, "/api/v2/users/:id", show, 0, 0},
     {0, 0, 0, 0, 0},
 };

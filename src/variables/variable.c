@@ -15,6 +15,9 @@
 #include <ctype.h>
 #include <string.h>
 
+/* where a value is sealed (keyring.h) */
+#define VARIABLE_AT(id) KEYRING_AT("variables", "sealed_value", (id))
+
 static const char *COLS = "SELECT id, workspace_id, key, category, hcl, sensitive, description, "
                           "sealed_value FROM variables ";
 
@@ -33,7 +36,8 @@ static int fill(struct ctx *c, const struct store_result *r, size_t i, struct va
     if (!open_value) return 0;
     unsigned char *plain;
     size_t n;
-    int rc = keyring_unseal(c->app->keyring, c->a, store_cell(r, i, 7), &plain, &n);
+    int rc = keyring_unseal_at(c->app->keyring, c->a, VARIABLE_AT(v->id), store_cell(r, i, 7),
+                               &plain, &n);
     v->value = rc ? 0 : (const char *)plain;
     return rc;
 }
@@ -120,7 +124,8 @@ static int read_attrs(struct ctx *c, struct variable *v, bool creating)
 /* Writes v of workspace w, and its audit record, in one transaction. */
 static int save(struct ctx *c, const struct variable *v, const struct workspace *w, bool creating)
 {
-    const char *sealed = keyring_seal(c->app->keyring, c->a, v->value, strlen(v->value));
+    const char *sealed =
+        keyring_seal_at(c->app->keyring, c->a, VARIABLE_AT(v->id), v->value, strlen(v->value));
     int rc = store_begin(c->app->store);
     if (rc) return rc;
     rc = creating ? store_exec(c->app->store,

@@ -1,9 +1,13 @@
 /* session.c — signing in to the web UI: POST /session with a username and password makes a
  * session (12 hours) kept in the database, so any node serves its requests; the browser holds
  * it as a cookie it cannot read from script (HttpOnly), sends only to this site (SameSite=Strict,
- * Secure), and changes need the session's CSRF token as well (app/api.c). Five failed sign-ins
- * of an account within 15 minutes make it wait. */
+ * Secure), and changes need the session's CSRF token as well (app/api.c). Signing in itself needs
+ * a sign-in CSRF pair (GET /session/token: a __Host- cookie and the same value in X-CSRF-Token),
+ * so another site cannot sign a browser in to an account of its choosing. Attempts are throttled
+ * per account and client address (throttle.c). A password change ends the user's other sessions.
+ */
 #include "web/web.h"
+#include "web/throttle.h"
 #include "app/api.h"
 #include "app/principal.h"
 #include "base/arena.h"
@@ -19,7 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { SESSION_TTL = 12 * 3600, THROTTLE_WINDOW = 15 * 60, THROTTLE_FAILURES = 5 };
+enum { SESSION_TTL = 12 * 3600, SIGNIN_TOKEN_TTL = 3600 };
+
+/* __Host-: only this exact host over HTTPS can set it, so a sibling subdomain cannot plant a
+ * pair of its own (cookie tossing) */
+#define SIGNIN_COOKIE "__Host-strata_signin"
 
 static char *random_token(struct arena *a)
 {
@@ -55,21 +63,47 @@ static void respond_session(struct ctx *c, int status, const char *csrf)
     json_respond(c->req, status, doc);
 }
 
-/* Too many failures lately for this account: ERR_TOO_MANY with the wait. */
-static int throttled(struct ctx *c, const char *username)
+/* The sign-in CSRF pair: a random token in a cookie only this site's requests carry, and the
+ * same token in a header only this site's script can set. */
+static void signin_token(struct http_request *r, void *app)
 {
-    struct store_result r;
-    int64_t now = codec_now_unix();
-    int rc = store_query(c->app->store, c->a,
-                         "SELECT COUNT(*), MIN(at) FROM login_failures WHERE username = $1 AND "
-                         "at > $2",
-                         S_ARGS(S_TEXT(username), S_INT(now - THROTTLE_WINDOW)), &r);
+    struct ctx c;
+    api_begin_anonymous(&c, r, app);
+    const char *token = random_token(c.a);
+    http_set_header(r, "Set-Cookie",
+                    arena_printf(c.a,
+                                 SIGNIN_COOKIE "=%s; Path=/; Max-Age=%d; Secure; HttpOnly; "
+                                               "SameSite=Strict",
+                                 token, SIGNIN_TOKEN_TTL));
+    http_set_header(r, "Cache-Control", "no-store");
+    json_respond(r, 200, json_pack("{s:s}", "csrf-token", token));
+}
+
+/* A failed check of the password: logged, and ended windows swept. */
+static int sign_in_failed(struct ctx *c, const char *username)
+{
+    int rc = throttle_sweep(c);
     if (rc) return rc;
-    if (store_cell_int(&r, 0, 0) < THROTTLE_FAILURES) return 0;
-    int64_t wait = store_cell_int(&r, 0, 1) + THROTTLE_WINDOW - now;
-    return ctx_fail(c, ERR_TOO_MANY,
-                    "too many failed sign-ins for this account: try again in %lld seconds",
-                    (long long)(wait > 0 ? wait : 1));
+    log_info("web: failed sign-in for %s from %s", username, http_req_remote(c->req));
+    return ctx_fail(c, ERR_UNAUTHORIZED, "wrong username or password");
+}
+
+/* Checks the attempt: the sign-in CSRF pair, the throttle, then the password. */
+static int check_sign_in(struct ctx *c, const char *username, const char *password, struct user *u)
+{
+    if (!api_token_equal(http_req_header(c->req, "X-CSRF-Token"), api_cookie(c, SIGNIN_COOKIE)))
+        return ctx_fail(c, ERR_FORBIDDEN,
+                        "a sign-in CSRF token is required: GET /session/token, then send its "
+                        "csrf-token in X-CSRF-Token with the cookie it set");
+    int64_t retry_after = 0;
+    int rc = throttle_take(c, username, &retry_after);
+    if (rc == ERR_TOO_MANY)
+        http_set_header(c->req, "Retry-After", arena_printf(c->a, "%lld", (long long)retry_after));
+    if (rc) return rc;
+    rc = user_check_password(c, username, password, u);
+    if (rc == ERR_UNAUTHORIZED) return sign_in_failed(c, username);
+    if (!rc) rc = throttle_clear(c, username);
+    return rc;
 }
 
 static void sign_in(struct http_request *r, void *app)
@@ -88,19 +122,10 @@ static void sign_in(struct http_request *r, void *app)
     if (!username || !password)
         return api_fail(&c, ctx_fail(&c, ERR_BAD_REQUEST,
                                      "the body must be {\"username\": …, \"password\": …}"));
+    if (strlen(username) > 256)
+        return api_fail(&c, ctx_fail(&c, ERR_UNAUTHORIZED, "wrong username or password"));
     struct user u;
-    int rc = throttled(&c, username);
-    if (!rc) rc = user_check_password(&c, username, password, &u);
-    if (rc == ERR_UNAUTHORIZED) {
-        int64_t now = codec_now_unix();
-        store_exec(c.app->store, "DELETE FROM login_failures WHERE at < $1",
-                   S_ARGS(S_INT(now - 86400)), 0);
-        store_exec(c.app->store,
-                   "INSERT INTO login_failures (username, address, at) VALUES ($1, $2, $3)",
-                   S_ARGS(S_TEXT(username), S_TEXT(http_req_remote(r)), S_INT(now)), 0);
-        log_info("web: failed sign-in for %s from %s", username, http_req_remote(r));
-        rc = ctx_fail(&c, ERR_UNAUTHORIZED, "wrong username or password");
-    }
+    int rc = check_sign_in(&c, username, password, &u);
     if (rc) return api_fail(&c, rc);
     const char *token = random_token(c.a), *csrf = random_token(c.a);
     store_exec(c.app->store, "DELETE FROM web_sessions WHERE expires_at < $1", /* expired ones */
@@ -112,9 +137,6 @@ static void sign_in(struct http_request *r, void *app)
                            S_TEXT(csrf), S_TEXT(codec_now_iso(c.a)),
                            S_INT(codec_now_unix() + SESSION_TTL)),
                     0);
-    if (!rc)
-        rc = store_exec(c.app->store, "DELETE FROM login_failures WHERE username = $1",
-                        S_ARGS(S_TEXT(username)), 0);
     if (rc) return api_fail(&c, rc);
     c.who = (struct principal){
         .kind = PRINCIPAL_USER, .user_id = u.id, .username = u.username, .site_admin = u.is_admin};
@@ -123,6 +145,8 @@ static void sign_in(struct http_request *r, void *app)
                                  "strata_session=%s; Path=/; Max-Age=%d; Secure; HttpOnly; "
                                  "SameSite=Strict",
                                  token, SESSION_TTL));
+    http_set_header(r, "Set-Cookie",
+                    SIGNIN_COOKIE "=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict");
     respond_session(&c, 201, csrf);
 }
 
@@ -150,8 +174,18 @@ static void sign_out(struct http_request *r, void *app)
     http_respond(r, 204, 0, 0, 0);
 }
 
+int web_session_end_others(struct ctx *c, const char *user_id)
+{
+    /* the caller's own browser session stays (it just proved the current password) */
+    const char *token = c->csrf ? api_cookie(c, "strata_session") : 0;
+    const char *keep = token ? codec_sha256_hex(c->a, token, strlen(token)) : "";
+    return store_exec(c->app->store, "DELETE FROM web_sessions WHERE user_id = $1 AND id <> $2",
+                      S_ARGS(S_TEXT(user_id), S_TEXT(keep)), 0);
+}
+
 const struct http_route web_session_routes[] = {
-    {HTTP_M_POST, "/session", sign_in, 0, 4096},
+    {HTTP_M_GET, "/session/token", signin_token, 0, 0},
+    {HTTP_M_POST, "/session", sign_in, 0, 4096, .offload = true}, /* Argon2id: off the loop */
     {HTTP_M_GET, "/session", current, 0, 0},
     {HTTP_M_DELETE, "/session", sign_out, 0, 0},
     {0, 0, 0, 0, 0},

@@ -8,6 +8,9 @@
 #include "jsonapi/jsonapi.h"
 #include "keyring/keyring.h"
 
+/* where a private key is sealed (keyring.h) */
+#define SSH_KEY_AT(id) KEYRING_AT("ssh_keys", "sealed_value", (id))
+
 struct ssh_key {
     const char *id, *organization, *name, *created_at, *updated_at;
 };
@@ -74,7 +77,8 @@ static void create(struct http_request *r, void *app)
     if (!rc) {
         k.id = codec_new_id(c.a, "sshkey");
         k.created_at = k.updated_at = codec_now_iso(c.a);
-        const char *sealed = keyring_seal(c.app->keyring, c.a, value, strlen(value));
+        const char *sealed =
+            keyring_seal_at(c.app->keyring, c.a, SSH_KEY_AT(k.id), value, strlen(value));
         rc = audit_exec(
             &c,
             "INSERT INTO ssh_keys (id, organization, name, sealed_value, created_at, "
@@ -129,7 +133,9 @@ static void update(struct http_request *r, void *app)
     if (!rc) rc = read_attrs(&c, &k.name, &value, false);
     if (!rc) {
         k.updated_at = codec_now_iso(c.a);
-        const char *sealed = value ? keyring_seal(c.app->keyring, c.a, value, strlen(value)) : 0;
+        const char *sealed =
+            value ? keyring_seal_at(c.app->keyring, c.a, SSH_KEY_AT(k.id), value, strlen(value))
+                  : 0;
         rc = audit_exec(&c,
                         "UPDATE ssh_keys SET name = $2, updated_at = $3, sealed_value = "
                         "COALESCE($4, sealed_value) WHERE id = $1",
@@ -171,7 +177,10 @@ static void assign(struct http_request *r, void *app)
     struct jsonapi_body b;
     const char *id = 0;
     struct ssh_key k;
+    /* the key reaches every run of the workspace: its admins assign it, and only those who
+     * manage the organization's SSH keys (TFE: "manage VCS settings") */
     int rc = workspace_get(&c, http_req_param(r, "id"), WS_UPDATE, &w);
+    if (!rc) rc = authz_org_need(&c, w.organization, ORG_MANAGE_VCS_SETTINGS);
     if (!rc && (rc = jsonapi_parse(r, "workspaces", false, &b))) rc = ctx_fail_body(&c, rc, &b);
     if (!rc && (rc = jsonapi_attr_string(&b, "id", &id, 0))) rc = ctx_fail_body(&c, rc, &b);
     if (!rc && id) {
@@ -197,13 +206,15 @@ int workspace_ssh_key_for_run(struct ctx *c, const char *workspace_id, const cha
     struct store_result r;
     *pem = 0;
     int rc = store_query(c->app->store, c->a,
-                         "SELECT k.sealed_value FROM workspaces w JOIN ssh_keys k ON "
+                         "SELECT k.sealed_value, k.id FROM workspaces w JOIN ssh_keys k ON "
                          "k.id = w.ssh_key_id WHERE w.id = $1",
                          S_ARGS(S_TEXT(workspace_id)), &r);
     if (rc || !r.nrows) return rc;
     unsigned char *plain;
     size_t n;
-    if ((rc = keyring_unseal(c->app->keyring, c->a, store_cell(&r, 0, 0), &plain, &n))) return rc;
+    if ((rc = keyring_unseal_at(c->app->keyring, c->a, SSH_KEY_AT(store_cell(&r, 0, 1)),
+                                store_cell(&r, 0, 0), &plain, &n)))
+        return rc;
     *pem = (const char *)plain;
     return 0;
 }

@@ -92,6 +92,13 @@ int workspace_on_org_delete(struct ctx *c, const char *org);
 /* The organizations rename hook: this domain's rows follow the new name. */
 int workspace_on_org_renamed(struct ctx *c, const char *from, const char *to);
 extern const struct http_route workspace_routes[];
+/* Remote state sharing (remote_state.c): the remote-state-consumers routes, and the check
+ * app/authz.c asks for a run's token (authz_on_state_sharing): *shared when workspace_id and
+ * consumer_id are of one organization and workspace_id has global-remote-state or lists
+ * consumer_id. No authorization of the caller. */
+extern const struct http_route remote_state_routes[];
+int workspace_state_shared(struct ctx *c, const char *workspace_id, const char *consumer_id,
+                           bool *shared);
 /* Team access to workspaces (team_access.c). */
 extern const struct http_route team_access_routes[];
 

@@ -72,6 +72,11 @@ json_t *workspace_encode(struct ctx *c, const struct workspace *w)
         json_object_set_new(rels, "locked-by", jsonapi_rel_new(w->locked_by_kind, w->locked_by_id));
     json_object_set_new(rels, "current-run", jsonapi_rel_new("runs", w->current_run_id));
     json_object_set_new(rels, "ssh-key", jsonapi_rel_new("ssh-keys", w->ssh_key_id));
+    json_object_set_new(
+        rels, "remote-state-consumers",
+        json_pack("{s:{s:s}}", "links", "related",
+                  arena_printf(c->a, "/api/v2/workspaces/%s/relationships/remote-state-consumers",
+                               w->id)));
     return jsonapi_resource_new(
         "workspaces", w->id, attrs, rels,
         arena_printf(c->a, "/api/v2/organizations/%s/workspaces/%s", w->organization, w->name));
@@ -456,16 +461,20 @@ static void tags_change(struct http_request *r, void *app, bool add)
     if (api_begin(&c, r, app)) return;
     struct workspace w;
     int rc = load(&c, WS_UPDATE, &w);
+    if (rc) return api_fail(&c, rc); /* w is unset: nothing below may read it */
     size_t len;
     const char *body = http_req_body(r, &len);
     json_error_t je;
-    json_t *doc = rc ? 0 : json_loadb(body, len, 0, &je);
+    json_t *doc = json_loadb(body, len, 0, &je);
     json_t *data = doc ? json_object_get(doc, "data") : 0;
-    if (!rc && !json_is_array(data))
-        rc = ctx_fail_at(&c, ERR_BAD_REQUEST, "/data", "data must be a list of tags");
+    if (!json_is_array(data)) {
+        json_decref(doc);
+        return api_fail(&c,
+                        ctx_fail_at(&c, ERR_BAD_REQUEST, "/data", "data must be a list of tags"));
+    }
     const char **tags = arena_alloc(c.a, (w.ntags + json_array_size(data) + 1) * sizeof *tags);
     size_t n = 0;
-    for (size_t i = 0; !rc && i < w.ntags; i++)
+    for (size_t i = 0; i < w.ntags; i++)
         tags[n++] = w.tags[i];
     size_t i;
     json_t *v;

@@ -128,6 +128,11 @@ class WebUITest(unittest.TestCase):
         self.assertIn("Plan: 1 to add", seen["planLog"])
         self.assertIn("Apply complete! Resources: 1 added", seen["applyLog"])
         self.assertNotIn("null", seen["runPage"])  # nothing absent drawn as a word
+        # a run started in the UI says so (source and default message, as TFE answers them)
+        self.assertIn("Triggered via UI", seen["runPage"])
+        self.assertIn("Source: UI", seen["runPage"])
+        run = n.api("GET", f"/api/v2/runs/{seen['runUrl'].rsplit('/', 1)[1]}")["data"]
+        self.assertEqual(run["attributes"]["source"], "tfe-ui")
         self.assertNotIn('{"@level"', seen["applyLog"])  # structured output rendered
         self.assertIn("hello web", seen["outputs"])
         self.assertIn("network (aws)", seen["registry"])
@@ -168,10 +173,14 @@ class WebUITest(unittest.TestCase):
         n.api("POST", "/api/v2/admin/users", {"data": {"type": "users", "attributes": {
             "username": "slow", "email": "slow@example.test", "password": PASSWORD}}})
 
-        def sign_in(password):
+        def sign_in(password, username="slow"):
+            # the sign-in CSRF pair first: a cookie and the same token in X-CSRF-Token
+            status, pair, headers = n.request("GET", "/session/token", token=False)
+            self.assertEqual(status, 200)
             return n.request("POST", "/session", body=json.dumps(
-                {"username": "slow", "password": password}), token=False,
-                headers={"Content-Type": "application/json"})
+                {"username": username, "password": password}), token=False,
+                headers={"Content-Type": "application/json", "X-CSRF-Token": pair["csrf-token"],
+                         "Cookie": headers["Set-Cookie"].split(";")[0]})
 
         for _ in range(5):
             self.assertEqual(sign_in("wrong password")[0], 401)
@@ -179,14 +188,10 @@ class WebUITest(unittest.TestCase):
         self.assertEqual(status, 429, doc)
         self.assertIn("try again", doc["errors"][0]["detail"])
         # an unknown name is answered as a wrong password
-        status, doc, _ = n.request("POST", "/session", body=json.dumps(
-            {"username": "nobody", "password": "x"}), token=False,
-            headers={"Content-Type": "application/json"})
+        status, doc, _ = sign_in("x", "nobody")
         self.assertEqual((status, doc["errors"][0]["detail"]), (401, "wrong username or password"))
         # a session made through one node is known to the other
-        status, doc, headers = n.request("POST", "/session", body=json.dumps(
-            {"username": "admin", "password": PASSWORD}), token=False,
-            headers={"Content-Type": "application/json"})
+        status, doc, headers = sign_in(PASSWORD, "admin")
         self.assertEqual(status, 201, doc)
         cookie = headers["Set-Cookie"].split(";")[0]
         for node in self.c.nodes:

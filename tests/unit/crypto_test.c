@@ -1,6 +1,7 @@
 /* crypto_test.c — keyring and sealed blobs: round trips, wrong password, tampering and
  * truncation detected, chunk boundaries. Real SQLite (in memory) and a real disk folder. */
 #include "base/arena.h"
+#include "base/codec.h"
 #include "base/err.h"
 #include "blob/blob.h"
 #include "keyring/keyring.h"
@@ -56,23 +57,77 @@ Test(crypto, keyring_reopens_with_the_password_only)
     cr_assert(strstr(err, "enc_password"), "%s", err);
 }
 
+#define VAR_AT(id) KEYRING_AT("variables", "sealed_value", (id))
+
 Test(crypto, sealed_values_round_trip_and_detect_tampering)
 {
     struct arena *a = arena_new();
     const char *secret = "hunter2";
-    char *sealed = keyring_seal(kr, a, secret, strlen(secret));
+    char *sealed = keyring_seal_at(kr, a, VAR_AT("var-1"), secret, strlen(secret));
     cr_assert_null(strstr(sealed, secret));
+    cr_assert_eq(strncmp(sealed, "v2:", 3), 0, "%s", sealed);
     unsigned char *out;
     size_t n;
-    cr_assert_eq(keyring_unseal(kr, a, sealed, &out, &n), 0);
+    cr_assert_eq(keyring_unseal_at(kr, a, VAR_AT("var-1"), sealed, &out, &n), 0);
     cr_assert_eq(n, strlen(secret));
     cr_assert_str_eq((char *)out, secret);
     /* flip one base64 character in the ciphertext */
     char *bad = arena_strdup(a, sealed);
     size_t mid = strlen(bad) / 2;
     bad[mid] = bad[mid] == 'A' ? 'B' : 'A';
-    cr_assert_eq(keyring_unseal(kr, a, bad, &out, &n), ERR_CRYPTO);
-    cr_assert_eq(keyring_unseal(kr, a, "not base64 !!", &out, &n), ERR_CRYPTO);
+    cr_assert_eq(keyring_unseal_at(kr, a, VAR_AT("var-1"), bad, &out, &n), ERR_CRYPTO);
+    cr_assert_eq(keyring_unseal_at(kr, a, VAR_AT("var-1"), "not base64 !!", &out, &n), ERR_CRYPTO);
+    cr_assert_eq(keyring_unseal_at(kr, a, VAR_AT("var-1"), "v2:not base64 !!", &out, &n),
+                 ERR_CRYPTO);
+    arena_free(a);
+}
+
+Test(crypto, a_sealed_value_moved_to_another_place_does_not_open)
+{
+    struct arena *a = arena_new();
+    const char *secret = "the other workspace's secret";
+    char *sealed = keyring_seal_at(kr, a, VAR_AT("var-victim"), secret, strlen(secret));
+    unsigned char *out;
+    size_t n;
+    /* copied into the attacker's own row, into another column, into another table */
+    cr_assert_eq(keyring_unseal_at(kr, a, VAR_AT("var-attacker"), sealed, &out, &n), ERR_CRYPTO);
+    cr_assert_eq(keyring_unseal_at(kr, a, KEYRING_AT("variables", "description", "var-victim"),
+                                   sealed, &out, &n),
+                 ERR_CRYPTO);
+    cr_assert_eq(keyring_unseal_at(kr, a, KEYRING_AT("ssh_keys", "sealed_value", "var-victim"),
+                                   sealed, &out, &n),
+                 ERR_CRYPTO);
+    /* the parts are delimited: "ab"+"c" is not "a"+"bc" */
+    char *joined = keyring_seal_at(kr, a, KEYRING_AT("t", "ab", "c"), "x", 1);
+    cr_assert_eq(keyring_unseal_at(kr, a, KEYRING_AT("t", "a", "bc"), joined, &out, &n),
+                 ERR_CRYPTO);
+    /* nor stripped of its version to pass for a value sealed before places */
+    cr_assert_eq(keyring_unseal_at(kr, a, VAR_AT("var-victim"), sealed + 3, &out, &n), ERR_CRYPTO);
+    cr_assert_eq(keyring_unseal_at(kr, a, VAR_AT("var-victim"), sealed, &out, &n), 0);
+    arena_free(a);
+}
+
+Test(crypto, a_value_sealed_before_places_still_opens)
+{
+    /* written as releases before format 2 did: base64(nonce || XChaCha20-Poly1305 of the value
+     * under the values' subkey, with "strata-value" as associated data) */
+    struct arena *a = arena_new();
+    const char *secret = "an old secret";
+    unsigned char key[32], buf[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + 64];
+    keyring_subkey(kr, KEYRING_VALUES, key);
+    randombytes_buf(buf, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+    unsigned long long clen;
+    crypto_aead_xchacha20poly1305_ietf_encrypt(
+        buf + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, &clen, (const unsigned char *)secret,
+        strlen(secret), (const unsigned char *)"strata-value", 12, 0, buf, key);
+    char *old = codec_base64(a, buf, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + clen);
+    unsigned char *out;
+    size_t n;
+    cr_assert_eq(keyring_unseal_at(kr, a, VAR_AT("var-1"), old, &out, &n), 0);
+    cr_assert_str_eq((char *)out, secret);
+    /* the same bytes presented as format 2 do not open: the version cannot be downgraded */
+    cr_assert_eq(keyring_unseal_at(kr, a, VAR_AT("var-1"), arena_printf(a, "v2:%s", old), &out, &n),
+                 ERR_CRYPTO);
     arena_free(a);
 }
 

@@ -152,3 +152,71 @@ Test(slug, refuses_what_is_not_an_archive)
     cr_assert_eq(configversion_unpack(blobs, "cv-test", 0, why, sizeof why), ERR_INVALID);
     cr_assert(strstr(why, "not"), "%s", why);
 }
+
+static int check_kind(const struct entry *entries, size_t n, const struct slug_kind *kind,
+                      char *why)
+{
+    store_slug(entries, n);
+    why[0] = 0;
+    return slug_unpack(blobs, "configuration-versions/cv-test/slug", kind, 0, 0, why, 512);
+}
+
+/* issue 22: each link checked alone stays inside, but resolved through the links before it
+ * the last one leads out */
+Test(slug, refuses_link_chains_that_lead_out)
+{
+    char why[512];
+    cr_assert_eq(CHECK({"a", AE_IFLNK, "."}, {"x", AE_IFLNK, "a/a/a/../../../etc/passwd"}),
+                 ERR_INVALID);
+    cr_assert(strstr(why, "\"x\""), "%s", why);
+    cr_assert_eq(CHECK({"d", AE_IFDIR, ""}, {"d/up", AE_IFLNK, ".."},
+                       {"zzz_strata.auto.tfvars", AE_IFLNK, "d/up/../etc/cron.d/x"}),
+                 ERR_INVALID);
+    /* a name not made yet could become a link later: no ".." out of it */
+    cr_assert_eq(CHECK({"l", AE_IFLNK, "n/.."}, {"n", AE_IFLNK, "."}), ERR_INVALID);
+    cr_assert_eq(CHECK({"l", AE_IFLNK, "n/../main.tf"}), ERR_INVALID);
+    /* nothing replaces a link, nothing is written through one, a link replaces nothing */
+    cr_assert_eq(CHECK({"d", AE_IFLNK, "."}, {"d/x.tf", AE_IFREG, "x"}), ERR_INVALID);
+    cr_assert_eq(CHECK({"l", AE_IFLNK, "a.tf"}, {"l", AE_IFLNK, "b.tf"}), ERR_INVALID);
+    cr_assert_eq(CHECK({"d/x.tf", AE_IFREG, "x"}, {"d", AE_IFLNK, "."}), ERR_INVALID);
+    /* hard links name an earlier file: not a link (it would be a link in another folder) */
+    cr_assert_eq(CHECK({"d/l", AE_IFLNK, "../main.tf"}, {"h", 0, "d/l"}), ERR_INVALID);
+    cr_assert_eq(CHECK({"h", 0, "main.tf"}), ERR_INVALID);
+    cr_assert_eq(CHECK({"a", AE_IFLNK, "."}, {"main.tf", AE_IFREG, "x"}, {"h", 0, "a/main.tf"}),
+                 ERR_INVALID);
+    /* loops end */
+    cr_assert_eq(CHECK({"p", AE_IFLNK, "q"}, {"q", AE_IFLNK, "p"}, {"r", AE_IFLNK, "q/.."}),
+                 ERR_INVALID);
+}
+
+Test(slug, accepts_links_that_stay_inside)
+{
+    char why[512];
+    cr_assert_eq(CHECK({"main.tf", AE_IFREG, "x"}, {"a", AE_IFLNK, "."}, {"m", AE_IFDIR, ""},
+                       {"m/b", AE_IFLNK, "../a/a/main.tf"}, {"m/c", AE_IFLNK, "../m/b"},
+                       {"later", AE_IFLNK, "n/x.tf"}, {"n/x.tf", AE_IFREG, "y"},
+                       {"h", 0, "./main.tf"}),
+                 0, "%s", why);
+}
+
+Test(slug, registry_archives_take_no_links_and_have_caps)
+{
+    char why[512];
+    cr_assert_eq(check_kind((const struct entry[]){{"README.md", AE_IFLNK, "main.tf"}}, 1,
+                            &slug_module, why),
+                 ERR_INVALID);
+    cr_assert(strstr(why, "takes no links"), "%s", why);
+    cr_assert_eq(check_kind((const struct entry[]){{"main.tf", AE_IFREG, "x"}, {"h", 0, "main.tf"}},
+                            2, &slug_mirror, why),
+                 ERR_INVALID);
+    struct slug_kind small = {"module", 2, 1000, false};
+    cr_assert_eq(check_kind((const struct entry[]){{"a", AE_IFREG, "x"},
+                                                   {"b", AE_IFREG, "x"},
+                                                   {"c", AE_IFREG, "x"}},
+                            3, &small, why),
+                 ERR_INVALID);
+    cr_assert(strstr(why, "at most 2 entries"), "%s", why);
+    cr_assert_eq(check_kind((const struct entry[]){{"a", AE_IFREG, "x"}, {"b", AE_IFREG, "x"}}, 2,
+                            &small, why),
+                 0, "%s", why);
+}
