@@ -13,6 +13,7 @@ past a known crash by hand; CTest sets none of them.
 Each failure class is printed once with a reproducer (method, target, body)."""
 import glob
 import json
+import multiprocessing
 import os
 import random
 import re
@@ -134,6 +135,50 @@ def statuses(raw):
     return [int(m.group(1)) for m in re.finditer(rb"HTTP/1\.[01] (\d{3}) ", raw or b"")]
 
 
+def watch_health(port, cafile, stop, results):
+    """GET /_health_check every 50 ms on a kept-alive connection (the handshake is not the
+    node's answer time), in a process of its own; puts {"n", "max", "events"} on results, each
+    event (start, end, ms, "slow" | "not 200" | "failed: ...") with wall-clock times."""
+    ctx = ssl.create_default_context(cafile=cafile)
+    req = b"GET /_health_check HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    conn, n, slowest, events = None, 0, 0.0, []
+    while not stop.is_set():
+        wall = time.time()
+        try:
+            if conn is None:
+                conn = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10),
+                                       server_hostname="localhost")
+            wall = time.time()
+            t0 = time.perf_counter()
+            conn.sendall(req)
+            got = b""
+            while b"\r\n\r\n" not in got:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    raise ConnectionResetError("closed")
+                got += chunk
+            ms = (time.perf_counter() - t0) * 1000
+            head, _, rest = got.partition(b"\r\n\r\n")
+            m = re.search(rb"content-length: *(\d+)", head, re.I)
+            while len(rest) < (int(m.group(1)) if m else 0):
+                rest += conn.recv(4096)
+            n += 1
+            slowest = max(slowest, ms)
+            if not head.startswith(b"HTTP/1.1 200"):
+                events.append((wall, time.time(), ms, "health check not 200"))
+            elif ms > HEALTH_MS:
+                events.append((wall, time.time(), ms, "slow"))
+        except (OSError, ssl.SSLError) as e:
+            events.append((wall, time.time(), 0, f"health check failed: {e!r}"[:80]))
+            if conn:
+                conn.close()
+            conn = None
+        time.sleep(0.05)
+    if conn:
+        conn.close()
+    results.put({"n": n, "max": slowest, "events": events})
+
+
 class Findings:
     """Failure classes, each kept once with its first reproducer."""
 
@@ -190,6 +235,7 @@ class ChaosTest(unittest.TestCase):
 
     def run_chaos(self, sandbox, node):
         rnd = random.Random(SEED)
+        self.sent, self.spans = 0, []
         routes = route_table()
         self.assertGreater(len(routes), 100, "the route tables were not found in src/")
         skip = os.environ.get("STRATA_CHAOS_SKIP")
@@ -201,9 +247,13 @@ class ChaosTest(unittest.TestCase):
         net = Node(node)
         findings = Findings()
         stop = threading.Event()
-        health = {"max": 0.0, "slow": [], "n": 0}
-        threading.Thread(target=self.watch_health, args=(net, stop, health, findings),
-                         daemon=True).start()
+        # the health check is timed from a process of its own: this one's threads building
+        # megabyte bodies hold Python's lock for longer than the bound
+        stop_health, results = multiprocessing.Event(), multiprocessing.Queue()
+        watcher = multiprocessing.Process(target=watch_health, daemon=True,
+                                          args=(node.port, node.sandbox.ca.cert, stop_health,
+                                                results))
+        watcher.start()
         # each worker its own generator, seeded from the one seed: a run replays
         seeds = [rnd.randrange(2 ** 32) for _ in range(3)]
         workers = [threading.Thread(target=self.mutate, daemon=True,
@@ -220,8 +270,19 @@ class ChaosTest(unittest.TestCase):
         while time.time() < deadline and node.proc.poll() is None:
             time.sleep(0.5)
         stop.set()
+        stop_health.set()
+        health = results.get(timeout=60)
+        watcher.join(10)
         for w in workers:
             w.join(60)
+        for t0, t1, ms, what in health["events"]:
+            if what.startswith("slow"):
+                company = "; ".join(r[:160] for a, b, r in self.spans if a <= t1 and b >= t0)
+                findings.add(f"health check over {HEALTH_MS:.0f} ms",
+                             f"{ms:.0f} ms at {time.strftime('%H:%M:%S', time.localtime(t0))} "
+                             f"beside: {company}")
+            else:
+                findings.add(what, f"at {time.strftime('%H:%M:%S', time.localtime(t0))}")
         alive = node.proc.poll() is None
         print(f"chaos: {self.sent} requests, {health['n']} health checks "
               f"(slowest {health['max']:.1f} ms); {findings.count} failures in "
@@ -232,48 +293,8 @@ class ChaosTest(unittest.TestCase):
         self.assertTrue(alive, f"the node died (seed {SEED}):\n{crash_report(node)}")
         self.assertFalse(findings.classes, f"seed {SEED}:\n{findings.report()}")
 
-    sent = 0
-    in_flight = {}  # worker name -> the request it is waiting on (a slow health check's company)
-
-    def watch_health(self, net, stop, health, findings):
-        """GET /_health_check every 50 ms on a kept-alive connection (the handshake is not the
-        node's answer time); a slow or failed answer is a finding."""
-        conn = None
-        req = b"GET /_health_check HTTP/1.1\r\nHost: localhost\r\n\r\n"
-        while not stop.is_set():
-            try:
-                if conn is None:
-                    conn = net.connect(10)
-                t0 = time.perf_counter()
-                conn.sendall(req)
-                got = b""
-                while b"\r\n\r\n" not in got:
-                    chunk = conn.recv(4096)
-                    if not chunk:
-                        raise ConnectionResetError("closed")
-                    got += chunk
-                ms = (time.perf_counter() - t0) * 1000
-                head, _, rest = got.partition(b"\r\n\r\n")
-                m = re.search(rb"content-length: *(\d+)", head, re.I)
-                need = int(m.group(1)) if m else 0
-                while len(rest) < need:
-                    rest += conn.recv(4096)
-                health["n"] += 1
-                health["max"] = max(health["max"], ms)
-                if not head.startswith(b"HTTP/1.1 200"):
-                    findings.add("health check not 200", head[:100].decode(errors="replace"))
-                elif ms > HEALTH_MS:
-                    company = "; ".join(v[:160] for v in list(self.in_flight.values()))
-                    findings.add(f"health check over {HEALTH_MS:.0f} ms",
-                                 f"{ms:.0f} ms at {time.strftime('%H:%M:%S')} beside: {company}")
-            except (OSError, ssl.SSLError) as e:
-                findings.add("health check failed", repr(e))
-                if conn:
-                    conn.close()
-                conn = None
-            time.sleep(0.05)
-        if conn:
-            conn.close()
+    sent = 0  # requests sent
+    spans = None  # (start, end, request): what was in flight beside a slow health check
 
     # -- mutated API requests --
     def target(self, rnd, pattern, ids):
@@ -346,9 +367,9 @@ class ChaosTest(unittest.TestCase):
             data = ("\r\n".join(head) + "\r\n\r\n").encode("utf-8", "replace") + body
             who = "admin" if token == node.token else "org" if token == self.org_token else token
             repro = f"{method} {path} body={body[:1500]!r} ({len(body)} bytes) token={who}"
-            self.in_flight[threading.current_thread().name] = repro
+            t0 = time.time()
             out = net.exchange(data)
-            self.in_flight.pop(threading.current_thread().name, None)
+            self.spans.append((t0, time.time(), repro))
             self.sent += 1
             if isinstance(out, Exception):
                 findings.add(f"cannot connect: {type(out).__name__}", repro)
@@ -402,7 +423,7 @@ class ChaosTest(unittest.TestCase):
     def garbage(self, net, rnd, stop, findings):
         while not stop.is_set():
             name, data = rnd.choice(self.GARBAGE)
-            self.in_flight["garbage"] = "raw " + name
+            t0 = time.time()
             if rnd.random() < 0.1:  # slow headers: a byte at a time
                 pieces = [data[i:i + 1] for i in range(min(len(data), 60))]
                 out = net.exchange(pieces, timeout=5, drip=0.05)
@@ -413,6 +434,7 @@ class ChaosTest(unittest.TestCase):
                     name = "cut " + name
                 out = net.exchange(data, timeout=3)
             self.sent += 1
+            self.spans.append((t0, time.time(), "raw " + name))
             if isinstance(out, Exception):
                 findings.add(f"cannot connect: {type(out).__name__}", f"raw {name}")
                 time.sleep(0.5)
