@@ -211,6 +211,24 @@ class ChaosTest(unittest.TestCase):
         finally:
             sandbox.close()
 
+    def test_path_that_is_not_utf8_is_400(self):
+        """Found by the chaos test on PostgreSQL: %ff%fe in a path parameter reached the
+        database, which refuses it as text (500 "storage error" on every such route)."""
+        sandbox = Sandbox("chaos-utf8")
+        try:
+            node = sandbox.node()
+            node.create_org("acme")
+            for path in ("/api/v2/organizations/%ff%fe", "/api/v2/workspaces/ws-%c3%28/vars",
+                         "/api/v2/organizations/acme/workspaces/%ed%a0%80"):
+                status, doc, _ = node.request("GET", path)
+                self.assertEqual(status, 400, (path, doc))
+                self.assertIn("UTF-8", doc["errors"][0]["detail"])
+            # what is UTF-8 goes on to the route (and is not found)
+            status, _, _ = node.request("GET", "/api/v2/organizations/%c3%a9t%c3%a9")
+            self.assertEqual(status, 404)
+        finally:
+            sandbox.close()
+
     def fixtures(self, node):
         """Real ids of two organizations: what an attacker in one holds, and what they guess."""
         ids = {"org": [], "id": [], "name": [], "user_id": [], "team_id": []}
