@@ -4,7 +4,8 @@ real ids, other organizations' ids and junk ids, wrong types, nulls, deep nestin
 and junk paging, beside raw-socket garbage over TLS (conflicting lengths, chunk errors,
 pipelining, slow headers). Loopback only. It passes only when the node stays alive, never answers
 500 (nor leaves a request unanswered), exits without a sanitizer report (Sandbox.close), and
-answers /_health_check within 50 ms throughout, measured by a thread of its own.
+answers /_health_check within 50 ms throughout (on external services /api/v2/ping: there the
+health check is itself a round trip to each service), timed by a process of its own.
 
 The seed is printed; STRATA_CHAOS_SEED replays a run, STRATA_CHAOS_SECONDS changes its length,
 STRATA_CHAOS_HEALTH_MS the health bound (50),
@@ -24,6 +25,7 @@ import threading
 import time
 import unittest
 
+import harness
 from harness import Sandbox, main
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -140,7 +142,11 @@ def watch_health(port, cafile, stop, results):
     node's answer time), in a process of its own; puts {"n", "max", "events"} on results, each
     event (start, end, ms, "slow" | "not 200" | "failed: ...") with wall-clock times."""
     ctx = ssl.create_default_context(cafile=cafile)
-    req = b"GET /_health_check HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    # on external services the health check itself is an S3, PostgreSQL and Redis round trip
+    # (70-150 ms to the test's S3 server under this load): the loop is timed with ping there,
+    # as test_robustness does
+    req = b"GET %s HTTP/1.1\r\nHost: localhost\r\n\r\n" % (
+        b"/api/v2/ping" if harness.EXTERNAL else b"/_health_check")
     conn, n, slowest, events = None, 0, 0.0, []
     while not stop.is_set():
         wall = time.time()
@@ -164,7 +170,7 @@ def watch_health(port, cafile, stop, results):
                 rest += conn.recv(4096)
             n += 1
             slowest = max(slowest, ms)
-            if not head.startswith(b"HTTP/1.1 200"):
+            if not head.startswith((b"HTTP/1.1 200", b"HTTP/1.1 204")):
                 events.append((wall, time.time(), ms, "health check not 200"))
             elif ms > HEALTH_MS:
                 events.append((wall, time.time(), ms, "slow"))
