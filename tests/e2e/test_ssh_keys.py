@@ -80,14 +80,14 @@ class SSHKeysTest(NodeTest):
         n.create_org("keys")
         status, doc, _ = n.request("POST", "/api/v2/organizations/keys/ssh-keys", {"data": {
             "type": "ssh-keys", "attributes": {"name": "bad", "value": "not a key"}}})
-        self.assertEqual(status, 422, doc)
-        self.assertEqual(doc["errors"][0]["source"]["pointer"], "/data/attributes/value")
+        self.assertEqual(status, 201, doc)  # stored as given, as TFE does, with a warning
+        self.assertIn("does not look like a private key", doc["meta"]["warnings"][0])
         pem = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n"
         key = n.api("POST", "/api/v2/organizations/keys/ssh-keys", {"data": {
             "type": "ssh-keys", "attributes": {"name": "deploy", "value": pem}}})["data"]
         self.assertEqual(set(key["attributes"]), {"name", "created-at", "updated-at"})
         listed = n.api("GET", "/api/v2/organizations/keys/ssh-keys")["data"]
-        self.assertEqual([k["attributes"]["name"] for k in listed], ["deploy"])
+        self.assertEqual([k["attributes"]["name"] for k in listed], ["bad", "deploy"])
         self.assertNotIn(b"AAAA", n.database_bytes())  # sealed at rest
         n.api("PATCH", f"/api/v2/ssh-keys/{key['id']}", {"data": {
             "type": "ssh-keys", "attributes": {"name": "renamed"}}})
