@@ -275,8 +275,15 @@ data "terraform_remote_state" "slow" {{
     def test_missing_terraform_version_errors_with_reason(self):
         tf = self.tf("oldtf")
         ws = self.node.api("GET", "/api/v2/organizations/acme/workspaces/oldtf")["data"]
+        status, _, _ = self.node.request("PATCH", f"/api/v2/workspaces/{ws['id']}", {"data": {
+            "type": "workspaces", "attributes": {"terraform-version": "0.12.31"}}})
+        self.assertEqual(status, 422)  # unknown here; pinned before a site admin disabled it:
+        tv = self.node.api("POST", "/api/v2/admin/terraform-versions", {"data": {
+            "type": "terraform-versions", "attributes": {"version": "0.12.31", "path": "/x/tf"}}})
         self.node.api("PATCH", f"/api/v2/workspaces/{ws['id']}", {"data": {
             "type": "workspaces", "attributes": {"terraform-version": "0.12.31"}}})
+        self.node.api("PATCH", f"/api/v2/admin/terraform-versions/{tv['data']['id']}", {"data": {
+            "type": "terraform-versions", "attributes": {"enabled": False}}})
         p = tf.run("plan", "-input=false", check=False)
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("terraform 0.12.31 is not installed", p.stdout + p.stderr)
