@@ -110,12 +110,13 @@ static void entitlements(struct http_request *r, void *app)
     struct organization o;
     int rc = organization_get(&c, http_req_param(r, "name"), &o);
     if (rc) return api_fail(&c, rc);
-    /* what this release really offers: state storage and remote operations (teams, beyond the
-     * owners team, the registry, policies and VCS come later) */
+    /* what this release really offers: state storage, remote operations, teams, the private
+     * registry and the audit trail (policies, agents, cost estimation, run tasks, VCS and SSO do
+     * not exist here: a client that trusts a true would fail on their routes) */
     json_t *attrs = json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b}",
-                              "operations", 1, "state-storage", 1, "private-module-registry", 0,
-                              "teams", 0, "vcs-integrations", 0, "sentinel", 0, "cost-estimation",
-                              0, "sso", 0, "audit-logging", 0, "agents", 0, "global-run-tasks", 0,
+                              "operations", 1, "state-storage", 1, "private-module-registry", 1,
+                              "teams", 1, "vcs-integrations", 0, "sentinel", 0, "cost-estimation",
+                              0, "sso", 0, "audit-logging", 1, "agents", 0, "global-run-tasks", 0,
                               "run-tasks", 0, "self-serve-billing", 0);
     jsonapi_respond(
         r, 200,

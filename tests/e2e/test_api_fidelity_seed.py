@@ -1,0 +1,224 @@
+"""API fidelity, second pass: what go-tfe 0.11.1 (the client library Debian packages, and the
+tfe provider built on it) relies on, sent as it sends it (JSON:API bodies with their nulls), and
+each rule tried as a read-only member of another team, or of another organization, would try it."""
+import hashlib
+import time
+
+from harness import NodeTest, main
+
+PASSWORD = "a long enough password"
+
+
+def doc(type_, rels=None, **attrs):
+    d = {"data": {"type": type_, "attributes": attrs}}
+    if rels:
+        d["data"]["relationships"] = {k: {"data": {"type": t, "id": i}}
+                                      for k, (t, i) in rels.items()}
+    return d
+
+
+class SeedClientTest(NodeTest):
+    sandbox_name = "fidelity-seed"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        n = cls.node
+        n.create_org("acme")
+        n.create_org("other")
+        cls.tokens = {}
+        for name in ("reader", "outsider"):
+            cls.new_user(name)
+        # reader: a member of acme in a team with read access to nothing in particular
+        cls.readers = n.api("POST", "/api/v2/organizations/acme/teams",
+                            doc("teams", name="readers", visibility="organization"))["data"]
+        cls.join("acme", cls.readers["id"], "reader")
+        others = n.api("POST", "/api/v2/organizations/other/teams",
+                       doc("teams", name="others", visibility="organization"))["data"]
+        cls.join("other", others["id"], "outsider")
+
+    @classmethod
+    def new_user(cls, name):
+        user = cls.node.api("POST", "/api/v2/admin/users", doc(
+            "users", username=name, email=f"{name}@example.test", password=PASSWORD))["data"]
+        cls.tokens[name] = cls.node.api(
+            "POST", f"/api/v2/users/{user['id']}/authentication-tokens",
+            doc("authentication-tokens"))["data"]["attributes"]["token"]
+        return user
+
+    @classmethod
+    def join(cls, org, team_id, name):
+        cls.node.api("POST", f"/api/v2/teams/{team_id}/relationships/users",
+                     {"data": [{"type": "users", "id": name}]})
+        own = cls.node.api("GET", "/api/v2/organization-memberships?filter%5Bstatus%5D=invited",
+                           token=cls.tokens[name])
+        for m in own["data"]:
+            cls.node.api("POST", f"/api/v2/organization-memberships/{m['id']}/actions/accept",
+                         token=cls.tokens[name])
+
+    def status(self, method, path, body=None, token=None):
+        return self.node.request(method, path, body, token=token)[0]
+
+    # -- accept what TFE accepted --
+
+    def test_variable_keys_any_up_to_128_characters(self):
+        ws = self.node.create_workspace("acme", "keys")
+        path = f"/api/v2/workspaces/{ws['id']}/vars"
+        for key, category in (("1starts-with-digit", "terraform"), ("1digit", "env"),
+                              ("-dash", "terraform"), ("has space", "terraform"),
+                              ("k" * 128, "env"), ("é" * 128, "terraform")):
+            v = self.node.api("POST", path, doc("vars", key=key, value="x", category=category,
+                                                description=None, hcl=None, sensitive=None))
+            self.assertEqual(v["data"]["attributes"]["key"], key)
+        for key in ("", "k" * 129):
+            status, answer, _ = self.node.request("POST", path, doc(
+                "vars", key=key, value="x", category="env"))
+            self.assertEqual(status, 422, (key, answer))
+            self.assertEqual(answer["errors"][0]["source"]["pointer"], "/data/attributes/key")
+        # a read-only member cannot add one, and another organization's member sees nothing
+        body = doc("vars", key="9x", value="x", category="env")
+        self.assertEqual(self.status("POST", path, body, self.tokens["reader"]), 404)
+        self.assertEqual(self.status("POST", path, body, self.tokens["outsider"]), 404)
+
+    def test_team_names_take_printable_characters(self):
+        path = "/api/v2/organizations/acme/teams"
+        team = self.node.api("POST", path, doc("teams", name="foo bar", visibility=None,
+                                               **{"organization-access": None}))["data"]
+        self.assertEqual(team["attributes"]["name"], "foo bar")
+        self.assertEqual(self.node.api("GET", f"/api/v2/teams/{team['id']}")["data"]
+                         ["attributes"]["name"], "foo bar")
+        status, answer, _ = self.node.request("POST", path, doc("teams", name="foo bar"))
+        self.assertEqual(status, 422, answer)  # unique per organization
+        self.assertEqual(answer["errors"][0]["detail"], "Name has already been taken")
+        # the same name in another organization is another team
+        self.node.api("POST", "/api/v2/organizations/other/teams", doc("teams", name="foo bar"))
+        for bad in ("", "tab\there", "x" * 91):
+            self.assertEqual(self.status("POST", path, doc("teams", name=bad)), 422, bad)
+        renamed = self.node.api("PATCH", f"/api/v2/teams/{team['id']}",
+                                doc("teams", name="Ops & Friends (EU)"))["data"]
+        self.assertEqual(renamed["attributes"]["name"], "Ops & Friends (EU)")
+        self.assertEqual(self.status("POST", path, doc("teams", name="x y"),
+                                     self.tokens["reader"]), 403)
+        self.assertEqual(self.status("POST", path, doc("teams", name="x y"),
+                                     self.tokens["outsider"]), 404)
+
+    def test_ssh_key_values_are_stored_as_given_with_a_warning(self):
+        path = "/api/v2/organizations/acme/ssh-keys"
+        made = self.node.api("POST", path, doc("ssh-keys", name="not-a-key", value="hunter2"))
+        self.assertEqual(made["data"]["attributes"]["name"], "not-a-key")
+        self.assertNotIn("value", made["data"]["attributes"])  # write-only
+        self.assertIn("does not look like a private key", made["meta"]["warnings"][0])
+        pem = ("-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n")
+        fine = self.node.api("PATCH", f"/api/v2/ssh-keys/{made['data']['id']}",
+                             doc("ssh-keys", name="now-a-key", value=pem))
+        self.assertNotIn("meta", fine)
+        self.assertEqual(fine["data"]["attributes"]["name"], "now-a-key")
+        body = doc("ssh-keys", name="x", value="y")
+        self.assertEqual(self.status("POST", path, body, self.tokens["reader"]), 403)
+        self.assertEqual(self.status("POST", path, body, self.tokens["outsider"]), 404)
+        self.assertEqual(self.status("PATCH", f"/api/v2/ssh-keys/{made['data']['id']}", body,
+                                     self.tokens["outsider"]), 404)
+
+    # -- paths of the seed's era --
+
+    def test_team_token_can_be_read(self):
+        team = self.node.api("POST", "/api/v2/organizations/acme/teams",
+                             doc("teams", name="tokened"))["data"]
+        path = f"/api/v2/teams/{team['id']}/authentication-token"
+        self.assertEqual(self.status("GET", path), 404)
+        made = self.node.api("POST", path, doc("authentication-tokens", description=None,
+                                               **{"expired-at": None}))["data"]
+        read = self.node.api("GET", path)["data"]
+        self.assertEqual((read["id"], read["type"]), (made["id"], "authentication-tokens"))
+        self.assertNotIn("token", read["attributes"])  # shown once, at creation
+        # a secret team is not seen by those outside it; another organization's member neither
+        self.assertEqual(self.status("GET", path, token=self.tokens["reader"]), 404)
+        self.assertEqual(self.status("GET", path, token=self.tokens["outsider"]), 404)
+        # a member reads their own team's token only while the team lets members manage it
+        own = f"/api/v2/teams/{self.readers['id']}/authentication-token"
+        self.node.api("POST", own, doc("authentication-tokens"))
+        self.node.api("PATCH", f"/api/v2/teams/{self.readers['id']}", doc(
+            "teams", **{"allow-member-token-management": True}))
+        self.assertEqual(self.status("GET", own, token=self.tokens["reader"]), 200)
+        self.node.api("PATCH", f"/api/v2/teams/{self.readers['id']}", doc(
+            "teams", **{"allow-member-token-management": False}))
+        self.assertEqual(self.status("GET", own, token=self.tokens["reader"]), 403)
+        self.assertEqual(self.status("DELETE", path), 204)
+        self.assertEqual(self.status("GET", path), 404)
+
+    # -- answer what TFE answers --
+
+    def test_users_answer_a_gravatar_url(self):
+        me = self.node.api("GET", "/api/v2/account/details", token=self.tokens["reader"])["data"]
+        want = hashlib.md5(b"reader@example.test").hexdigest()
+        self.assertEqual(me["attributes"]["avatar-url"],
+                         f"https://www.gravatar.com/avatar/{want}?s=100&d=mm")
+
+    def test_workspaces_refuse_an_unknown_terraform_version(self):
+        path = "/api/v2/organizations/acme/workspaces"
+        status, answer, _ = self.node.request("POST", path, doc(
+            "workspaces", name="tf-unknown", **{"terraform-version": "0.0.1"}))
+        self.assertEqual(status, 422, answer)
+        self.assertEqual(answer["errors"][0]["source"]["pointer"],
+                         "/data/attributes/terraform-version")
+        # an outsider learns nothing about acme from the version check
+        self.assertEqual(self.status("POST", path, doc(
+            "workspaces", name="x", **{"terraform-version": "0.0.1"}), self.tokens["outsider"]),
+            404)
+        ws = self.node.create_workspace("acme", "tf-known", **{"terraform-version": None})
+        self.assertEqual(ws["attributes"]["terraform-version"], "latest")
+        wpath = f"/api/v2/workspaces/{ws['id']}"
+        self.assertEqual(self.status("PATCH", wpath, doc(
+            "workspaces", **{"terraform-version": "0.0.1"})), 422)
+        # the node's own terraform and a registered version are known
+        self.node.api("POST", "/api/v2/admin/terraform-versions", doc(
+            "terraform-versions", version="1.77.0", path="/usr/bin/true", enabled=True))
+        upd = self.node.api("PATCH", wpath, doc("workspaces", **{"terraform-version": "1.77.0"}))
+        self.assertEqual(upd["data"]["attributes"]["terraform-version"], "1.77.0")
+        self.assertEqual(self.status("PATCH", wpath, doc(
+            "workspaces", **{"terraform-version": "latest"})), 200)
+
+    def test_team_access_levels_refuse_custom_permissions(self):
+        ws = self.node.create_workspace("acme", "access")
+        team = self.node.api("POST", "/api/v2/organizations/acme/teams",
+                             doc("teams", name="access team"))["data"]
+        rels = {"workspace": ("workspaces", ws["id"]), "team": ("teams", team["id"])}
+        for attr, value, name in (("runs", "apply", "Runs"), ("variables", "write", "Variables"),
+                                  ("state-versions", "write", "State versions"),
+                                  ("sentinel-mocks", "read", "Sentinel mocks"),
+                                  ("workspace-locking", True, "Workspace locking"),
+                                  ("run-tasks", False, "Run tasks")):
+            status, answer, _ = self.node.request("POST", "/api/v2/team-workspaces", doc(
+                "team-workspaces", rels, access="read", **{attr: value}))
+            self.assertEqual(status, 422, answer)
+            e = answer["errors"][0]
+            self.assertEqual(e["title"], "invalid attribute")
+            self.assertEqual(e["detail"], f"{name} is read-only when access level is 'read'; "
+                             "use the 'custom' access level to set this attribute.")
+        # go-tfe sends the unset permissions as nulls: absent
+        made = self.node.api("POST", "/api/v2/team-workspaces", doc(
+            "team-workspaces", rels, access="write", runs=None, variables=None))["data"]
+        self.assertEqual(made["attributes"]["runs"], "apply")
+        status, answer, _ = self.node.request("PATCH", f"/api/v2/team-workspaces/{made['id']}",
+                                              doc("team-workspaces", access="plan", runs="read"))
+        self.assertEqual(status, 422, answer)
+        self.assertIn("Runs is read-only when access level is 'plan'",
+                      answer["errors"][0]["detail"])
+        custom = self.node.api("PATCH", f"/api/v2/team-workspaces/{made['id']}",
+                               doc("team-workspaces", access="custom", runs="read"))["data"]
+        self.assertEqual(custom["attributes"]["runs"], "read")
+
+    def test_entitlements_say_true_for_what_exists(self):
+        a = self.node.api("GET", "/api/v2/organizations/acme/entitlement-set")["data"]["attributes"]
+        for present in ("operations", "state-storage", "teams", "private-module-registry",
+                        "audit-logging"):
+            self.assertTrue(a[present], present)
+        for missing in ("sentinel", "vcs-integrations", "sso", "agents", "cost-estimation",
+                        "run-tasks"):
+            self.assertFalse(a[missing], missing)
+        self.assertEqual(self.status("GET", "/api/v2/organizations/acme/entitlement-set",
+                                     token=self.tokens["outsider"]), 404)
+
+
+if __name__ == "__main__":
+    main()
