@@ -4,7 +4,7 @@ each rule tried as a read-only member of another team, or of another organizatio
 import hashlib
 import time
 
-from harness import NodeTest, main
+from harness import NodeTest, main, make_slug
 
 PASSWORD = "a long enough password"
 
@@ -145,6 +145,50 @@ class SeedClientTest(NodeTest):
         self.assertEqual(self.status("GET", own, token=self.tokens["reader"]), 403)
         self.assertEqual(self.status("DELETE", path), 204)
         self.assertEqual(self.status("GET", path), 404)
+
+    def test_registry_modules_on_the_paths_of_go_tfe_0_11(self):
+        n = self.node
+        new = "/api/v2/organizations/acme/registry-modules/private/acme"
+        n.api("POST", "/api/v2/organizations/acme/registry-modules", doc(
+            "registry-modules", name="net", provider="aws", **{"registry-name": None,
+                                                               "namespace": None}))
+        # go-tfe 0.11's RegistryModules.CreateVersion
+        v = n.api("POST", "/api/v2/registry-modules/acme/net/aws/versions",
+                  doc("registry-module-versions", version="1.0.0"))["data"]
+        upload = v["links"]["upload"].split(n.settings["hostname"])[1]
+        slug = make_slug({"main.tf": b'output "x" { value = 1 }\n'})
+        self.assertEqual(n.request("PUT", upload, slug, token=False)[0], 200)
+        # the same module on both paths, with the caller's permissions
+        old = n.api("GET", "/api/v2/registry-modules/show/acme/net/aws")["data"]
+        self.assertEqual(old, n.api("GET", f"{new}/net/aws")["data"])
+        self.assertEqual(old["attributes"]["permissions"],
+                         {"can-delete": True, "can-resync": False, "can-retry": False})
+        mine = n.api("GET", "/api/v2/registry-modules/show/acme/net/aws",
+                     token=self.tokens["reader"])["data"]
+        self.assertFalse(mine["attributes"]["permissions"]["can-delete"])
+        self.assertEqual(n.api("GET", f"{new}/net/aws/version?module_version=1.0.0")["data"]
+                         ["attributes"]["status"], "ok")
+        # a read-only member may not change it; another organization's member does not see it
+        for tok, want in ((self.tokens["reader"], 403), (self.tokens["outsider"], 404)):
+            self.assertEqual(self.status("POST", "/api/v2/registry-modules/acme/net/aws/versions",
+                                         doc("registry-module-versions", version="1.0.1"), tok),
+                             want)
+            self.assertEqual(self.status("POST", "/api/v2/registry-modules/actions/delete/acme/net",
+                                         None, tok), want)
+            if want == 404:
+                self.assertEqual(self.status("GET", "/api/v2/registry-modules/show/acme/net/aws",
+                                             token=tok), 404)
+        n.api("POST", "/api/v2/registry-modules/acme/net/aws/versions",
+              doc("registry-module-versions", version="1.0.1"))
+        # go-tfe 0.11's Delete (by name); the newer paths also delete by provider and version
+        n.api("POST", "/api/v2/registry-modules/actions/delete/acme/net/aws/1.0.1")
+        statuses = n.api("GET", f"{new}/net/aws")["data"]["attributes"]["version-statuses"]
+        self.assertEqual([s["version"] for s in statuses], ["1.0.0"])
+        n.api("POST", "/api/v2/registry-modules/actions/delete/acme/net")
+        self.assertEqual(self.status("GET", "/api/v2/registry-modules/show/acme/net/aws"), 404)
+        self.assertEqual(self.status("GET", f"{new}/net/aws"), 404)
+        self.assertEqual(self.status("POST", "/api/v2/registry-modules/actions/delete/acme/net"),
+                         404)
 
     # -- answer what TFE answers --
 
