@@ -252,6 +252,49 @@ class SeedClientTest(NodeTest):
                                doc("team-workspaces", access="custom", runs="read"))["data"]
         self.assertEqual(custom["attributes"]["runs"], "read")
 
+    def test_organization_session_settings_are_stored_and_end_sessions(self):
+        n = self.node
+        n.create_org("strict")
+        strict = n.api("POST", "/api/v2/organizations/strict/teams",
+                       doc("teams", name="strict members"))["data"]
+        self.new_user("remember")
+        self.join("strict", strict["id"], "remember")
+        fresh = n.api("GET", "/api/v2/organizations/strict")["data"]["attributes"]
+        self.assertEqual((fresh["session-timeout"], fresh["session-remember"]), (20160, 20160))
+        for bad in (0, -5, "x", 525601):
+            self.assertEqual(self.status("PATCH", "/api/v2/organizations/acme", doc(
+                "organizations", **{"session-timeout": bad})), 422, bad)
+        body = doc("organizations", email=None, **{"session-timeout": 1,
+                                                   "session-remember": None})
+        self.assertEqual(self.status("PATCH", "/api/v2/organizations/acme", body,
+                                     self.tokens["reader"]), 403)
+        self.assertEqual(self.status("PATCH", "/api/v2/organizations/acme", body,
+                                     self.tokens["outsider"]), 404)
+        a = n.api("PATCH", "/api/v2/organizations/acme", body)["data"]["attributes"]
+        self.assertEqual((a["session-timeout"], a["session-remember"]), (1, 20160))
+        a = n.api("PATCH", "/api/v2/organizations/strict", doc(
+            "organizations", **{"session-remember": 1}))["data"]["attributes"]
+        self.assertEqual((a["session-timeout"], a["session-remember"]), (20160, 1))
+        self.assertEqual(n.api("GET", "/api/v2/organizations/acme")["data"]["attributes"]
+                         ["session-timeout"], 1)
+        # browser sessions: acme's members end after a minute idle, strict's a minute after
+        # sign-in whatever they do, other's keep TFE's defaults
+        from test_hostile_signin import Client
+        browsers = {}
+        for name, user in (("busy", "reader"), ("idle", "reader"), ("remember", "remember"),
+                           ("default", "outsider")):
+            browsers[name] = Client(n)
+            self.assertEqual(browsers[name].sign_in(user, PASSWORD)[0], 201, name)
+        start = time.time()
+        while time.time() - start < 80:
+            time.sleep(10)
+            self.assertEqual(browsers["busy"].request("GET", "/session")[0], 200)
+            browsers["remember"].request("GET", "/session")
+        self.assertEqual(browsers["busy"].request("GET", "/session")[0], 200)
+        self.assertEqual(browsers["idle"].request("GET", "/session")[0], 401)
+        self.assertEqual(browsers["remember"].request("GET", "/session")[0], 401)
+        self.assertEqual(browsers["default"].request("GET", "/session")[0], 200)
+
     def test_entitlements_say_true_for_what_exists(self):
         a = self.node.api("GET", "/api/v2/organizations/acme/entitlement-set")["data"]["attributes"]
         for present in ("operations", "state-storage", "teams", "private-module-registry",
