@@ -295,6 +295,44 @@ class SeedClientTest(NodeTest):
         self.assertEqual(browsers["remember"].request("GET", "/session")[0], 401)
         self.assertEqual(browsers["default"].request("GET", "/session")[0], 200)
 
+    def test_run_permissions_follow_the_caller_not_the_state(self):
+        n = self.node
+        ws = n.create_workspace("acme", "run-perms")
+        n.api("POST", "/api/v2/team-workspaces", doc(
+            "team-workspaces", {"workspace": ("workspaces", ws["id"]),
+                                "team": ("teams", self.readers["id"])}, access="read"))
+        cv = n.api("POST", f"/api/v2/workspaces/{ws['id']}/configuration-versions", doc(
+            "configuration-versions", **{"auto-queue-runs": False, "speculative": None}))["data"]
+        upload = cv["attributes"]["upload-url"].split(n.settings["hostname"])[1]
+        slug = make_slug({"main.tf": b'output "x" { value = 1 }\n'})
+        self.assertEqual(n.request("PUT", upload, slug, token=False)[0], 200)
+        run = n.api("POST", "/api/v2/runs", doc("runs", {
+            "workspace": ("workspaces", ws["id"]),
+            "configuration-version": ("configuration-versions", cv["id"])},
+            message=None, **{"plan-only": True, "is-destroy": None}))["data"]
+        names = ("can-apply", "can-cancel", "can-discard", "can-force-execute", "can-force-cancel")
+
+        def check(final):
+            for tok, want in ((None, True), (self.tokens["reader"], False)):
+                a = n.api("GET", f"/api/v2/runs/{run['id']}", token=tok)["data"]["attributes"]
+                self.assertEqual({k: a["permissions"][k] for k in names},
+                                 {k: want for k in names}, (a["status"], want))
+                self.assertFalse(a["actions"]["is-force-cancelable"], a["status"])
+                if final:
+                    self.assertFalse(a["actions"]["is-cancelable"])
+            self.assertEqual(self.status("GET", f"/api/v2/runs/{run['id']}",
+                                         token=self.tokens["outsider"]), 404)
+            return a["status"]
+
+        check(False)
+        deadline = time.time() + 120
+        status = ""
+        while time.time() < deadline and status not in ("planned_and_finished", "errored"):
+            time.sleep(0.5)
+            status = n.api("GET", f"/api/v2/runs/{run['id']}")["data"]["attributes"]["status"]
+        self.assertIn(status, ("planned_and_finished", "errored"))
+        check(True)
+
     def test_entitlements_say_true_for_what_exists(self):
         a = self.node.api("GET", "/api/v2/organizations/acme/entitlement-set")["data"]["attributes"]
         for present in ("operations", "state-storage", "teams", "private-module-registry",
