@@ -10,7 +10,7 @@ packages=(build-essential cmake pkg-config
 # what the tests run beside Strata (started by the tests on loopback, never as system services)
 if [ "${1:-}" = "--tests" ]; then
   packages+=(postgresql-15 redis-server redis-sentinel haproxy python3-botocore
-            openssh-server openssh-client git gnupg chromium)
+            openssh-server openssh-client git gnupg chromium cppcheck)
   command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 source scripts/apt_ensure.sh

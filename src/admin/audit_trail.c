@@ -4,6 +4,7 @@
  * Strata adds the request's address (request.address). */
 #include "admin/admin.h"
 #include "app/api.h"
+#include "app/pagination.h"
 #include "base/arena.h"
 #include "base/codec.h"
 #include "base/err.h"
@@ -61,19 +62,17 @@ int audit_trail_read(struct ctx *c, const char *org_id, const char *since, int64
     return 0;
 }
 
-/* page[number] >= 1 and page[size] 1..1000 (TFE's default and cap are 1000). */
+/* page[number] >= 1 and page[size] 1..1000 (TFE's default and cap are 1000); the offset they
+ * make must fit in 64 bits. */
 static int page_of(struct ctx *c, int64_t *number, int64_t *size)
 {
-    const char *n = http_req_query(c->req, "page[number]"),
-               *s = http_req_query(c->req, "page[size]");
-    char *end;
-    *number = n ? strtoll(n, &end, 10) : 1;
-    if (n && (*end || *number < 1))
-        return ctx_fail(c, ERR_BAD_REQUEST, "page[number] must be a positive integer");
-    *size = s ? strtoll(s, &end, 10) : 1000;
-    if (s && (*end || *size < 1 || *size > 1000))
-        return ctx_fail(c, ERR_BAD_REQUEST, "page[size] must be an integer from 1 to 1000");
-    return 0;
+    int64_t offset;
+    int rc = query_int(c, "page[number]", 1, INT64_MAX, 1, number);
+    if (!rc) rc = query_int(c, "page[size]", 1, 1000, 1000, size);
+    if (!rc && __builtin_mul_overflow(*number - 1, *size, &offset))
+        rc =
+            ctx_fail(c, ERR_INVALID, "page[number] %lld is beyond any listing", (long long)*number);
+    return rc ? ERR_BAD_REQUEST : 0; /* this API has always answered 400 here */
 }
 
 static void respond(struct ctx *c, const char *org)

@@ -140,8 +140,12 @@ int authz_rights(struct ctx *c, const char *org, const char *workspace_id, struc
     switch (c->who.kind) {
     case PRINCIPAL_USER:
         if (c->who.site_admin) {
-            *out = (struct rights){true, ORG_ALL, WS_ALL};
-            return 0;
+            /* every right, in an organization that exists: a missing parent is 404 before any
+             * insert (the other principals are members of existing organizations only) */
+            rc = store_query(c->app->store, c->a, "SELECT 1 FROM organizations WHERE name = $1",
+                             S_ARGS(S_TEXT(org)), &res);
+            if (!rc && res.nrows) *out = (struct rights){true, ORG_ALL, WS_ALL};
+            return rc;
         }
         rc = store_query(
             c->app->store, c->a,

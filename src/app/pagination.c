@@ -6,30 +6,44 @@
 #include "http/http.h"
 #include "jsonapi/jsonapi.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 
-static int read_positive(struct ctx *c, const char *name, int64_t def, int64_t *out)
+int query_int(struct ctx *c, const char *name, int64_t min, int64_t max, int64_t def, int64_t *out)
 {
     const char *v = http_req_query(c->req, name);
     if (!v || !*v) {
         *out = def;
         return 0;
     }
-    char *end;
-    long long n = strtoll(v, &end, 10);
-    if (*end || n < 1) return ctx_fail(c, ERR_INVALID, "%s must be a positive integer", name);
+    /* digits with an optional minus: strtoll alone would also take spaces and a plus */
+    const char *d = v + (*v == '-');
+    char *end = 0;
+    errno = 0;
+    long long n = isdigit((unsigned char)*d) ? strtoll(v, &end, 10) : 0;
+    if (!end || *end || errno == ERANGE || n < min || n > max) {
+        if (max == INT64_MAX)
+            return ctx_fail(c, ERR_INVALID, "%s must be an integer of at least %lld", name,
+                            (long long)min);
+        return ctx_fail(c, ERR_INVALID, "%s must be an integer from %lld to %lld", name,
+                        (long long)min, (long long)max);
+    }
     *out = n;
     return 0;
 }
 
+enum { PAGE_SIZE_DEFAULT = 20, PAGE_SIZE_MAX = 100 };
+
 int page_parse(struct ctx *c, struct page *p)
 {
-    int rc = read_positive(c, "page[number]", 1, &p->number);
-    if (!rc) rc = read_positive(c, "page[size]", 20, &p->size);
+    int rc = query_int(c, "page[number]", 1, INT64_MAX, 1, &p->number);
+    if (!rc) rc = query_int(c, "page[size]", 1, INT64_MAX, PAGE_SIZE_DEFAULT, &p->size);
     if (rc) return rc;
-    if (p->size > 100) p->size = 100;
-    if (p->number > 1000000) p->number = 1000000;
-    p->offset = (p->number - 1) * p->size;
+    if (p->size > PAGE_SIZE_MAX) p->size = PAGE_SIZE_MAX; /* as TFE: larger asks get its cap */
+    if (__builtin_mul_overflow(p->number - 1, p->size, &p->offset))
+        return ctx_fail(c, ERR_INVALID, "page[number] %lld is beyond any listing",
+                        (long long)p->number);
     return 0;
 }
 

@@ -12,8 +12,14 @@ struct page {
     int64_t offset;       /* (number - 1) * size */
 };
 
-/* Reads page[number] and page[size] from the query; ERR_INVALID for values that are not
- * positive integers. */
+/* The one reader of numeric query parameters: the decimal integer in the query parameter name,
+ * within min..max; def when it is absent or empty. Anything else (junk, a fraction, out of
+ * range, beyond 64 bits) is ERR_INVALID with a detail naming the parameter and its range. */
+int query_int(struct ctx *c, const char *name, int64_t min, int64_t max, int64_t def, int64_t *out);
+
+/* Reads page[number] (1 or more, default 1) and page[size] (1 or more, default 20; above 100
+ * read as 100, TFE's cap) from the query; ERR_INVALID for other values, and for a page whose
+ * offset does not fit in 64 bits. */
 int page_parse(struct ctx *c, struct page *p);
 /* Adds "meta":{"pagination":{...}} and "links":{self,first,prev,next,last} to doc for a
  * listing at path with total items. */

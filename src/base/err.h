@@ -20,7 +20,8 @@
     X(ERR_UNAVAILABLE, 503, "service unavailable")                                                 \
     X(ERR_IO, 500, "storage error")                                                                \
     X(ERR_CRYPTO, 500, "integrity check failed")                                                   \
-    X(ERR_CONFIG, 500, "invalid configuration")
+    X(ERR_CONFIG, 500, "invalid configuration")                                                    \
+    X(ERR_HEADERS_TOO_LARGE, 431, "request header fields too large")
 
 enum err_code {
     ERR_OK = 0,

@@ -49,14 +49,14 @@ static int heartbeat(struct app *app, const char *state)
 static int register_node(struct app *app)
 {
     struct arena *a = arena_new();
-    const char *now = codec_now_iso(a);
+    const char *now = codec_now_iso(a), *version = STRATA_VERSION;
     int rc = store_exec(app->store,
                         "INSERT INTO nodes (name, address, version, state, started_at, "
                         "heartbeat_at, drain) VALUES ($1, $2, $3, 'active', $4, $5, FALSE) ON "
                         "CONFLICT (name) DO UPDATE SET address = $2, version = $3, state = "
                         "'active', started_at = $4, heartbeat_at = $5, drain = FALSE",
-                        S_ARGS(S_TEXT(app->node_name), S_TEXT(app->hostname),
-                               S_TEXT(STRATA_VERSION), S_TEXT(now), S_INT(codec_now_ms())),
+                        S_ARGS(S_TEXT(app->node_name), S_TEXT(app->hostname), S_TEXT(version),
+                               S_TEXT(now), S_INT(codec_now_ms())),
                         0);
     arena_free(a);
     return rc;

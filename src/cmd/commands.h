@@ -15,5 +15,6 @@ int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_support_bundle(int argc, char **argv);
 int cmd_audit_trail(int argc, char **argv);
+int cmd_routes(int argc, char **argv);
 
 #endif

@@ -40,6 +40,8 @@ static const struct command commands[] = {
     {"support-bundle", cmd_support_bundle,
      "support-bundle --config FILE --output BUNDLE.tar.gz  settings (secrets redacted), versions,\n"
      "    health, nodes and the recent log, for support"},
+    /* hidden: the route table, for the tests that must cover every route */
+    {"routes", cmd_routes, 0},
     {"version", cmd_version, "version                   print the version"},
     {0, 0, 0},
 };

@@ -50,38 +50,50 @@ void wiring_hooks(struct app *app)
     configversion_on_include_run(run_include_for_configversion);
 }
 
+/* Every route table, in the order the router tries them. */
+static const struct http_route *const route_tables[] = {
+    meta_routes,
+    iact_routes,
+    user_routes,
+    organization_routes,
+    team_routes,
+    membership_routes,
+    team_access_routes,
+    admin_user_routes,
+    audit_trail_routes,
+    notification_routes,
+    run_trigger_routes,
+    ssh_key_routes,
+    registry_provider_routes,
+    provider_protocol_routes,
+    provider_mirror_routes,
+    web_session_routes,
+    web_routes,
+    smtp_settings_routes,
+    token_routes,
+    workspace_routes,
+    remote_state_routes,
+    state_routes,
+    state_upload_routes,
+    variable_routes,
+    configversion_routes,
+    configversion_upload_routes,
+    run_routes,
+    run_log_routes,
+    terraform_version_routes,
+    cluster_routes,
+    registry_routes,
+    registry_protocol_routes,
+};
+
 void wiring_routes(struct http_server *s)
 {
-    http_server_routes(s, meta_routes);
-    http_server_routes(s, iact_routes);
-    http_server_routes(s, user_routes);
-    http_server_routes(s, organization_routes);
-    http_server_routes(s, team_routes);
-    http_server_routes(s, membership_routes);
-    http_server_routes(s, team_access_routes);
-    http_server_routes(s, admin_user_routes);
-    http_server_routes(s, audit_trail_routes);
-    http_server_routes(s, notification_routes);
-    http_server_routes(s, run_trigger_routes);
-    http_server_routes(s, ssh_key_routes);
-    http_server_routes(s, registry_provider_routes);
-    http_server_routes(s, provider_protocol_routes);
-    http_server_routes(s, provider_mirror_routes);
-    http_server_routes(s, web_session_routes);
-    http_server_routes(s, web_routes);
-    http_server_routes(s, smtp_settings_routes);
-    http_server_routes(s, token_routes);
-    http_server_routes(s, workspace_routes);
-    http_server_routes(s, remote_state_routes);
-    http_server_routes(s, state_routes);
-    http_server_routes(s, state_upload_routes);
-    http_server_routes(s, variable_routes);
-    http_server_routes(s, configversion_routes);
-    http_server_routes(s, configversion_upload_routes);
-    http_server_routes(s, run_routes);
-    http_server_routes(s, run_log_routes);
-    http_server_routes(s, terraform_version_routes);
-    http_server_routes(s, cluster_routes);
-    http_server_routes(s, registry_routes);
-    http_server_routes(s, registry_protocol_routes);
+    for (size_t i = 0; i < sizeof route_tables / sizeof *route_tables; i++)
+        http_server_routes(s, route_tables[i]);
+}
+
+const struct http_route *const *wiring_route_tables(size_t *n)
+{
+    *n = sizeof route_tables / sizeof *route_tables;
+    return route_tables;
 }

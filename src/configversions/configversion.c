@@ -39,6 +39,7 @@ static void fill(const struct store_result *r, size_t i, struct configversion *c
     cv->speculative = store_cell_bool(r, i, 7);
     cv->provisional = store_cell_bool(r, i, 8);
     cv->size = store_cell_int(r, i, 9);
+    cv->perms = 0;
 }
 
 static int db_get(struct ctx *c, const char *id, struct configversion *out)
@@ -69,9 +70,10 @@ int configversion_latest(struct ctx *c, const char *workspace_id, struct configv
 
 int configversion_get(struct ctx *c, const char *id, struct configversion *out)
 {
-    struct workspace w;
+    struct workspace w = {0};
     int rc = db_get(c, id, out);
     if (!rc) rc = workspace_get(c, out->workspace_id, WS_READ_RUNS, &w);
+    if (!rc) out->perms = w.perms;
     if (rc == ERR_NOT_FOUND) return ctx_fail(c, rc, "configuration version not found");
     return rc;
 }
@@ -93,18 +95,29 @@ int configversion_on_workspace_delete(struct ctx *c, const char *workspace_id)
     return rc;
 }
 
+/* The upload URL's object: the version, and whether the caller it was made for may apply (a
+ * run the upload queues then applies by itself only when the workspace auto-applies and the
+ * uploader could have applied it). */
+static const char *url_object(struct ctx *c, const struct configversion *cv)
+{
+    return cv->perms & WS_QUEUE_APPLY ? arena_printf(c->a, "%s:apply", cv->id) : cv->id;
+}
+
 json_t *configversion_encode(struct ctx *c, const struct configversion *cv)
 {
-    bool pending = strcmp(cv->status, "pending") == 0;
-    json_t *attrs = json_pack(
-        "{s:s, s:s, s:b, s:b, s:b, s:o, s:o, s:o, s:s, s:{}}", "status", cv->status, "source",
-        cv->source, "auto-queue-runs", cv->auto_queue_runs, "speculative", cv->speculative,
-        "provisional", cv->provisional, "error",
-        cv->error_message ? json_string("invalid archive") : json_null(), "error-message",
-        cv->error_message ? json_string(cv->error_message) : json_null(), "upload-url",
-        pending ? json_string(signed_url_make(c, "/_archivist/slug", "slug-put", cv->id, 3600))
-                : json_null(),
-        "created-at", cv->created_at, "status-timestamps");
+    /* the URL uploads code that runs with the workspace's variables: only for those who may
+     * queue plans (TFE answers it when the version is created) */
+    bool pending = strcmp(cv->status, "pending") == 0 && (cv->perms & WS_QUEUE_PLAN);
+    json_t *attrs =
+        json_pack("{s:s, s:s, s:b, s:b, s:b, s:o, s:o, s:o, s:s, s:{}}", "status", cv->status,
+                  "source", cv->source, "auto-queue-runs", cv->auto_queue_runs, "speculative",
+                  cv->speculative, "provisional", cv->provisional, "error",
+                  cv->error_message ? json_string("invalid archive") : json_null(), "error-message",
+                  cv->error_message ? json_string(cv->error_message) : json_null(), "upload-url",
+                  pending ? json_string(signed_url_make(c, "/_archivist/slug", "slug-put",
+                                                        url_object(c, cv), 3600))
+                          : json_null(),
+                  "created-at", cv->created_at, "status-timestamps");
     json_t *rels = json_pack("{s:o}", "ingress-attributes", jsonapi_rel_new("ingress", 0));
     return jsonapi_resource_new("configuration-versions", cv->id, attrs, rels,
                                 arena_printf(c->a, "/api/v2/configuration-versions/%s", cv->id));
@@ -124,8 +137,10 @@ int configversion_include_for_workspace(struct ctx *c, const struct workspace *w
 {
     struct configversion cv;
     if (!include_wants(inc, "current_configuration_version")) return 0;
+    if (!(w->perms & WS_READ_RUNS)) return 0; /* what the caller may not read on its own */
     int rc = configversion_latest(c, w->id, &cv);
     if (rc) return rc == ERR_NOT_FOUND ? 0 : rc;
+    cv.perms = w->perms;
     json_object_set_new(json_object_get(res, "relationships"), "current-configuration-version",
                         jsonapi_rel_new("configuration-versions", cv.id));
     include_add(inc, configversion_encode(c, &cv));
@@ -167,6 +182,7 @@ static void create(struct http_request *r, void *app)
     if (!rc) {
         cv.id = codec_new_id(c.a, "cv");
         cv.workspace_id = w.id;
+        cv.perms = w.perms;
         cv.created_at = codec_now_iso(c.a);
         rc =
             store_exec(c.app->store,
@@ -222,6 +238,7 @@ static void list(struct http_request *r, void *app)
     for (size_t i = 0; i < res.nrows && !rc; i++) {
         struct configversion cv;
         fill(&res, i, &cv);
+        cv.perms = w.perms;
         json_array_append_new(data, configversion_encode(&c, &cv));
         rc = include_related(&c, &cv, inc);
     }
@@ -238,33 +255,85 @@ static void list(struct http_request *r, void *app)
 
 /* ---- upload ---- */
 
+/* Ends a pending version's upload; ERR_CONFLICT when another upload to its link ended first
+ * (one upload counts, and queues at most one run). */
 static int set_status(struct ctx *c, const char *id, const char *status, const char *error,
                       int64_t size)
 {
-    return store_exec(
-        c->app->store,
-        "UPDATE configuration_versions SET status = $2, error_message = $3, size = $4 "
-        "WHERE id = $1",
-        S_ARGS(S_TEXT(id), S_TEXT(status), S_TEXT(error), S_INT(size)), 0);
+    int64_t n = 0;
+    int rc = store_exec(c->app->store,
+                        "UPDATE configuration_versions SET status = $2, error_message = $3, "
+                        "size = $4 WHERE id = $1 AND status = 'pending'",
+                        S_ARGS(S_TEXT(id), S_TEXT(status), S_TEXT(error), S_INT(size)), &n);
+    return rc ? rc : n == 1 ? 0 : ERR_CONFLICT;
+}
+
+/* An upload in progress and what its URL allowed. */
+struct cv_upload {
+    struct slug_upload s; /* first: the slug_upload_* functions take this as their argument */
+    int64_t perms;        /* of the caller the URL was made for */
+    bool claimed;         /* holds the version's link (size -2) until its status is set */
+};
+
+/* One upload at a time takes a pending version's link (size -1 → -2); ERR_CONFLICT when another
+ * holds it or it was used. */
+static int claim(struct ctx *c, const char *id)
+{
+    int64_t n = 0;
+    int rc = store_exec(c->app->store,
+                        "UPDATE configuration_versions SET size = -2 "
+                        "WHERE id = $1 AND status = 'pending' AND size = -1",
+                        S_ARGS(S_TEXT(id)), &n);
+    return rc ? rc : n == 1 ? 0 : ERR_CONFLICT;
+}
+
+/* Gives the link back when an upload ended without a status (a client's retry may use it). */
+static void release(struct cv_upload *cu)
+{
+    if (!cu->claimed) return;
+    struct ctx c = {.a = arena_new(), .app = cu->s.app};
+    int rc = store_exec(c.app->store,
+                        "UPDATE configuration_versions SET size = -1 "
+                        "WHERE id = $1 AND status = 'pending' AND size = -2",
+                        S_ARGS(S_TEXT(cu->s.id)), 0);
+    if (rc)
+        log_warn("configuration version %s: upload link not released: %s", cu->s.id, err_name(rc));
+    arena_free(c.a);
+    cu->claimed = false;
+}
+
+static void upload_abort(void *arg)
+{
+    struct cv_upload *cu = arg;
+    release(cu);
+    slug_upload_abort(&cu->s);
 }
 
 static void upload_finish(struct http_request *r, void *arg)
 {
-    struct slug_upload *u = arg;
+    struct cv_upload *cu = arg;
+    struct slug_upload *u = &cu->s;
     struct ctx c;
     api_begin_anonymous(&c, r, u->app);
     int64_t size = 0;
     char why[512] = "";
     int rc = slug_upload_commit(u, 0, &size, why, sizeof why);
     if (rc == ERR_INVALID || rc == ERR_TOO_LARGE) {
-        set_status(&c, u->id, "errored", why, size);
+        if (!set_status(&c, u->id, "errored", why, size)) cu->claimed = false;
+        release(cu);
         log_info("configuration version %s refused: %s", u->id, why);
         return api_fail(&c, ctx_fail(&c, ERR_INVALID, "%s", why));
     }
-    if (!rc) rc = set_status(&c, u->id, "uploaded", 0, size);
+    if (!rc && (rc = set_status(&c, u->id, "uploaded", 0, size)) == ERR_CONFLICT)
+        ctx_fail(&c, rc, "this configuration version was uploaded already");
+    if (!rc) cu->claimed = false;
+    release(cu);
     struct configversion cv;
-    if (!rc && uploaded_hook && !(rc = db_get(&c, u->id, &cv)) && cv.auto_queue_runs)
-        rc = uploaded_hook(&c, &cv); /* queued with no user behind it, as a VCS push would be */
+    /* queued with no user behind it, as a VCS push would be, with the URL's rights */
+    if (!rc && uploaded_hook && !(rc = db_get(&c, u->id, &cv)) && cv.auto_queue_runs) {
+        cv.perms = cu->perms;
+        rc = uploaded_hook(&c, &cv);
+    }
     if (rc) return api_fail(&c, rc);
     http_respond(r, 200, 0, 0, 0);
 }
@@ -276,17 +345,26 @@ static int upload_open(struct http_request *r, void *app, struct http_sink *sink
     const char *id;
     struct configversion cv;
     int rc = signed_url_check(&c, "slug-put", http_req_param(r, "token"), &id);
+    char *colon = rc ? 0 : strchr(id, ':');
+    struct cv_upload *cu = arena_alloc(c.a, sizeof *cu);
+    memset(cu, 0, sizeof *cu);
+    cu->perms = WS_QUEUE_PLAN | (colon && strcmp(colon, ":apply") == 0 ? WS_QUEUE_APPLY : 0);
+    if (colon) id = arena_strndup(c.a, id, (size_t)(colon - id));
     if (!rc) rc = db_get(&c, id, &cv);
     if (rc) return rc;
-    if (strcmp(cv.status, "pending") != 0) return ERR_CONFLICT;
-    struct slug_upload *u = arena_alloc(c.a, sizeof *u);
+    if (strcmp(cv.status, "pending") != 0 || (rc = claim(&c, cv.id))) return rc ? rc : ERR_CONFLICT;
+    struct slug_upload *u = &cu->s;
     u->app = app;
     u->id = cv.id;
     u->key = slug_key(&c, cv.id);
     u->kind = &slug_configuration;
     u->visit = 0;
-    if ((rc = blob_writer_open(c.app->blobs, u->key, &u->w))) return rc;
-    *sink = (struct http_sink){slug_upload_write, upload_finish, slug_upload_abort, u};
+    cu->claimed = true;
+    if ((rc = blob_writer_open(c.app->blobs, u->key, &u->w))) {
+        release(cu);
+        return rc;
+    }
+    *sink = (struct http_sink){slug_upload_write, upload_finish, upload_abort, cu};
     return 0;
 }
 
@@ -298,6 +376,6 @@ const struct http_route configversion_routes[] = {
 };
 
 const struct http_route configversion_upload_routes[] = {
-    {HTTP_M_PUT, "/_archivist/slug/:token", 0, upload_open, SLUG_MAX_BYTES},
+    {HTTP_M_PUT, "/_archivist/slug/:token", 0, upload_open, SLUG_MAX_BYTES, true},
     {0, 0, 0, 0, 0},
 };

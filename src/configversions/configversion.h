@@ -21,6 +21,9 @@ struct configversion {
     const char *id, *workspace_id, *status, *error_message, *source, *created_at;
     bool auto_queue_runs, speculative, provisional;
     int64_t size;
+    /* the caller's rights on its workspace (WS_* of app/authz.h), set by configversion_get: the
+     * upload URL is answered only to those who may queue plans there */
+    int64_t perms;
 };
 
 /* Caps on a configuration's tar.gz, compressed and unpacked (slug_configuration). */
@@ -31,7 +34,8 @@ struct configversion {
 /* Reads a configuration version whose workspace the caller may see; ERR_NOT_FOUND otherwise. */
 int configversion_get(struct ctx *c, const char *id, struct configversion *out);
 
-/* The configuration version as a JSON:API resource (a new reference), for includes too. */
+/* The configuration version as a JSON:API resource (a new reference), for includes too;
+ * upload-url is null unless cv->perms holds WS_QUEUE_PLAN. */
 json_t *configversion_encode(struct ctx *c, const struct configversion *cv);
 /* The newest configuration version of a workspace the caller was authorized for (not checked
  * here); ERR_NOT_FOUND when it has none. */

@@ -149,28 +149,46 @@ static int on_url(http_parser *p, const char *at, size_t n)
     return 0;
 }
 
-static void push_header(struct conn *c)
+/* A field name is a token (RFC 9110 5.1): "Transfer-Encoding :" with its space is refused, not
+ * read as another header (the parser would honour it as chunked; a proxy in front may not). */
+static bool is_token(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && !strchr("!#$%&'*+-.^_`|~", s[i])) return false;
+    return n > 0;
+}
+
+/* Stores the header just read; -1 (the parser stops, 400) for a field name that is no token. */
+static int push_header(struct conn *c)
 {
     struct http_request *r = c->req;
-    if (!c->hfield.len) return;
+    if (!c->hfield.len) return 0;
+    if (!is_token(c->hfield.data, c->hfield.len)) {
+        fail_request(r, ERR_BAD_REQUEST,
+                     "a header field name holds a character a token may not (RFC 9112 5.1: no "
+                     "whitespace before the colon)");
+        return -1;
+    }
     if (r->nheaders < MAX_HEADERS) {
         r->headers[r->nheaders].name = arena_strndup(r->arena, c->hfield.data, c->hfield.len);
         r->headers[r->nheaders].value =
             arena_strndup(r->arena, c->hvalue.data ? c->hvalue.data : "", c->hvalue.len);
         r->nheaders++;
     } else {
-        fail_request(r, ERR_BAD_REQUEST, "too many headers");
+        fail_request(r, ERR_HEADERS_TOO_LARGE, "too many header fields");
     }
     buf_reset(&c->hfield);
     buf_reset(&c->hvalue);
+    return 0;
 }
 
 static int on_header_field(http_parser *p, const char *at, size_t n)
 {
     struct conn *c = p->data;
-    if (c->in_value) push_header(c);
+    if (c->in_value && push_header(c)) return -1;
     c->in_value = false;
-    if (buf_append(&c->hfield, at, n)) fail_request(c->req, ERR_BAD_REQUEST, "header too long");
+    if (buf_append(&c->hfield, at, n))
+        fail_request(c->req, ERR_HEADERS_TOO_LARGE, "a header field name is too long");
     return 0;
 }
 
@@ -178,7 +196,8 @@ static int on_header_value(http_parser *p, const char *at, size_t n)
 {
     struct conn *c = p->data;
     c->in_value = true;
-    if (buf_append(&c->hvalue, at, n)) fail_request(c->req, ERR_BAD_REQUEST, "header too long");
+    if (buf_append(&c->hvalue, at, n))
+        fail_request(c->req, ERR_HEADERS_TOO_LARGE, "a header field value is too long");
     return 0;
 }
 
@@ -186,17 +205,24 @@ static int on_headers_complete(http_parser *p)
 {
     struct conn *c = p->data;
     struct http_request *r = c->req;
-    push_header(c);
+    if (push_header(c)) return -1; /* anything but 0, 1 or 2 stops the parser */
     r->method = map_method(p->method);
     c->keep_alive = http_should_keep_alive(p) && !atomic_load(&stopping);
     struct evhttp_uri *u =
         evhttp_uri_parse_with_flags(r->url.data ? r->url.data : "/", EVHTTP_URI_NONCONFORMANT);
     const char *raw = u ? evhttp_uri_get_path(u) : 0;
-    char *decoded = raw ? evhttp_uridecode(raw, 0, 0) : 0;
+    size_t dlen = 0;
+    char *decoded = raw ? evhttp_uridecode(raw, 0, &dlen) : 0;
     r->path = arena_strdup(r->arena, decoded ? decoded : "/");
+    /* a %00 would cut a path parameter short (acme%00 read as acme), other control characters
+     * have no place in a name or an id either */
+    bool control = false;
+    for (size_t i = 0; decoded && i < dlen; i++)
+        control |= (unsigned char)decoded[i] < 0x20 || decoded[i] == 0x7f;
     free(decoded);
     if (u) evhttp_uri_free(u);
     if (!u) fail_request(r, ERR_BAD_REQUEST, "malformed request URL");
+    if (control) fail_request(r, ERR_BAD_REQUEST, "the path holds a control character");
     if (!r->pending_error) route_request(r);
     /* balancers' probes do not count as traffic: they go on after a node is out of rotation.
      * Traffic is only timed once stopping (the grace period looks no further back), so the
@@ -241,8 +267,8 @@ static int on_body(http_parser *p, const char *at, size_t n)
     if (r->pending_error) {
         r->discarded += (int64_t)n;
         if (r->discarded <= DISCARD_MAX) return 0;
-        /* enough: answer now and stop reading */
-        c->close_after = true;
+        /* enough: answer now and stop parsing (the rest is dropped while lingering) */
+        c->close_after = c->linger = true;
         c->srv->cfg.respond_error(r, r->pending_error, r->error_detail);
         bufferevent_disable(c->bev, EV_READ);
         return 1; /* parser error: stop here */
@@ -280,6 +306,11 @@ static void answer_missing(struct http_request *r)
 /* The request is queued for the pool, or answered 503 at once when the pool is full. Reading
  * goes on meanwhile (a client that leaves is seen) but buffers at most OFFLOAD_READ_MAX. */
 enum { OFFLOAD_READ_MAX = 64 * 1024 };
+
+/* A buffered body this large goes to the pool whatever its route: parsing megabytes of JSON
+ * takes its loop tens to hundreds of milliseconds (issue 29: 5 MB string values stalled every
+ * connection of a loop), and every handler is thread-safe. */
+enum { OFFLOAD_BODY_MIN = 256 * 1024 };
 static bool offload(struct conn *c, struct http_request *r)
 {
     bufferevent_setwatermark(c->bev, EV_READ, 0, OFFLOAD_READ_MAX);
@@ -300,10 +331,12 @@ static int on_message_complete(http_parser *p)
     struct conn *c = p->data;
     struct http_request *r = c->req;
     http_parser_pause(p, 1);
+    c->in_head = true; /* the next request's head is checked from its first byte */
+    c->head_started = c->line_start = false;
     log_set_request(r->request_id);
     if (r->pending_error) {
         c->srv->cfg.respond_error(r, r->pending_error, r->error_detail);
-    } else if (r->route->offload && c->srv->cfg.pool) {
+    } else if ((r->route->offload || r->body.len >= OFFLOAD_BODY_MIN) && c->srv->cfg.pool) {
         if (offload(c, r)) {
             log_set_request(0);
             return 0;
@@ -376,6 +409,36 @@ static const http_parser_settings parser_settings = {
 
 /* ---- connection ---- */
 
+/* Checks the head's bytes as they arrive for obs-fold, a line starting with a space or a tab
+ * (RFC 9112 5.2: a server rejects it; the parser would join the lines, and a proxy in front may
+ * read them otherwise). Stops at the blank line ending the head; false on a fold. */
+static bool head_scan(struct conn *c, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n && c->in_head; i++) {
+        char b = p[i];
+        if (b == '\r') continue; /* lines end at LF, as for the parser */
+        if (b == '\n') {
+            if (c->line_start && c->head_started) c->in_head = false; /* the blank line */
+            c->line_start = true;
+            continue;
+        }
+        if (c->line_start && c->head_started && (b == ' ' || b == '\t')) return false;
+        c->line_start = false;
+        c->head_started = true;
+    }
+    return true;
+}
+
+/* Answers a malformed request once (nothing was answered yet) and closes after it, dropping what
+ * the client still sends meanwhile so that it reads the answer. */
+static void refuse(struct conn *c, int err, const char *why)
+{
+    c->close_after = c->linger = true;
+    bufferevent_disable(c->bev, EV_READ);
+    if (!c->req) c->req = req_new(c);
+    if (!c->req->responded) c->srv->cfg.respond_error(c->req, err, why);
+}
+
 /* Feeds buffered input to the parser until it pauses for a response or runs dry. */
 static void conn_process(struct conn *c)
 {
@@ -383,20 +446,26 @@ static void conn_process(struct conn *c)
     while (evbuffer_get_length(in) && HTTP_PARSER_ERRNO(&c->parser) == HPE_OK) {
         struct evbuffer_iovec v;
         if (evbuffer_peek(in, -1, 0, &v, 1) < 1) break;
+        if (c->in_head && !head_scan(c, v.iov_base, v.iov_len)) {
+            refuse(c, ERR_BAD_REQUEST,
+                   "a header line starts with whitespace (obsolete line folding, RFC 9112 5.2)");
+            return;
+        }
         size_t used = http_parser_execute(&c->parser, &parser_settings, v.iov_base, v.iov_len);
         evbuffer_drain(in, used);
         if (!c->bev) return;
     }
     enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
     if (e == HPE_OK || e == HPE_PAUSED) return;
-    /* malformed input: answer once if nothing was answered, then close */
-    c->close_after = true;
-    bufferevent_disable(c->bev, EV_READ);
-    if (c->req && !c->req->responded) {
-        c->srv->cfg.respond_error(c->req, ERR_BAD_REQUEST, http_errno_description(e));
-    } else if (!c->req) {
-        conn_free(c);
+    /* malformed input: the reason a callback gave, else the parser's */
+    int err = e == HPE_HEADER_OVERFLOW ? ERR_HEADERS_TOO_LARGE : ERR_BAD_REQUEST;
+    const char *why = e == HPE_HEADER_OVERFLOW ? "the request's head is larger than 80 KiB"
+                                               : http_errno_description(e);
+    if (c->req && c->req->pending_error) {
+        err = c->req->pending_error;
+        why = c->req->error_detail ? c->req->error_detail : why;
     }
+    refuse(c, err, why);
 }
 
 static void conn_free(struct conn *c)
@@ -436,16 +505,39 @@ static void access_log(const struct http_request *r)
     log_set_request(0);
 }
 
+/* Lingering close (as nginx's lingering_close): a client still sending a refused body or head
+ * would get a reset, which destroys the answer queued for it, were the socket closed now. */
+enum { LINGER_MS = 30000, LINGER_IDLE_S = 2 };
+
+static void linger_start(struct conn *c)
+{
+    c->lingering = true;
+    c->linger_since = codec_mono_ms();
+    struct timeval idle = {LINGER_IDLE_S, 0};
+    bufferevent_set_timeouts(c->bev, &idle, &idle);
+    bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
+    bufferevent_enable(c->bev, EV_READ);
+    evbuffer_drain(bufferevent_get_input(c->bev),
+                   evbuffer_get_length(bufferevent_get_input(c->bev)));
+}
+
 static void on_read(struct bufferevent *bev, void *arg)
 {
-    (void)bev;
-    conn_process(arg);
+    struct conn *c = arg;
+    if (!c->lingering) {
+        conn_process(c);
+        return;
+    }
+    struct evbuffer *in = bufferevent_get_input(bev);
+    evbuffer_drain(in, evbuffer_get_length(in));
+    if (codec_mono_ms() - c->linger_since > LINGER_MS) conn_free(c);
 }
 
 static void on_write(struct bufferevent *bev, void *arg)
 {
     struct conn *c = arg;
     struct evbuffer *out = bufferevent_get_output(bev);
+    if (c->lingering) return;
     if (c->streaming) {
         http_pump(c);
         if (c->streaming) return;
@@ -460,7 +552,10 @@ static void on_write(struct bufferevent *bev, void *arg)
     req_free(c->req);
     c->req = 0;
     if (c->close_after || !c->keep_alive) {
-        conn_free(c);
+        if (c->linger)
+            linger_start(c);
+        else
+            conn_free(c);
         return;
     }
     bufferevent_setwatermark(bev, EV_WRITE, WRITE_HIGH / 2, 0);
@@ -509,6 +604,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
         inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, c->remote, sizeof c->remote);
     http_parser_init(&c->parser, HTTP_REQUEST);
     c->parser.data = c;
+    c->in_head = true;
     struct timeval tv = {300, 0};
     bufferevent_set_timeouts(bev, &tv, &tv);
     bufferevent_setwatermark(bev, EV_WRITE, WRITE_HIGH / 2, 0);

@@ -101,6 +101,13 @@ struct conn {
     /* offloaded: a pool worker holds req (the loop touches neither it nor the parser); gone:
      * the client left meanwhile and the connection is freed when the worker is done */
     bool offloaded, gone;
+    /* the request head as it arrives, checked for obs-fold before the parser sees it (the
+     * parser folds silently): in_head until the blank line, line_start after each LF */
+    bool in_head, head_started, line_start;
+    /* answered and closing while the client may still be sending: input is read and dropped
+     * (up to LINGER_MS) so that the client reads the answer instead of a reset */
+    bool linger, lingering;
+    int64_t linger_since;
     struct conn *job_next; /* in the pool's queue, then in the server's done list */
     int64_t queued_ms;
 };

@@ -2,6 +2,7 @@
  * and the health endpoints: /_health_check (for balancers), readiness and liveness. */
 #include "meta/meta.h"
 #include "app/api.h"
+#include "app/pagination.h"
 #include "base/err.h"
 #include "blob/blob.h"
 #include "bus/bus.h"
@@ -121,11 +122,10 @@ static void readiness(struct http_request *r, void *appv)
     struct ctx c;
     api_begin_anonymous(&c, r, app);
     const char *t = http_req_query(r, "timeout");
-    char *end = 0;
-    long timeout = t ? strtol(t, &end, 10) : 1;
-    if (t && (!*t || *end || timeout < 1 || timeout > 30))
-        return api_fail(&c, ctx_fail(&c, ERR_BAD_REQUEST,
-                                     "timeout must be a whole number of seconds from 1 to 30"));
+    int64_t timeout;
+    int rc = query_int(&c, "timeout", 1, 30, 1, &timeout);
+    if (!rc && t && !*t) rc = ctx_fail(&c, ERR_INVALID, "timeout must be an integer from 1 to 30");
+    if (rc) return api_fail(&c, ERR_BAD_REQUEST); /* 400 as before, with query_int's detail */
     struct probe probes[4];
     int n;
     bool failing = check_all(app, c.a, true, probes, &n) > 0;

@@ -391,7 +391,7 @@ int registry_mirror_cli_config(struct ctx *c, const char **block)
 }
 
 const struct http_route provider_mirror_routes[] = {
-    {HTTP_M_PUT, "/api/v2/admin/provider-mirror", 0, upload_open, SLUG_MAX_BYTES},
+    {HTTP_M_PUT, "/api/v2/admin/provider-mirror", 0, upload_open, SLUG_MAX_BYTES, true},
     {HTTP_M_GET, "/api/v2/admin/provider-mirror", show, 0, 0},
     {HTTP_M_DELETE, "/api/v2/admin/provider-mirror/:host/:ns/:type", destroy, 0, 0},
     {HTTP_M_GET, "/api/provider-mirror/v1/:host/:ns/:type/:file", protocol, 0, 0},

@@ -103,7 +103,10 @@ static json_t *encode_version(struct ctx *c, const struct module *m, const struc
         json_pack("{s:o}", "registry-module", jsonapi_rel_new("registry-modules", m->id));
     json_t *res = jsonapi_resource_new("registry-module-versions", v->id, attrs, rels, 0);
     json_t *links = json_object();
-    if (strcmp(v->status, "pending") == 0)
+    /* the link replaces the version's content: only for those who may manage modules */
+    struct rights r;
+    if (strcmp(v->status, "pending") == 0 && authz_rights(c, m->organization, 0, &r) == 0 &&
+        (r.org & ORG_MANAGE_MODULES))
         json_object_set_new(links, "upload",
                             json_string(signed_url_make(c, "/_archivist/registry-module",
                                                         "module-put", v->id, URL_TTL)));

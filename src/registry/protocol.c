@@ -143,7 +143,7 @@ static void archive(struct http_request *r, void *app)
     struct ctx c;
     api_begin_anonymous(&c, r, app);
     const char *id;
-    struct module_version v;
+    struct module_version v = {0};
     int rc = signed_url_check(&c, "module-get", http_req_param(r, "token"), &id);
     if (!rc) rc = module_db_version_get(&c, id, &v);
     if (!rc && strcmp(v.status, "ok") != 0) rc = ERR_NOT_FOUND;
@@ -157,7 +157,7 @@ const struct http_route registry_protocol_routes[] = {
     {HTTP_M_GET, "/api/registry/v1/modules/:ns/:name/:provider/versions", versions, 0, 0},
     {HTTP_M_GET, "/api/registry/v1/modules/:ns/:name/:provider/:version/download", download, 0, 0},
     {HTTP_M_GET, "/api/registry/v1/modules/:ns/:name/:provider/:version", detail, 0, 0},
-    {HTTP_M_PUT, "/_archivist/registry-module/:token", 0, upload_open, MODULE_MAX_BYTES},
+    {HTTP_M_PUT, "/_archivist/registry-module/:token", 0, upload_open, MODULE_MAX_BYTES, true},
     {HTTP_M_GET, "/_archivist/registry-module/:token", archive, 0, 0},
     {0, 0, 0, 0, 0},
 };

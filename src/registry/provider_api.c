@@ -89,9 +89,17 @@ static const char *url(struct ctx *c, const char *purpose, const char *kind, con
                            arena_printf(c->a, "%s:%s", kind, id), URL_TTL);
 }
 
+/* Upload links replace a provider's files: only for those who may manage providers. */
+static bool may_upload(struct ctx *c, const struct provider *p)
+{
+    struct rights r;
+    return authz_rights(c, p->organization, 0, &r) == 0 && (r.org & ORG_MANAGE_PROVIDERS);
+}
+
 static json_t *encode_version(struct ctx *c, const struct provider *p,
                               const struct provider_version *v)
 {
+    bool upload = may_upload(c, p);
     struct provider_platform *ps;
     size_t n = 0;
     json_t *ids = json_array();
@@ -104,7 +112,7 @@ static json_t *encode_version(struct ctx *c, const struct provider *p,
                   "created-at", v->created_at, "updated-at", v->updated_at, "key-id", v->key_id,
                   "protocols", json_loads(v->protocols, 0, 0), "shasums-uploaded",
                   v->shasums_uploaded, "shasums-sig-uploaded", v->shasums_sig_uploaded,
-                  "permissions", "can-delete", 1, "can-upload-asset", 1);
+                  "permissions", "can-delete", upload, "can-upload-asset", upload);
     json_t *rels =
         json_pack("{s:o, s:{s:o}}", "registry-provider",
                   jsonapi_rel_new("registry-providers", p->id), "platforms", "data", ids);
@@ -112,10 +120,10 @@ static json_t *encode_version(struct ctx *c, const struct provider *p,
         jsonapi_resource_new("registry-provider-versions", v->id, attrs, rels,
                              arena_printf(c->a, "%s/versions/%s", base_path(c, p), v->version));
     json_t *links = json_object_get(res, "links");
-    if (!v->shasums_uploaded)
+    if (upload && !v->shasums_uploaded)
         json_object_set_new(links, "shasums-upload",
                             json_string(url(c, "provider-put", "sums", v->id)));
-    if (!v->shasums_sig_uploaded)
+    if (upload && !v->shasums_sig_uploaded)
         json_object_set_new(links, "shasums-sig-upload",
                             json_string(url(c, "provider-put", "sig", v->id)));
     if (v->shasums_uploaded)
@@ -130,19 +138,21 @@ static json_t *encode_version(struct ctx *c, const struct provider *p,
 static json_t *encode_platform(struct ctx *c, const struct provider *p,
                                const struct provider_version *v, const struct provider_platform *pl)
 {
+    bool upload = may_upload(c, p);
     json_t *attrs =
         json_pack("{s:s, s:s, s:s, s:s, s:b, s:{s:b, s:b}}", "os", pl->os, "arch", pl->arch,
                   "filename", pl->filename, "shasum", pl->shasum, "provider-binary-uploaded",
-                  pl->uploaded, "permissions", "can-delete", 1, "can-upload-asset", 1);
+                  pl->uploaded, "permissions", "can-delete", upload, "can-upload-asset", upload);
     json_t *rels = json_pack("{s:o}", "registry-provider-version",
                              jsonapi_rel_new("registry-provider-versions", v->id));
     json_t *res = jsonapi_resource_new("registry-provider-platforms", pl->id, attrs, rels,
                                        arena_printf(c->a, "%s/versions/%s/platforms/%s/%s",
                                                     base_path(c, p), v->version, pl->os, pl->arch));
-    json_object_set_new(
-        json_object_get(res, "links"),
-        pl->uploaded ? "provider-binary-download" : "provider-binary-upload",
-        json_string(url(c, pl->uploaded ? "provider-get" : "provider-put", "bin", pl->id)));
+    if (pl->uploaded || upload)
+        json_object_set_new(
+            json_object_get(res, "links"),
+            pl->uploaded ? "provider-binary-download" : "provider-binary-upload",
+            json_string(url(c, pl->uploaded ? "provider-get" : "provider-put", "bin", pl->id)));
     return res;
 }
 
@@ -255,7 +265,7 @@ static void create_version(struct http_request *r, void *app)
     if (!rc && (!v.version || !module_version_valid(v.version)))
         rc = ctx_fail_at(&c, ERR_INVALID, "/data/attributes/version",
                          "version must be a semantic version such as 1.2.3");
-    struct store_result key;
+    struct store_result key = {0};
     if (!rc && v.key_id)
         rc = store_query(c.app->store, c.a,
                          "SELECT 1 FROM gpg_keys WHERE organization = $1 AND key_id = $2",

@@ -193,7 +193,7 @@ static int upload_open(struct http_request *r, void *app, struct http_sink *sink
         bool sig = strcmp(u->kind, "sig") == 0;
         rc = provider_db_version_get(&c, 0, u->id, &v);
         if (!rc && (sig ? v.shasums_sig_uploaded : v.shasums_uploaded)) rc = ERR_CONFLICT;
-        key = provider_sums_key(&c, v.id, sig);
+        if (!rc) key = provider_sums_key(&c, v.id, sig);
     }
     if (!rc && (rc = blob_writer_open(c.app->blobs, key, &u->w))) EVP_MD_CTX_free(u->md);
     if (rc) return rc;
@@ -228,7 +228,7 @@ const struct http_route provider_protocol_routes[] = {
     {HTTP_M_GET, "/api/registry/v1/providers/:ns/:type/versions", versions, 0, 0},
     {HTTP_M_GET, "/api/registry/v1/providers/:ns/:type/:version/download/:os/:arch", download, 0,
      0},
-    {HTTP_M_PUT, "/_archivist/registry-provider/:token", 0, upload_open, ZIP_MAX_BYTES},
+    {HTTP_M_PUT, "/_archivist/registry-provider/:token", 0, upload_open, ZIP_MAX_BYTES, true},
     {HTTP_M_GET, "/_archivist/registry-provider/:token", file, 0, 0},
     {0, 0, 0, 0, 0},
 };

@@ -197,17 +197,6 @@ bad:
                        "variables must be a list of {\"key\", \"value\"} strings");
 }
 
-/* terraform before 1.3 prints JSON log lines as they are: its runs keep the plain log. Its
- * cloud backend sends "User-Agent: Terraform/<version> ..."; anything else is a newer client
- * or an API caller, who gets what TFE gives. */
-static bool client_renders_json(struct ctx *c)
-{
-    const char *ua = c->req ? http_req_header(c->req, "User-Agent") : 0;
-    int major, minor;
-    if (!ua || sscanf(ua, "Terraform/%d.%d", &major, &minor) != 2) return true;
-    return major > 1 || (major == 1 && minor >= 3);
-}
-
 int run_create(struct ctx *c, struct run *r, json_t *attrs)
 {
     struct workspace w;
@@ -215,7 +204,12 @@ int run_create(struct ctx *c, struct run *r, json_t *attrs)
     int rc =
         workspace_get(c, r->workspace_id, WS_QUEUE_PLAN | (r->is_destroy ? WS_QUEUE_APPLY : 0), &w);
     if (rc) return rc;
-    r->structured_output = w.structured_run_output_enabled && client_renders_json(c);
+    /* a run no client made (a run trigger, an upload) is read in the UI and the API */
+    struct run_origin origin = {r->source, "Triggered via API", true};
+    if (!r->source) run_origin_of(c, &origin);
+    r->source = origin.source;
+    if (!r->message) r->message = origin.message;
+    r->structured_output = w.structured_run_output_enabled && origin.renders_json;
     if (strcmp(w.execution_mode, "remote") != 0)
         return ctx_fail(c, ERR_INVALID,
                         "workspace \"%s\" uses %s execution: its runs happen "
@@ -256,7 +250,6 @@ int run_create(struct ctx *c, struct run *r, json_t *attrs)
     r->plan_status = r->apply_status = "pending";
     r->created_at = codec_now_iso(c->a);
     r->created_by = c->who.user_id;
-    if (!r->message) r->message = "Triggered via API";
     if ((rc = store_begin(c->app->store))) return rc;
     rc = run_db_insert(c, r);
     if (!rc) rc = audit_record(c, w.organization, "run", r->id, "create");
@@ -296,7 +289,8 @@ int run_on_configversion_uploaded(struct ctx *c, const struct configversion *cv)
     struct principal saved = c->who;
     int rc = workspace_get_unchecked(c, cv->workspace_id, &w);
     if (!rc) c->who = (struct principal){.kind = PRINCIPAL_SYSTEM, .org = w.organization};
-    r.auto_apply = !rc && w.auto_apply;
+    /* applied by itself only where the uploader could have applied it (see configversion.h) */
+    r.auto_apply = !rc && w.auto_apply && (cv->perms & WS_QUEUE_APPLY);
     json_t *none = json_object();
     if (!rc) rc = run_create(c, &r, none);
     json_decref(none);

@@ -25,7 +25,7 @@ static void create(struct http_request *req, void *app)
     struct ctx c;
     if (api_begin(&c, req, app)) return;
     struct jsonapi_body b;
-    struct run r = {.refresh = true, .source = "tfe-api"};
+    struct run r = {.refresh = true}; /* source: the request's origin (run_create) */
     bool auto_apply_given = false;
     int rc = jsonapi_parse(req, "runs", false, &b);
     if (!rc) rc = jsonapi_attr_string(&b, "message", &r.message, 0);
@@ -42,11 +42,19 @@ static void create(struct http_request *req, void *app)
     if (!r.workspace_id)
         return api_fail(&c, ctx_fail_at(&c, ERR_INVALID, "/data/relationships/workspace",
                                         "the workspace relationship is required"));
-    if (!auto_apply_given) {
-        struct workspace w;
-        if ((rc = workspace_get(&c, r.workspace_id, WS_QUEUE_PLAN, &w))) return api_fail(&c, rc);
-        r.auto_apply = w.auto_apply;
-    }
+    struct workspace w;
+    if ((rc = workspace_get(&c, r.workspace_id, WS_QUEUE_PLAN, &w))) return api_fail(&c, rc);
+    /* TFE: a plan queued by one who may only queue plans waits for someone who may apply, so
+     * asking to apply without that right is refused, and the workspace's auto-apply does not
+     * apply it either */
+    if (!(w.perms & WS_QUEUE_APPLY) && ((auto_apply_given && r.auto_apply) || r.allow_empty_apply))
+        return api_fail(&c, ctx_fail_at(&c, ERR_FORBIDDEN,
+                                        auto_apply_given && r.auto_apply
+                                            ? "/data/attributes/auto-apply"
+                                            : "/data/attributes/allow-empty-apply",
+                                        "applying needs the permission to apply runs in this "
+                                        "workspace; queue the plan without it"));
+    if (!auto_apply_given) r.auto_apply = w.auto_apply && (w.perms & WS_QUEUE_APPLY);
     if (r.save_plan) r.auto_apply = false; /* a saved plan waits for `terraform apply FILE` */
     rc = run_create(&c, &r, b.attrs);
     if (rc) return api_fail(&c, rc);

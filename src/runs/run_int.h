@@ -80,7 +80,18 @@ int run_end(struct ctx *c, const struct run *r, const char *status);
 /* Signed URL of a phase's log. */
 const char *run_log_url(struct ctx *c, const char *phase_id);
 
-/* Actions. */
+/* The client creating a run (run_origin.c): TFE's source and default message for it, and whether
+ * it renders terraform's JSON log lines (else its runs keep the plain log). Static strings. */
+struct run_origin {
+    const char *source, *message;
+    bool renders_json;
+};
+/* The origin of c's request: the web UI (a browser session), terraform's cloud integration or
+ * remote backend, or an API caller (also outside HTTP). */
+void run_origin_of(struct ctx *c, struct run_origin *o);
+
+/* Actions. r->source, when set, names an origin that is not a request (tfe-run-trigger,
+ * tfe-configuration-version); otherwise the request's origin is recorded. */
 int run_create(struct ctx *c, struct run *r, json_t *variables);
 int run_apply(struct ctx *c, struct run *r);
 int run_discard(struct ctx *c, struct run *r);

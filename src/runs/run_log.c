@@ -5,6 +5,7 @@
  * any node serves any phase's log, live. Sources, in order: this node's file, the bus, the
  * blob (the blob is stored before the bus copy is dropped, so a reader always finds one). */
 #include "runs/run_int.h"
+#include "app/pagination.h"
 #include "app/settings.h"
 #include "app/signed_url.h"
 #include "base/fs.h"
@@ -163,11 +164,12 @@ static void serve(struct http_request *r, void *app)
     const char *phase_id;
     int rc = signed_url_check(&c, "log-get", http_req_param(r, "token"), &phase_id);
     if (rc) return api_fail(&c, rc);
-    const char *o = http_req_query(r, "offset"), *l = http_req_query(r, "limit");
-    int64_t offset = o ? strtoll(o, 0, 10) : 0;
-    int64_t limit = l ? strtoll(l, 0, 10) : READ_MAX;
-    if (offset < 0) offset = 0;
-    if (limit <= 0 || limit > READ_MAX) limit = READ_MAX;
+    int64_t offset, limit;
+    /* the reader adds up to READ_MAX to offset (Redis' GETRANGE end) */
+    rc = query_int(&c, "offset", 0, INT64_MAX - READ_MAX, 0, &offset);
+    if (!rc) rc = query_int(&c, "limit", 0, INT64_MAX, READ_MAX, &limit);
+    if (rc) return api_fail(&c, rc);
+    if (limit == 0 || limit > READ_MAX) limit = READ_MAX; /* a larger ask reads what one read may */
     char *buf = arena_alloc(c.a, (size_t)limit);
     size_t got = 0;
     rc = read_log(&c, phase_id, offset, (size_t)limit, buf, &got);

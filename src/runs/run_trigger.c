@@ -55,7 +55,7 @@ static void create(struct http_request *r, void *app)
 {
     struct ctx c;
     if (api_begin(&c, r, app)) return;
-    struct workspace dst, src;
+    struct workspace dst = {0}, src = {0};
     struct jsonapi_body b;
     struct store_result cnt;
     int rc = workspace_get(&c, http_req_param(r, "id"), WS_UPDATE, &dst);

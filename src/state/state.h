@@ -15,7 +15,8 @@ struct ctx;
 struct state_version {
     const char *id, *workspace_id, *lineage, *md5, *status, *created_at, *created_by;
     const char *run_id;                    /* the run that wrote it, or NULL */
-    int64_t serial, state_size, json_size; /* sizes are -1 until uploaded */
+    int64_t serial, state_size, json_size; /* sizes are -1 until uploaded (JSON: -2 while it is) */
+    int64_t perms; /* the caller's rights on its workspace (WS_*), set where it was checked */
 };
 
 /* Largest state file accepted, in bytes. */

@@ -15,9 +15,23 @@
 
 #include <stdlib.h>
 
+/* True when the caller made sv: its user, its run's token, or (no identity being kept for
+ * them) an organization or team token. */
+static bool made_by_caller(const struct ctx *c, const struct state_version *sv)
+{
+    if (sv->run_id)
+        return c->who.kind == PRINCIPAL_RUN && c->who.run_id && !strcmp(c->who.run_id, sv->run_id);
+    if (sv->created_by)
+        return c->who.kind == PRINCIPAL_USER && !strcmp(c->who.user_id, sv->created_by);
+    return c->who.kind == PRINCIPAL_ORG || c->who.kind == PRINCIPAL_TEAM;
+}
+
+/* A state version (sv->perms: the caller's rights). The upload links go only to
+ * the version's maker, while it may still write state there (TFE answers them on creation). */
 static json_t *encode(struct ctx *c, const struct state_version *sv)
 {
-    bool pending = strcmp(sv->status, "pending") == 0;
+    bool maker = (sv->perms & WS_WRITE_STATE) && made_by_caller(c, sv);
+    bool pending = maker && strcmp(sv->status, "pending") == 0;
     json_t *attrs = json_pack(
         "{s:s, s:I, s:s, s:s, s:s, s:I, s:b, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "created-at",
         sv->created_at, "serial", (json_int_t)sv->serial, "lineage", sv->lineage, "md5", sv->md5,
@@ -30,7 +44,7 @@ static json_t *encode(struct ctx *c, const struct state_version *sv)
         "hosted-state-upload-url",
         pending ? json_string(state_url(c, sv->id, false, true)) : json_null(),
         "hosted-json-state-upload-url",
-        sv->json_size < 0 ? json_string(state_url(c, sv->id, true, true)) : json_null());
+        maker && sv->json_size == -1 ? json_string(state_url(c, sv->id, true, true)) : json_null());
     json_t *outs = json_array();
     struct state_output *o;
     size_t n = 0;
@@ -97,20 +111,25 @@ int state_include_for_workspace(struct ctx *c, const struct workspace *w, json_t
 {
     (void)res;
     struct state_version sv;
-    bool want_sv = include_wants(inc, "current-state-version");
-    if ((!want_sv && !include_wants(inc, "outputs")) || !w->current_state_version_id) return 0;
+    /* each only to those who may read it on its own (GET /state-versions/:id needs the state,
+     * outputs the outputs) */
+    bool want_sv = include_wants(inc, "current-state-version") && (w->perms & WS_READ_STATE);
+    bool want_out = include_wants(inc, "outputs") && (w->perms & WS_READ_OUTPUTS);
+    if ((!want_sv && !want_out) || !w->current_state_version_id) return 0;
     int rc = state_db_get(c, w->current_state_version_id, &sv);
     if (rc) return rc == ERR_NOT_FOUND ? 0 : rc;
+    sv.perms = w->perms;
     if (want_sv) include_add(inc, encode(c, &sv));
-    return include_wants(inc, "outputs") ? include_outputs(c, sv.id, inc) : 0;
+    return want_out ? include_outputs(c, sv.id, inc) : 0;
 }
 
 /* Reads a state version of a workspace where the caller holds need. */
 static int load(struct ctx *c, const char *id, int64_t need, struct state_version *sv)
 {
-    struct workspace w;
+    struct workspace w = {0};
     int rc = state_db_get(c, id, sv);
     if (!rc) rc = workspace_get(c, sv->workspace_id, need, &w);
+    if (!rc) sv->perms = w.perms;
     if (rc == ERR_NOT_FOUND) return ctx_fail(c, rc, "state version not found");
     return rc;
 }
@@ -122,7 +141,9 @@ static int current(struct ctx *c, const char *ws_id, int64_t need, struct state_
     if (rc) return rc;
     if (!w.current_state_version_id)
         return ctx_fail(c, ERR_NOT_FOUND, "this workspace has no state yet");
-    return state_db_get(c, w.current_state_version_id, sv);
+    if ((rc = state_db_get(c, w.current_state_version_id, sv))) return rc;
+    sv->perms = w.perms;
+    return 0;
 }
 
 /* The checks a new version must pass against the current one, unless forced. */
@@ -266,6 +287,7 @@ static int create_version(struct ctx *c, struct workspace *w, struct state_versi
     sv->created_at = codec_now_iso(c->a);
     sv->created_by = c->who.user_id;
     sv->run_id = c->who.run_id; /* a run's own token: the state is that run's */
+    sv->perms = w->perms;
     unsigned char *raw = 0;
     size_t raw_len = 0;
     if (inline_state && (rc = store_inline_state(c, sv, inline_state, &raw, &raw_len))) goto out;
@@ -355,7 +377,7 @@ static void list_for(struct ctx *c, const struct workspace *w)
     struct state_version *svs;
     size_t n;
     int64_t total;
-    struct include *inc;
+    struct include *inc = 0;
     int rc = page_parse(c, &p);
     if (!rc) rc = include_parse(c, includes, &inc);
     if (!rc) rc = state_db_list(c, w->id, &p, &svs, &n, &total);
@@ -363,8 +385,10 @@ static void list_for(struct ctx *c, const struct workspace *w)
         rc = include_related(c, &svs[i], inc);
     if (rc) return api_fail(c, rc);
     json_t *data = json_array();
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        svs[i].perms = w->perms;
         json_array_append_new(data, encode(c, &svs[i]));
+    }
     json_t *doc = jsonapi_doc_new(data);
     include_finish(inc, doc);
     page_annotate(c, doc, arena_printf(c->a, "/api/v2/workspaces/%s/state-versions", w->id), &p,

@@ -17,6 +17,7 @@ static void fill(const struct store_result *r, size_t i, struct state_version *s
     s->created_by = store_cell(r, i, 8);
     s->created_at = store_cell(r, i, 9);
     s->run_id = store_cell(r, i, 10);
+    s->perms = 0;
 }
 
 int state_db_get(struct ctx *c, const char *id, struct state_version *out)
@@ -49,6 +50,22 @@ int state_db_finalize(struct ctx *c, const char *id, int64_t size)
                       "UPDATE state_versions SET status = 'finalized', state_size = $2 "
                       "WHERE id = $1",
                       S_ARGS(S_TEXT(id), S_INT(size)), 0);
+}
+
+int state_db_claim_json(struct ctx *c, const char *id)
+{
+    int64_t n = 0;
+    int rc = store_exec(c->app->store,
+                        "UPDATE state_versions SET json_size = -2 WHERE id = $1 AND json_size = -1",
+                        S_ARGS(S_TEXT(id)), &n);
+    return rc ? rc : n == 1 ? 0 : ERR_CONFLICT;
+}
+
+int state_db_release_json(struct ctx *c, const char *id)
+{
+    return store_exec(c->app->store,
+                      "UPDATE state_versions SET json_size = -1 WHERE id = $1 AND json_size = -2",
+                      S_ARGS(S_TEXT(id)), 0);
 }
 
 int state_db_set_json_size(struct ctx *c, const char *id, int64_t size)

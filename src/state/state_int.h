@@ -24,6 +24,11 @@ int state_db_get(struct ctx *c, const char *id, struct state_version *out);
 int state_db_insert(struct ctx *c, const struct state_version *sv);
 /* Marks the raw state uploaded: finalized with its size. */
 int state_db_finalize(struct ctx *c, const char *id, int64_t size);
+/* Takes a version's JSON upload link: json_size goes from -1 (never uploaded) to -2 (an upload
+ * in progress); ERR_CONFLICT when it is taken or used, so each link stores one upload. An
+ * upload that ends without storing gives it back with state_db_release_json. */
+int state_db_claim_json(struct ctx *c, const char *id);
+int state_db_release_json(struct ctx *c, const char *id);
 int state_db_set_json_size(struct ctx *c, const char *id, int64_t size);
 int state_db_list(struct ctx *c, const char *workspace_id, const struct page *p,
                   struct state_version **out, size_t *n, int64_t *total);

@@ -25,6 +25,7 @@ struct upload {
     struct app *app;
     const char *sv_id, *ws_id, *want_md5;
     bool json;
+    bool claimed; /* the JSON link is taken by this upload until it ends (state_db_claim_json) */
     struct blob_writer *w;
     struct hasher *md5; /* on a thread of its own: it is slower than sealing */
 };
@@ -39,6 +40,13 @@ static int upload_write(void *arg, const void *p, size_t n)
 static void upload_abort(void *arg)
 {
     struct upload *u = arg;
+    if (u->claimed) { /* stored nothing: the link may be used again (a client's retry) */
+        struct ctx c = {.a = arena_new(), .app = u->app};
+        int rc = state_db_release_json(&c, u->sv_id);
+        if (rc) log_warn("state %s: JSON upload link not released: %s", u->sv_id, err_name(rc));
+        arena_free(c.a);
+        u->claimed = false;
+    }
     if (u->w) blob_writer_abort(u->w);
     if (u->md5) hasher_free(u->md5);
     u->w = 0;
@@ -90,6 +98,7 @@ static void upload_finish(struct http_request *r, void *arg)
         rc = blob_writer_commit(u->w);
         u->w = 0;
         if (!rc) rc = state_db_set_json_size(&c, u->sv_id, size);
+        if (!rc) u->claimed = false; /* spent */
     } else {
         rc = finish_state(&c, u);
     }
@@ -108,15 +117,22 @@ static int upload_open(struct http_request *r, void *app, struct http_sink *sink
                               &sv_id);
     if (!rc) rc = state_db_get(&c, sv_id, &sv);
     if (rc) return rc == ERR_NOT_FOUND ? ERR_NOT_FOUND : rc;
-    /* the raw state is written once; the JSON form may follow it */
+    /* each is written once: the raw state while pending (its MD5 checked at the end), the JSON
+     * form (no declared checksum) by the first upload that completes, one at a time */
     if (!json && strcmp(sv.status, "pending") != 0) return ERR_CONFLICT;
+    if (json && (rc = state_db_claim_json(&c, sv.id))) return rc;
     struct upload *u = arena_alloc(c.a, sizeof *u);
+    memset(u, 0, sizeof *u);
     u->app = app;
     u->sv_id = sv.id;
     u->ws_id = sv.workspace_id;
     u->want_md5 = sv.md5;
     u->json = json;
-    if ((rc = blob_writer_open(c.app->blobs, state_blob_key(&c, sv.id, json), &u->w))) return rc;
+    u->claimed = json;
+    if ((rc = blob_writer_open(c.app->blobs, state_blob_key(&c, sv.id, json), &u->w))) {
+        upload_abort(u);
+        return rc;
+    }
     if (!json) u->md5 = hasher_new();
     *sink = (struct http_sink){upload_write, upload_finish, upload_abort, u};
     return 0;
@@ -167,8 +183,8 @@ static void download_json(struct http_request *r, void *app)
 
 /* Signed URLs carry the purpose inside the token; the path segment only routes. */
 const struct http_route state_upload_routes[] = {
-    {HTTP_M_PUT, "/_archivist/state/:token", 0, upload_state, STATE_MAX_BYTES},
-    {HTTP_M_PUT, "/_archivist/json-state/:token", 0, upload_json, STATE_MAX_BYTES},
+    {HTTP_M_PUT, "/_archivist/state/:token", 0, upload_state, STATE_MAX_BYTES, true},
+    {HTTP_M_PUT, "/_archivist/json-state/:token", 0, upload_json, STATE_MAX_BYTES, true},
     {HTTP_M_GET, "/_archivist/state/:token", download_state, 0, 0},
     {HTTP_M_GET, "/_archivist/json-state/:token", download_json, 0, 0},
     {0, 0, 0, 0, 0},

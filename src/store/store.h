@@ -44,7 +44,9 @@ int store_open_postgres(const char *conninfo, size_t pool_size, struct store **o
 void store_close(struct store *s);
 const char *store_backend_name(const struct store *s);
 
-/* Statement helpers; all return 0 or a negative ERR_*. */
+/* Statement helpers; all return 0 or a negative ERR_*: a failed constraint is typed
+ * (ERR_CONFLICT unique, ERR_NOT_FOUND foreign key, ERR_INVALID not null or check) and logged;
+ * any other failure is ERR_IO (ERR_UNAVAILABLE: connection lost), its cause in the log only. */
 int store_exec(struct store *s, const char *sql, const struct store_arg *args, size_t nargs,
                int64_t *changes);
 int store_query(struct store *s, struct arena *a, const char *sql, const struct store_arg *args,

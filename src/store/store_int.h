@@ -11,8 +11,9 @@ struct store_backend {
     int (*connect)(const char *target, void **conn);
     /* Runs sql with args. When res is non-NULL, rows are copied into res (arena memory).
      * *changes gets the affected row count when non-NULL. Errors: ERR_CONFLICT on a unique
-     * violation, ERR_UNAVAILABLE when the connection is lost, ERR_IO otherwise (the backend's
-     * own text goes to the log only). */
+     * violation, ERR_NOT_FOUND on a foreign key's (the row refers to one that is not there),
+     * ERR_INVALID on a not-null or check constraint's, ERR_UNAVAILABLE when the connection is
+     * lost, ERR_IO otherwise (the backend's own text goes to the log only). */
     int (*exec)(void *conn, struct arena *a, const char *sql, const struct store_arg *args,
                 size_t nargs, struct store_result *res, int64_t *changes);
     /* Sets *exists for a table name in the current schema. */

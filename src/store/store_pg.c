@@ -43,7 +43,22 @@ static void param_types(const char *sql, int nargs, Oid types[MAX_ARGS])
 static int map_error(PGconn *conn, const PGresult *r, const char *sql)
 {
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : 0;
-    if (state && strcmp(state, "23505") == 0) return ERR_CONFLICT;
+    /* constraint failures (class 23) as typed errors; the cause goes to the log only */
+    static const struct {
+        const char *state;
+        int err;
+    } constraints[] = {
+        {"23505", ERR_CONFLICT},  /* unique */
+        {"23503", ERR_NOT_FOUND}, /* foreign key: what the row refers to is not there */
+        {"23502", ERR_INVALID},   /* not null */
+        {"23514", ERR_INVALID},   /* check */
+    };
+    for (size_t i = 0; state && i < sizeof constraints / sizeof *constraints; i++) {
+        if (strcmp(state, constraints[i].state) != 0) continue;
+        if (constraints[i].err != ERR_CONFLICT)
+            log_warn("postgres: %s in: %.160s", PQresultErrorMessage(r), sql);
+        return constraints[i].err;
+    }
     if (PQstatus(conn) == CONNECTION_BAD) {
         log_error("postgres: connection lost: %s", PQerrorMessage(conn));
         return ERR_UNAVAILABLE;

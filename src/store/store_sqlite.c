@@ -68,7 +68,15 @@ static int bind_args(sqlite3_stmt *st, const struct store_arg *args, size_t narg
 static int map_error(sqlite3 *db, int rc, const char *sql)
 {
     int ext = sqlite3_extended_errcode(db);
+    /* constraint failures as typed errors, as store_pg.c maps them; the cause goes to the log */
     if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) return ERR_CONFLICT;
+    int typed = ext == SQLITE_CONSTRAINT_FOREIGNKEY                                  ? ERR_NOT_FOUND
+                : ext == SQLITE_CONSTRAINT_NOTNULL || ext == SQLITE_CONSTRAINT_CHECK ? ERR_INVALID
+                                                                                     : 0;
+    if (typed) {
+        log_warn("sqlite: %s in: %.120s", sqlite3_errmsg(db), sql);
+        return typed;
+    }
     log_error("sqlite: %s (%d) in: %.120s", sqlite3_errmsg(db), rc, sql);
     return ERR_IO;
 }

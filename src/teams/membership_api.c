@@ -62,7 +62,7 @@ static int include_of(struct ctx *c, const struct membership *m, struct include 
 
 static void respond(struct ctx *c, int status, const struct membership *m)
 {
-    struct include *inc;
+    struct include *inc = 0;
     int rc = include_parse(c, includes, &inc);
     if (!rc) rc = include_of(c, m, inc);
     if (rc) return api_fail(c, rc);
@@ -77,7 +77,7 @@ static void list_for(struct ctx *c, const char *org, const char *user_id, const 
     struct membership *ms;
     size_t n = 0;
     int64_t total = 0;
-    struct include *inc;
+    struct include *inc = 0;
     int rc = page_parse(c, &p);
     if (!rc) rc = include_parse(c, includes, &inc);
     if (!rc)
@@ -161,6 +161,7 @@ static void create(struct http_request *r, void *app)
         if (rc == ERR_NOT_FOUND)
             rc = ctx_fail_at(&c, ERR_INVALID, "/data/relationships/teams/data",
                              "team %s not found in this organization", id ? id : "(no id)");
+        if (!rc && strcmp(t.name, "owners") == 0) rc = authz_org_need(&c, org, ORG_OWNER);
         if (!rc) rc = team_db_add_member(&c, t.id, u.id);
     }
     if (rc) {
@@ -182,6 +183,16 @@ static void show(struct http_request *r, void *app)
     respond(&c, 200, &m);
 }
 
+/* ERR_FORBIDDEN unless the caller is an owner, when m's user is in the owners team. */
+static int need_owner_for(struct ctx *c, const struct membership *m)
+{
+    const char *owners;
+    bool in = false;
+    int rc = team_db_owners(c, m->organization, &owners);
+    if (!rc) rc = team_db_is_member(c, owners, m->user_id, &in);
+    return rc || !in ? rc : authz_org_need(c, m->organization, ORG_OWNER);
+}
+
 /* Removes a user from the organization: those who manage membership, or the user leaving. */
 static void destroy(struct http_request *r, void *app)
 {
@@ -190,6 +201,8 @@ static void destroy(struct http_request *r, void *app)
     struct membership m;
     int rc = load(&c, http_req_param(r, "id"), &m);
     if (!rc && !own(&c, &m)) rc = authz_org_need(&c, m.organization, ORG_MANAGE_MEMBERSHIP);
+    /* removing an owner changes the owners team: only owners do that (one may leave) */
+    if (!rc && !own(&c, &m)) rc = need_owner_for(&c, &m);
     if (!rc) rc = store_begin(c.app->store);
     if (rc) return api_fail(&c, rc);
     rc = membership_db_delete(&c, &m);

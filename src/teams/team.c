@@ -23,7 +23,7 @@ int team_caller_is_member(struct ctx *c, const char *team_id, bool *out)
 
 int team_get(struct ctx *c, const char *id, struct team *out)
 {
-    struct rights r;
+    struct rights r = {0};
     bool member = false;
     int rc = team_db_get(c, id, out);
     if (!rc) rc = authz_rights(c, out->organization, 0, &r);

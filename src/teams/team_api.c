@@ -83,7 +83,7 @@ static int include_members(struct ctx *c, const struct team *t, struct include *
 
 static void respond(struct ctx *c, int status, const struct team *t)
 {
-    struct include *inc;
+    struct include *inc = 0;
     int rc = include_parse(c, includes, &inc);
     if (!rc) rc = include_members(c, t, inc);
     if (rc) return api_fail(c, rc);
@@ -197,9 +197,11 @@ static void update(struct http_request *r, void *app)
     struct team t;
     bool access_given = false;
     int rc = team_get(&c, http_req_param(r, "id"), &t);
-    if (!rc) rc = authz_org_need(&c, t.organization, ORG_MANAGE_MEMBERSHIP);
+    /* the owners team (its visibility too) is the owners' to change */
+    if (!rc)
+        rc = authz_org_need(&c, t.organization, is_owners(&t) ? ORG_OWNER : ORG_MANAGE_MEMBERSHIP);
     const char *name = rc ? 0 : t.name;
-    int64_t access = t.org_access;
+    int64_t access = rc ? 0 : t.org_access;
     bool owners = !rc && is_owners(&t);
     if (!rc) rc = read_attrs(&c, &t, &access_given);
     if (!rc && access != t.org_access) rc = authz_org_need(&c, t.organization, ORG_OWNER);
@@ -243,7 +245,7 @@ static void list(struct http_request *r, void *app)
     struct team *ts;
     size_t n = 0;
     int64_t total = 0;
-    struct include *inc;
+    struct include *inc = 0;
     int rc = authz_rights(&c, org, 0, &caller);
     if (!rc && !caller.member)
         rc = ctx_fail(&c, ERR_NOT_FOUND, "organization \"%s\" not found", org);
@@ -307,7 +309,9 @@ static void change_members(struct http_request *r, void *app, bool by_membership
     const char **ids;
     size_t n = 0;
     int rc = team_get(&c, http_req_param(r, "id"), &t);
-    if (!rc) rc = authz_org_need(&c, t.organization, ORG_MANAGE_MEMBERSHIP);
+    /* the owners team holds everything: only owners change who is in it */
+    if (!rc)
+        rc = authz_org_need(&c, t.organization, is_owners(&t) ? ORG_OWNER : ORG_MANAGE_MEMBERSHIP);
     if (!rc) rc = read_ids(&c, by_membership ? "organization-memberships" : "users", &ids, &n);
     if (!rc) rc = store_begin(c.app->store);
     if (rc) return api_fail(&c, rc);
@@ -319,11 +323,11 @@ static void change_members(struct http_request *r, void *app, bool by_membership
             if (!rc && strcmp(m.organization, t.organization) != 0) rc = ERR_NOT_FOUND;
             if (rc == ERR_NOT_FOUND)
                 rc = ctx_fail(&c, rc, "organization membership %s not found", ids[i]);
-            user_id = m.user_id;
+            user_id = rc ? 0 : m.user_id;
         } else {
             struct user u;
             rc = user_get_by_username(&c, ids[i], &u);
-            user_id = u.id;
+            user_id = rc ? 0 : u.id;
             /* a user not yet in the organization is invited to it */
             if (!rc && add) rc = membership_ensure(&c, t.organization, u.id, &m);
         }

@@ -8,6 +8,7 @@
 #include "jsonapi/jsonapi.h"
 #include "app/audit.h"
 #include "teams/team.h"
+#include "users/user.h"
 
 static json_t *encode(struct ctx *c, const struct token *t)
 {
@@ -49,14 +50,19 @@ static const char *read_options(struct ctx *c, int *rc, int64_t *expires_at)
 /* User tokens belong to the calling user; another user's list answers 404. */
 static int own_user(struct ctx *c, const char *user_id)
 {
-    /* a site admin issues a new account's first token (its owner signs in later) */
-    if (authz_site_admin(c) && http_req_method(c->req) == HTTP_M_POST) return 0;
+    /* a site admin issues a new account's first token (its owner signs in later); the account
+     * must exist before anything is written for it */
+    if (authz_site_admin(c) && http_req_method(c->req) == HTTP_M_POST) {
+        struct user u;
+        int rc = user_get(c, user_id, &u);
+        return rc == ERR_NOT_FOUND ? ctx_fail(c, rc, "user not found") : rc;
+    }
     if (c->who.kind != PRINCIPAL_USER || strcmp(c->who.user_id, user_id) != 0)
         return ctx_fail(c, ERR_NOT_FOUND, "user not found");
     return 0;
 }
 
-static void user_create(struct http_request *r, void *app)
+static void user_token_create(struct http_request *r, void *app)
 {
     struct ctx c;
     if (api_begin(&c, r, app)) return;
@@ -127,7 +133,8 @@ static int manage_in(struct ctx *c, const char *org, const struct team *team)
     if (rc) return ctx_fail(c, rc, "not found");
     if (c->who.kind != PRINCIPAL_USER)
         return ctx_fail(c, ERR_FORBIDDEN, "only users can manage organization and team tokens");
-    if (!team) return authz_org_need(c, org, ORG_OWNER);
+    /* the owners team's token holds everything: its owners' alone */
+    if (!team || strcmp(team->name, "owners") == 0) return authz_org_need(c, org, ORG_OWNER);
     if (team->allow_member_token_management && (rc = team_caller_is_member(c, team->id, &member)))
         return rc;
     return member ? 0 : authz_org_need(c, org, ORG_MANAGE_MEMBERSHIP);
@@ -221,7 +228,7 @@ static void team_destroy(struct http_request *r, void *app)
 }
 
 const struct http_route token_routes[] = {
-    {HTTP_M_POST, "/api/v2/users/:user_id/authentication-tokens", user_create, 0, 0},
+    {HTTP_M_POST, "/api/v2/users/:user_id/authentication-tokens", user_token_create, 0, 0},
     {HTTP_M_GET, "/api/v2/users/:user_id/authentication-tokens", user_list, 0, 0},
     {HTTP_M_GET, "/api/v2/authentication-tokens/:id", token_show, 0, 0},
     {HTTP_M_DELETE, "/api/v2/authentication-tokens/:id", token_destroy, 0, 0},

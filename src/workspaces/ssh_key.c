@@ -192,7 +192,10 @@ static void assign(struct http_request *r, void *app)
     struct jsonapi_body b;
     const char *id = 0;
     struct ssh_key k;
+    /* the key reaches every run of the workspace: its admins assign it, and only those who
+     * manage the organization's SSH keys (TFE: "manage VCS settings") */
     int rc = workspace_get(&c, http_req_param(r, "id"), WS_UPDATE, &w);
+    if (!rc) rc = authz_org_need(&c, w.organization, ORG_MANAGE_VCS_SETTINGS);
     if (!rc && (rc = jsonapi_parse(r, "workspaces", false, &b))) rc = ctx_fail_body(&c, rc, &b);
     if (!rc && (rc = jsonapi_attr_string(&b, "id", &id, 0))) rc = ctx_fail_body(&c, rc, &b);
     if (!rc && id) {

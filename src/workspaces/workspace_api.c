@@ -481,16 +481,20 @@ static void tags_change(struct http_request *r, void *app, bool add)
     if (api_begin(&c, r, app)) return;
     struct workspace w;
     int rc = load(&c, WS_UPDATE, &w);
+    if (rc) return api_fail(&c, rc); /* w is unset: nothing below may read it */
     size_t len;
     const char *body = http_req_body(r, &len);
     json_error_t je;
-    json_t *doc = rc ? 0 : json_loadb(body, len, 0, &je);
+    json_t *doc = json_loadb(body, len, 0, &je);
     json_t *data = doc ? json_object_get(doc, "data") : 0;
-    if (!rc && !json_is_array(data))
-        rc = ctx_fail_at(&c, ERR_BAD_REQUEST, "/data", "data must be a list of tags");
+    if (!json_is_array(data)) {
+        json_decref(doc);
+        return api_fail(&c,
+                        ctx_fail_at(&c, ERR_BAD_REQUEST, "/data", "data must be a list of tags"));
+    }
     const char **tags = arena_alloc(c.a, (w.ntags + json_array_size(data) + 1) * sizeof *tags);
     size_t n = 0;
-    for (size_t i = 0; !rc && i < w.ntags; i++)
+    for (size_t i = 0; i < w.ntags; i++)
         tags[n++] = w.tags[i];
     size_t i;
     json_t *v;

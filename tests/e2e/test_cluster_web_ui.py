@@ -128,6 +128,11 @@ class WebUITest(unittest.TestCase):
         self.assertIn("Plan: 1 to add", seen["planLog"])
         self.assertIn("Apply complete! Resources: 1 added", seen["applyLog"])
         self.assertNotIn("null", seen["runPage"])  # nothing absent drawn as a word
+        # a run started in the UI says so (source and default message, as TFE answers them)
+        self.assertIn("Triggered via UI", seen["runPage"])
+        self.assertIn("Source: UI", seen["runPage"])
+        run = n.api("GET", f"/api/v2/runs/{seen['runUrl'].rsplit('/', 1)[1]}")["data"]
+        self.assertEqual(run["attributes"]["source"], "tfe-ui")
         self.assertNotIn('{"@level"', seen["applyLog"])  # structured output rendered
         self.assertIn("hello web", seen["outputs"])
         self.assertIn("network (aws)", seen["registry"])

@@ -69,6 +69,16 @@ function statusBadge(s) {
   return h("span", { class: `status ${cls}` }, s ? s.replace(/_/g, " ") : "no runs");
 }
 
+/* Who made a run: its source (the client that created it, as TFE records it). */
+const SOURCES = {
+  "terraform+cloud": "Terraform CLI (cloud block)", terraform: "Terraform CLI (remote backend)",
+  "tfe-api": "API", "tfe-ui": "UI", "tfe-configuration-version": "Configuration upload",
+  "tfe-run-trigger": "Run trigger",
+};
+function sourceLabel(s) {
+  return SOURCES[s] || s || "—";
+}
+
 function when(iso) {
   if (!iso) return "";
   const d = new Date(iso);
@@ -203,7 +213,6 @@ async function workspacePage(org, name) {
   const startRun = perms["can-queue-run"] ? h("button", { onclick: async () => {
       try {
         const run = (await api("POST", "/api/v2/runs", { data: { type: "runs",
-          attributes: { message: "Queued from the web UI" },
           relationships: { workspace: { data: { type: "workspaces", id: ws.id } } } } })).data;
         go(`/app/${enc(org)}/workspaces/${enc(name)}/runs/${run.id}`);
       } catch (e) { msg.replaceChildren(errorBox(e)); }
@@ -212,6 +221,7 @@ async function workspacePage(org, name) {
     h("td", {}, link(`/app/${enc(org)}/workspaces/${enc(name)}/runs/${r.id}`, r.id)),
     h("td", {}, statusBadge(r.attributes.status)),
     h("td", {}, r.attributes.message),
+    h("td", {}, sourceLabel(r.attributes.source)),
     h("td", {}, when(r.attributes["created-at"]))));
   show(h("h1", {}, name),
     h("dl", { class: "kv" },
@@ -224,7 +234,7 @@ async function workspacePage(org, name) {
     h("div", { class: "actions" }, startRun,
       link(`/app/${enc(org)}/workspaces/${enc(name)}/settings`, "Settings")), msg,
     h("h2", {}, "Runs"),
-    runRows.length ? h("table", {}, h("thead", {}, h("tr", {}, ["Run", "Status", "Message", "Created"]
+    runRows.length ? h("table", {}, h("thead", {}, h("tr", {}, ["Run", "Status", "Message", "Source", "Created"]
       .map((t) => h("th", { scope: "col" }, t)))), h("tbody", {}, runRows)) : h("p", { class: "muted" }, "No runs yet."),
     variablesSection(ws, vars.data, perms),
     h("h2", {}, "State versions"),
@@ -370,7 +380,8 @@ async function runPage(org, name, runId) {
   const applySection = h("section", { "aria-label": "Apply" });
   show(h("h1", {}, `Run ${run.id}`),
     h("p", {}, link(`/app/${enc(org)}/workspaces/${enc(name)}`, `← ${name}`)),
-    h("p", {}, run.attributes.message), statusEl, actions, msg,
+    h("p", {}, run.attributes.message),
+    h("p", {}, `Source: ${sourceLabel(run.attributes.source)}`), statusEl, actions, msg,
     h("h2", {}, "Plan"), plan ? plan.el : h("p", { class: "muted" }, "No plan."),
     applySection);
   let current = run;
