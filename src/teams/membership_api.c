@@ -1,8 +1,9 @@
 /* membership_api.c — TFE API: Organization Memberships
  * (developer.hashicorp.com/terraform/enterprise/api-docs/organization-memberships).
- * An invitation names an existing account by email (accounts are made by site admins, or by
- * the IACT); the invited user accepts with POST .../actions/accept, which TFE does through the
- * link of its invitation email. */
+ * An invitation names an e-mail: its account, or, when it has none yet, an invited-only
+ * placeholder (users/) that the account made later with that e-mail takes over, its invited
+ * memberships becoming active then (TFE's sign-up through the invitation). An invited user with
+ * an account accepts with POST .../actions/accept, which TFE does through the invitation's link. */
 #include "teams/team_int.h"
 #include "app/include.h"
 #include "jsonapi/jsonapi.h"
@@ -131,15 +132,14 @@ static void create(struct http_request *r, void *app)
     if (rc && !c.detail[0]) rc = ctx_fail_body(&c, rc, &b);
     if (!rc && (!email || !*email))
         rc = ctx_fail_at(&c, ERR_INVALID, "/data/attributes/email", "email is required");
-    if (!rc) {
-        rc = user_get_by_email(&c, email, &u);
-        if (rc == ERR_NOT_FOUND)
-            rc = ctx_fail_at(&c, ERR_INVALID, "/data/attributes/email",
-                             "no account has the email \"%s\": a site administrator creates it "
-                             "first (POST /api/v2/admin/users)",
-                             email);
+    if (!rc && (!strchr(email, '@') || strlen(email) > 254))
+        rc = ctx_fail_at(&c, ERR_INVALID, "/data/attributes/email", "email must be an address");
+    u.id = 0;
+    if (!rc && (rc = user_get_by_email(&c, email, &u)) == ERR_NOT_FOUND) {
+        rc = 0, u.id = 0; /* invited before it has an account: users/ makes its placeholder */
+        c.detail[0] = 0;
     }
-    if (!rc && membership_db_find(&c, org, u.id, &m) == 0)
+    if (!rc && u.id && membership_db_find(&c, org, u.id, &m) == 0)
         rc = ctx_fail_at(&c, ERR_INVALID, "/data/attributes/email",
                          "\"%s\" is already a member of the organization", email);
     json_t *teams = json_object_get(json_object_get(b.rels, "teams"), "data");
@@ -148,7 +148,8 @@ static void create(struct http_request *r, void *app)
                          "teams must be a list of {\"type\": \"teams\", \"id\"}");
     if (!rc) rc = store_begin(c.app->store);
     if (rc) return api_fail(&c, rc);
-    rc = membership_ensure(&c, org, u.id, &m);
+    if (!u.id) rc = user_get_or_invite(&c, email, &u);
+    if (!rc) rc = membership_ensure(&c, org, u.id, &m);
     size_t i;
     json_t *v;
     json_array_foreach(teams, i, v)

@@ -34,6 +34,8 @@ static json_t *encode(struct ctx *c, const struct user *u, bool self)
         "is-service-account", 0, "auth-method", "tfe", "avatar-url", avatar_url(c, u->email),
         "v2-only", 1, "two-factor-enabled", 0, "is-admin", u->is_admin, "is-site-admin",
         u->is_admin, "is-sso-login", 0, "two-factor", "enabled", 0, "verified", 0);
+    if (u->invited_only) /* invited by e-mail, no account yet: no name to show */
+        json_object_set_new(attrs, "username", json_null());
     if (self) {
         json_object_set_new(attrs, "email", json_string(u->email));
         json_object_set_new(attrs, "unconfirmed-email", json_null());

@@ -119,6 +119,53 @@ class SeedClientTest(NodeTest):
         self.assertEqual(self.status("PATCH", f"/api/v2/ssh-keys/{made['data']['id']}", body,
                                      self.tokens["outsider"]), 404)
 
+    def test_memberships_invite_an_email_without_an_account(self):
+        n = self.node
+        team = n.api("POST", "/api/v2/organizations/acme/teams",
+                     doc("teams", name="newcomers"))["data"]
+        path = "/api/v2/organizations/acme/organization-memberships"
+        body = doc("organization-memberships", email="newcomer@example.test")
+        body["data"]["relationships"] = {"teams": {"data": [{"type": "teams", "id": team["id"]}]}}
+        # a read-only member may not invite; another organization's member sees no acme
+        self.assertEqual(self.status("POST", path, body, self.tokens["reader"]), 403)
+        st, ans, _ = self.node.request("POST", path, body, token=self.tokens["outsider"])
+        self.assertEqual(st, 404, ans)
+        self.assertEqual(self.status("POST", path, doc("organization-memberships",
+                                                       email="no-at-sign")), 422)
+        made = n.api("POST", path + "?include=user", body)
+        m = made["data"]
+        self.assertEqual((m["attributes"]["status"], m["attributes"]["email"]),
+                         ("invited", "newcomer@example.test"))
+        self.assertEqual([t["id"] for t in m["relationships"]["teams"]["data"]], [team["id"]])
+        placeholder = m["relationships"]["user"]["data"]["id"]
+        self.assertIsNone(made["included"][0]["attributes"]["username"])
+        self.assertEqual(self.status("POST", path, body), 422)  # invited already
+        # team memberships by organization-membership id work for the invited
+        other = n.api("POST", "/api/v2/organizations/acme/teams",
+                      doc("teams", name="second team"))["data"]
+        n.api("POST", f"/api/v2/teams/{other['id']}/relationships/organization-memberships",
+              {"data": [{"type": "organization-memberships", "id": m["id"]}]})
+        rels = n.api("GET", f"/api/v2/teams/{other['id']}")["data"]["relationships"]
+        self.assertEqual([x["id"] for x in rels["organization-memberships"]["data"]], [m["id"]])
+        # nobody signs in to the invitation
+        from test_hostile_signin import Client
+        self.assertEqual(Client(n).sign_in(placeholder, "!")[0], 401)
+        # the account made for that e-mail takes the invitation's place: active, in its teams
+        user = n.api("POST", "/api/v2/admin/users", doc(
+            "users", username="newcomer", email="newcomer@example.test",
+            password=PASSWORD))["data"]
+        self.assertEqual(user["id"], placeholder)
+        self.assertEqual(self.status("POST", "/api/v2/admin/users", doc(
+            "users", username="again", email="newcomer@example.test", password=PASSWORD)), 422)
+        tok = n.api("POST", f"/api/v2/users/{user['id']}/authentication-tokens",
+                    doc("authentication-tokens"))["data"]["attributes"]["token"]
+        own = n.api("GET", "/api/v2/organization-memberships", token=tok)["data"]
+        self.assertEqual([(x["id"], x["attributes"]["status"]) for x in own],
+                         [(m["id"], "active")])
+        self.assertEqual(self.status("GET", "/api/v2/organizations/acme", token=tok), 200)
+        self.assertEqual(self.status("GET", "/api/v2/organizations/other", token=tok), 404)
+        self.assertEqual(Client(n).sign_in("newcomer", PASSWORD)[0], 201)
+
     # -- paths of the seed's era --
 
     def test_team_token_can_be_read(self):
