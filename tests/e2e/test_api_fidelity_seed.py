@@ -80,6 +80,35 @@ class SeedClientTest(NodeTest):
         self.assertEqual(self.status("POST", path, body, self.tokens["reader"]), 404)
         self.assertEqual(self.status("POST", path, body, self.tokens["outsider"]), 404)
 
+    def test_a_key_that_would_reshape_the_run_environment_is_skipped(self):
+        """Keys are taken as TFE takes them; one holding "=" would name another environment
+        variable (the CLI configuration holding the run's token) and is left out of the run."""
+        n = self.node
+        ws = n.create_workspace("acme", "odd-keys")
+        for key, category in (("TF_CLI_CONFIG_FILE=/nonexistent", "env"),
+                              ("x\ny", "terraform")):
+            n.api("POST", f"/api/v2/workspaces/{ws['id']}/vars",
+                  doc("vars", key=key, value="1", category=category))
+        cv = n.api("POST", f"/api/v2/workspaces/{ws['id']}/configuration-versions", doc(
+            "configuration-versions", **{"auto-queue-runs": False}))["data"]
+        upload = cv["attributes"]["upload-url"].split(n.settings["hostname"])[1]
+        slug = make_slug({"main.tf": b'output "x" { value = 1 }\n'})
+        self.assertEqual(n.request("PUT", upload, slug, token=False)[0], 200)
+        run = n.api("POST", "/api/v2/runs", doc("runs", {
+            "workspace": ("workspaces", ws["id"]),
+            "configuration-version": ("configuration-versions", cv["id"])},
+            **{"plan-only": True}))["data"]
+        deadline, status = time.time() + 120, ""
+        while time.time() < deadline and status not in ("planned_and_finished", "errored"):
+            time.sleep(0.5)
+            status = n.api("GET", f"/api/v2/runs/{run['id']}")["data"]["attributes"]["status"]
+        plan = n.api("GET", f"/api/v2/plans/{run['relationships']['plan']['data']['id']}")
+        st, log, _ = n.request("GET", plan["data"]["attributes"]["log-read-url"].split(
+            n.settings["hostname"])[1], token=False, raw=True)
+        self.assertEqual(status, "planned_and_finished", log)
+        self.assertIn(b'variable key "TF_CLI_CONFIG_FILE=/nonexistent" cannot be given', log)
+        self.assertIn(b"it is skipped", log)
+
     def test_team_names_take_printable_characters(self):
         path = "/api/v2/organizations/acme/teams"
         team = self.node.api("POST", path, doc("teams", name="foo bar", visibility=None,
