@@ -172,19 +172,26 @@ static struct curl_slist *recipients(struct ctx *c, const struct notification_co
     return to;
 }
 
+int smtp_settings_read(struct ctx *c, struct store_result *s, char *err)
+{
+    int rc = store_query(c->app->store, c->a,
+                         "SELECT host, port, sender, auth, username, sealed_password, enabled "
+                         "FROM smtp_settings WHERE id = 'smtp'",
+                         0, 0, s);
+    if (rc) return rc;
+    if (!s->nrows || !store_cell_bool(s, 0, 6)) {
+        snprintf(err, CURL_ERROR_SIZE, "SMTP is not enabled (admin SMTP settings)");
+        return ERR_UNAVAILABLE;
+    }
+    return 0;
+}
+
 static int send_email(struct ctx *c, const struct notification_config *cfg, json_t *p, long *code,
                       char *err)
 {
     struct store_result s;
-    int rc = store_query(c->app->store, c->a,
-                         "SELECT host, port, sender, auth, username, sealed_password, enabled "
-                         "FROM smtp_settings WHERE id = 'smtp'",
-                         0, 0, &s);
+    int rc = smtp_settings_read(c, &s, err);
     if (rc) return rc;
-    if (!s.nrows || !store_cell_bool(&s, 0, 6)) {
-        snprintf(err, CURL_ERROR_SIZE, "SMTP is not enabled (admin SMTP settings)");
-        return ERR_UNAVAILABLE;
-    }
     struct curl_slist *to = recipients(c, cfg);
     if (!to) {
         snprintf(err, CURL_ERROR_SIZE, "no recipients");
@@ -201,15 +208,20 @@ static int send_email(struct ctx *c, const struct notification_config *cfg, json
                      "charset=utf-8\r\n\r\n%s\r\n%s%s\r\n",
                      sender, to->data, msg, ws ? " in " : "", ws ? ws : "", msg, url ? "Run: " : "",
                      url ? url : "");
+    rc = smtp_send(c, &s, to, text, code, err);
+    curl_slist_free_all(to);
+    return rc;
+}
+
+int smtp_send(struct ctx *c, const struct store_result *s, struct curl_slist *to, const char *text,
+              long *code, char *err)
+{
+    const char *sender = store_cell(s, 0, 2);
     struct mail m = {text, strlen(text)};
     CURL *h = curl_easy_init();
-    if (!h) {
-        curl_slist_free_all(to);
-        return ERR_INTERNAL;
-    }
-    curl_easy_setopt(
-        h, CURLOPT_URL,
-        arena_printf(c->a, "smtp://%s:%s", store_cell(&s, 0, 0), store_cell(&s, 0, 1)));
+    if (!h) return ERR_INTERNAL;
+    curl_easy_setopt(h, CURLOPT_URL,
+                     arena_printf(c->a, "smtp://%s:%s", store_cell(s, 0, 0), store_cell(s, 0, 1)));
     curl_easy_setopt(h, CURLOPT_MAIL_FROM, sender);
     curl_easy_setopt(h, CURLOPT_MAIL_RCPT, to);
     curl_easy_setopt(h, CURLOPT_READFUNCTION, read_mail);
@@ -221,16 +233,15 @@ static int send_email(struct ctx *c, const struct notification_config *cfg, json
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, err);
     unsigned char *password = 0;
     size_t plen;
-    if (strcmp(store_cell(&s, 0, 3), "none") != 0 && store_cell(&s, 0, 5) &&
-        keyring_unseal_at(c->app->keyring, c->a, SMTP_PASSWORD_AT, store_cell(&s, 0, 5), &password,
+    if (strcmp(store_cell(s, 0, 3), "none") != 0 && store_cell(s, 0, 5) &&
+        keyring_unseal_at(c->app->keyring, c->a, SMTP_PASSWORD_AT, store_cell(s, 0, 5), &password,
                           &plen) == 0) {
-        curl_easy_setopt(h, CURLOPT_USERNAME, store_cell(&s, 0, 4));
+        curl_easy_setopt(h, CURLOPT_USERNAME, store_cell(s, 0, 4));
         curl_easy_setopt(h, CURLOPT_PASSWORD, (const char *)password);
     }
     CURLcode cc = curl_easy_perform(h);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, code);
     curl_easy_cleanup(h);
-    curl_slist_free_all(to);
     return cc == CURLE_OK ? 0 : ERR_UNAVAILABLE;
 }
 

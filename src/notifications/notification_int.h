@@ -47,6 +47,15 @@ int delivery_create(struct ctx *c, const struct notification_config *cfg, const 
 int delivery_attempt(struct ctx *c, const struct notification_config *cfg, const struct delivery *d,
                      bool *ok);
 
+/* The admin SMTP settings' row (host, port, sender, auth, username, sealed_password, enabled);
+ * ERR_UNAVAILABLE with the reason in err (CURL_ERROR_SIZE) when SMTP is not enabled. */
+int smtp_settings_read(struct ctx *c, struct store_result *s, char *err);
+/* Sends text (headers and body) to the recipients through the SMTP settings s; *code is the
+ * server's last answer, err (CURL_ERROR_SIZE) the reason of a failure. Blocks up to 30 s. */
+struct curl_slist;
+int smtp_send(struct ctx *c, const struct store_result *s, struct curl_slist *to, const char *text,
+              long *code, char *err);
+
 /* The TFE payload (generic webhooks) of an event; a new reference. trigger
  * "verification" makes the verify action's test message. */
 json_t *notification_payload(struct ctx *c, const struct notification_config *cfg,

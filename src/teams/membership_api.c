@@ -9,7 +9,18 @@
 #include "jsonapi/jsonapi.h"
 #include "users/user.h"
 
+#include <stdlib.h>
+
 static const char *const includes[] = {"user", "teams", 0};
+
+static int (*invited_hook)(struct ctx *, const char *, const char *, const char **);
+
+void membership_on_invited(int (*fn)(struct ctx *c, const char *org, const char *email,
+                                     const char **warning))
+{
+    if (invited_hook) abort(); /* one hook by design: never drop one silently */
+    invited_hook = fn;
+}
 
 json_t *membership_encode(struct ctx *c, const struct membership *m)
 {
@@ -61,7 +72,9 @@ static int include_of(struct ctx *c, const struct membership *m, struct include 
     return rc;
 }
 
-static void respond(struct ctx *c, int status, const struct membership *m)
+/* The membership's document; warning, when set, in its meta. */
+static void respond_warning(struct ctx *c, int status, const struct membership *m,
+                            const char *warning)
 {
     struct include *inc = 0;
     int rc = include_parse(c, includes, &inc);
@@ -69,7 +82,13 @@ static void respond(struct ctx *c, int status, const struct membership *m)
     if (rc) return api_fail(c, rc);
     json_t *doc = jsonapi_doc_new(membership_encode(c, m));
     include_finish(inc, doc);
+    if (warning) json_object_set_new(doc, "meta", json_pack("{s:[s]}", "warnings", warning));
     jsonapi_respond(c->req, status, doc);
+}
+
+static void respond(struct ctx *c, int status, const struct membership *m)
+{
+    respond_warning(c, status, m, 0);
 }
 
 static void list_for(struct ctx *c, const char *org, const char *user_id, const char *path)
@@ -170,8 +189,12 @@ static void create(struct http_request *r, void *app)
         return api_fail(&c, rc);
     }
     if (!(rc = store_commit(c.app->store))) rc = membership_db_get(&c, m.id, &m);
+    const char *warning = 0;
+    /* the invitation is made: its e-mail failing does not undo it */
+    if (!rc && invited_hook && invited_hook(&c, org, m.email, &warning))
+        warning = "the invitation e-mail was not sent (storage error)";
     if (rc) return api_fail(&c, rc);
-    respond(&c, 201, &m);
+    respond_warning(&c, 201, &m, warning);
 }
 
 static void show(struct http_request *r, void *app)
@@ -239,7 +262,8 @@ static void accept(struct http_request *r, void *app)
 
 const struct http_route membership_routes[] = {
     {HTTP_M_GET, "/api/v2/organizations/:org/organization-memberships", list, 0, 0},
-    {HTTP_M_POST, "/api/v2/organizations/:org/organization-memberships", create, 0, 0},
+    /* on the worker pool: the invitation's e-mail may wait on the SMTP server */
+    {HTTP_M_POST, "/api/v2/organizations/:org/organization-memberships", create, 0, 0, true},
     {HTTP_M_GET, "/api/v2/organization-memberships", list_own, 0, 0},
     {HTTP_M_GET, "/api/v2/organization-memberships/:id", show, 0, 0},
     {HTTP_M_DELETE, "/api/v2/organization-memberships/:id", destroy, 0, 0},

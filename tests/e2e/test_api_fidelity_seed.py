@@ -148,6 +148,32 @@ class SeedClientTest(NodeTest):
         self.assertEqual(self.status("PATCH", f"/api/v2/ssh-keys/{made['data']['id']}", body,
                                      self.tokens["outsider"]), 404)
 
+    def test_memberships_invitation_is_emailed_when_smtp_is_set(self):
+        from test_notifications import SMTPSink, wait_for
+        n = self.node
+        sink = SMTPSink()
+        path = "/api/v2/organizations/acme/organization-memberships"
+        smtp = "/api/v2/admin/smtp-settings"
+        try:
+            n.api("PATCH", smtp, doc("smtp-settings", enabled=True, host="127.0.0.1",
+                                     port=sink.server_address[1], sender="strata@example.test",
+                                     auth="none"))
+            made = n.api("POST", path, doc("organization-memberships",
+                                           email="mailed@example.test"))
+            self.assertNotIn("meta", made)
+            rcpt, data = wait_for(lambda: sink.messages and sink.messages[-1], what="an email")
+            self.assertEqual(rcpt, ["mailed@example.test"])
+            self.assertIn("Subject: [Strata] You are invited to the organization acme", data)
+            # an SMTP server that does not answer: the invitation stands, with a warning
+            sink.shutdown()
+            sink.server_close()
+            late = n.api("POST", path, doc("organization-memberships",
+                                           email="unmailed@example.test"))
+            self.assertEqual(late["data"]["attributes"]["status"], "invited")
+            self.assertIn("the invitation e-mail was not sent", late["meta"]["warnings"][0])
+        finally:
+            n.api("PATCH", smtp, doc("smtp-settings", enabled=False))
+
     def test_memberships_invite_an_email_without_an_account(self):
         n = self.node
         team = n.api("POST", "/api/v2/organizations/acme/teams",
