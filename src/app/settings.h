@@ -43,6 +43,9 @@
     X(ALLOW_UNSANDBOXED_RUNS, "allow_unsandboxed_runs", SETTING_FLAG, "0",                         \
       "\"1\" runs terraform without a sandbox on a host that cannot make one (runs can then "      \
       "see each other); \"0\" refuses runs there")                                                 \
+    X(ALLOWED_INTERNAL_CIDRS, "allowed_internal_cidrs", SETTING_CIDRS, "",                         \
+      "comma-separated CIDR ranges of loopback, private or link-local addresses notification "     \
+      "destinations may reach (refused by default)")                                               \
     X(CA_CERTS, "ca_certs", SETTING_PEM, "",                                                       \
       "PEM certificates runs trust besides the system's (the CA of a private tls_cert_file)")      \
     X(PG_USER, "pg_user", SETTING_TEXT, "", "PostgreSQL user (production_type external)")          \
