@@ -43,6 +43,10 @@
     X(ALLOW_UNSANDBOXED_RUNS, "allow_unsandboxed_runs", SETTING_FLAG, "0",                         \
       "\"1\" runs terraform without a sandbox on a host that cannot make one (runs can then "      \
       "see each other); \"0\" refuses runs there")                                                 \
+    X(ALLOW_SHARED_RUN_NETWORK, "allow_shared_run_network", SETTING_FLAG, "0",                     \
+      "\"1\" runs terraform in the node's network on a host that cannot give runs one of their "   \
+      "own (runs then reach the node's loopback services and the metadata address); \"0\" "        \
+      "refuses runs there")                                                                        \
     X(ALLOWED_INTERNAL_CIDRS, "allowed_internal_cidrs", SETTING_CIDRS, "",                         \
       "comma-separated CIDR ranges of loopback, private or link-local addresses notification "     \
       "destinations may reach (refused by default)")                                               \

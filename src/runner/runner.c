@@ -288,6 +288,18 @@ static void hidden_paths(const struct settings *s, const char *out[8])
     out[n] = 0;
 }
 
+/* The API's port in hostname ("host", "host:port", "[v6]:port") and whether the host is this
+ * one's loopback: runs reach the node there through their sandbox's forwarded port. */
+static void api_address(const char *hostname, int *port, bool *local)
+{
+    const char *colon = strrchr(hostname, ':'), *bracket = strrchr(hostname, ']');
+    bool has_port = colon && (!bracket || colon > bracket) &&
+                    (hostname[0] == '[' || strchr(hostname, ':') == colon);
+    *port = has_port ? atoi(colon + 1) : 443;
+    *local = strncmp(hostname, "localhost", 9) == 0 || strncmp(hostname, "127.", 4) == 0 ||
+             strncmp(hostname, "[::1]", 5) == 0;
+}
+
 int runner_start(struct app *app, struct bus *bus, struct runner **out, char *err, size_t errlen)
 {
     int rc = terraform_detect(err, errlen);
@@ -295,13 +307,17 @@ int runner_start(struct app *app, struct bus *bus, struct runner **out, char *er
     char refusal[512] = "";
     const char *hidden[8];
     hidden_paths(app->settings, hidden);
-    struct sandbox_config sc = {settings_flag(app->settings, SETTING_ALLOW_UNSANDBOXED_RUNS),
-                                hidden};
+    struct sandbox_config sc = {
+        .allow_unsandboxed = settings_flag(app->settings, SETTING_ALLOW_UNSANDBOXED_RUNS),
+        .hidden = hidden,
+        .allow_shared_network = settings_flag(app->settings, SETTING_ALLOW_SHARED_RUN_NETWORK)};
+    api_address(app->hostname, &sc.api_port, &sc.api_local);
     if (sandbox_init(&sc, refusal, sizeof refusal) == 0)
         refusal[0] = 0; /* sandboxed, or the weaker mode accepted */
     else
         log_error("runner: remote runs are refused on this node: %s (state, the API and local "
-                  "runs keep working; allow_unsandboxed_runs \"1\" accepts the weaker mode)",
+                  "runs keep working; allow_unsandboxed_runs or allow_shared_run_network \"1\" "
+                  "accepts the weaker mode)",
                   refusal);
     if (geteuid() == 0) {
         /* runs get accounts of their own, which reach their folder here and nothing else */

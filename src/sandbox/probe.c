@@ -57,7 +57,9 @@ static int try_sandbox(char *why, size_t whylen)
     int code = rc ? -1 : sandbox_wait(sb);
     if (code != 0) {
         snprintf(why, whylen, "bubblewrap cannot make a sandbox on this host (%s)",
-                 said[0] ? said : "no message");
+                 said[0]               ? said
+                 : net_last_error()[0] ? net_last_error()
+                                       : "no message");
         rc = ERR_UNAVAILABLE;
     }
 done:
@@ -88,17 +90,39 @@ int sandbox_init(const struct sandbox_config *cfg, char *why, size_t whylen)
                  "execute apart from each other and from the node");
     } else {
         host.namespaces = true;
+        char netwhy[640] = "";
+        host.network = net_init(cfg, netwhy, sizeof netwhy) == 0;
         rc = try_sandbox(why, whylen);
+        if (rc && host.network) { /* is it the network? a sandbox without one tells */
+            snprintf(netwhy, sizeof netwhy, "%s", why);
+            host.network = false;
+            rc = try_sandbox(why, whylen);
+        }
         host.namespaces = rc == 0;
+        if (!rc && !host.network && !cfg->allow_shared_network) {
+            snprintf(why, whylen,
+                     "%s; runs need a network of their own so that they reach neither the "
+                     "node's loopback services nor the cloud metadata address",
+                     netwhy);
+            return ERR_UNAVAILABLE;
+        }
+        if (!rc && !host.network)
+            log_warn("sandbox: %s; allow_shared_run_network is \"1\", so runs share the node's "
+                     "network: they reach its loopback services (Redis, PostgreSQL, metrics) and "
+                     "the cloud metadata address",
+                     netwhy);
     }
     if (rc && cfg->allow_unsandboxed) {
-        log_warn("sandbox: %s; allow_unsandboxed_runs is \"1\", so runs execute WITHOUT a "
-                 "sandbox: they can see each other's processes and files",
-                 why);
+        log_warn(
+            "sandbox: %s; allow_unsandboxed_runs is \"1\", so runs execute WITHOUT a "
+            "sandbox, in the node's network: they can see each other's processes and files and "
+            "reach the node's loopback services",
+            why);
         rc = 0;
     }
     if (!rc)
-        log_info("sandbox: %s, %s, memory limit by %s, process limit by %s", sandbox_mode(),
+        log_info("sandbox: %s, %s, %s, memory limit by %s, process limit by %s", sandbox_mode(),
+                 sandbox_network_mode(),
                  host.root ? "an account per run" : "the node's account (not root)",
                  host.memory_cgroup ? "cgroup" : "rlimit",
                  host.pids_cgroup ? "cgroup"
@@ -110,6 +134,13 @@ int sandbox_init(const struct sandbox_config *cfg, char *why, size_t whylen)
 const char *sandbox_mode(void)
 {
     return host.namespaces ? "bubblewrap" : "unsandboxed";
+}
+
+const char *sandbox_network_mode(void)
+{
+    if (!host.network) return "the host's network";
+    return host.api_port[0] ? "a network of its own (pasta; the API's port forwarded)"
+                            : "a network of its own (pasta)";
 }
 
 void sandbox_shutdown(void)

@@ -8,6 +8,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* A sandbox's cgroup folders: with cgroup v1 one per controller, with v2 the same folder twice;
+ * "" where the host gave the node no such controller. */
+struct cgroup {
+    char memory[4400];
+    char pids[4400];
+};
+
 /* What sandbox_init found; read-only afterwards. */
 struct sandbox_host {
     bool namespaces;    /* bubblewrap makes the namespaces (false: the weaker mode) */
@@ -18,20 +25,36 @@ struct sandbox_host {
     /* libnss_wrapper, which shows an unsandboxed program its account (ssh looks it up); ""
      * where it is not installed */
     char nss_wrapper[PATH_MAX];
+    bool network;         /* each sandbox gets a network of its own (net.c) */
+    char pasta[PATH_MAX]; /* the programs that make it */
+    char ip[PATH_MAX];
+    char api_port[8]; /* the port forwarded to the host's loopback, "" for none */
 };
 extern struct sandbox_host host;
+
+struct sandbox {
+    int uid, gid, lock_fd;
+    struct cgroup cg;
+    struct sandbox_limits lim;
+    pid_t outer, program; /* bwrap (what the caller waits for), the program's host pid */
+    int pasta;            /* pidfd of the program's pasta, -1 when none */
+};
+
+/* net.c: finds pasta and ip and keeps the API's port; 0 or ERR_UNAVAILABLE with the reason. */
+int net_init(const struct sandbox_config *cfg, char *why, size_t whylen);
+/* Connects the network namespace of program (held by bubblewrap's --block-fd until this
+ * returns) with pasta, entered into the sandbox's cgroup (cg_fds) and account, and adds the
+ * prohibit routes. 0, or ERR_IO with the reason in why (then nothing is left running). */
+int net_attach(struct sandbox *sb, pid_t program, const int cg_fds[2], char *why, size_t whylen);
+/* Ends the program's pasta, if any. */
+void net_detach(struct sandbox *sb);
+/* Why the calling thread's last net_attach failed ("" when it did not). */
+const char *net_last_error(void);
 
 /* Makes the mount arguments every sandbox shares (hidden: paths to mask, NULL-terminated);
  * called once, before any sandbox. sandbox_mounts_free releases them. */
 void sandbox_mounts_init(const char *const *hidden);
 void sandbox_mounts_free(void);
-
-/* A sandbox's cgroup folders: with cgroup v1 one per controller, with v2 the same folder twice;
- * "" where the host gave the node no such controller. */
-struct cgroup {
-    char memory[4400];
-    char pids[4400];
-};
 
 /* Finds the cgroup folders the node may create children in (its own, per controller) and, on
  * cgroup v2, enables the memory and pids controllers for them. Returns which it found in

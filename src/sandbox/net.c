@@ -1,0 +1,276 @@
+/* net.c — a sandbox's own network: bubblewrap makes an empty network namespace (--unshare-net)
+ * and holds the program (--block-fd) while the node connects it: pasta (Debian's passt) joins
+ * it and gives it the host's addresses and routes, carrying its connections out through
+ * sockets of the sandbox's account; the gateway is the real one (--no-map-gw: not the host's
+ * loopback), no port of the host is forwarded except the API's (-T, onto the namespace's own
+ * loopback, where the run finds the node at hostname), and "prohibit" routes refuse the cloud
+ * metadata addresses and every address of the host's own interfaces. The program gets no
+ * capability over the namespace (it lives in a user namespace nested below its owner), so it
+ * cannot undo any of this. docs/internals/sandbox.md, "Network". */
+#define _GNU_SOURCE
+#include "sandbox/sandbox_int.h"
+#include "base/err.h"
+#include "base/log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <ifaddrs.h>
+#include <linux/nsfs.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Addresses runs never reach besides the host's own: the metadata services of the clouds
+ * (169.254.169.254 and the rest of IPv4 link-local; AWS' IPv6 one; Alibaba's). */
+static const char *const prohibited[] = {"169.254.0.0/16", "fd00:ec2::254/128",
+                                         "100.100.100.200/32", 0};
+
+/* The routes ip(8) adds in the namespace, one command a line: the list above and the host's
+ * interface addresses, read now (they may have changed since start). */
+static void route_batch(char *out, size_t len)
+{
+    size_t n = 0;
+    out[0] = 0;
+    for (int i = 0; prohibited[i]; i++)
+        n += (size_t)snprintf(out + n, len - n, "route add prohibit %s\n", prohibited[i]);
+    struct ifaddrs *list = 0;
+    if (getifaddrs(&list) != 0) return;
+    for (struct ifaddrs *i = list; i && n + 80 < len; i = i->ifa_next) {
+        if (!i->ifa_addr) continue;
+        int fam = i->ifa_addr->sa_family;
+        char text[INET6_ADDRSTRLEN];
+        const void *a = fam == AF_INET
+                            ? (const void *)&((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr
+                        : fam == AF_INET6
+                            ? (const void *)&((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr
+                            : 0;
+        if (!a || !inet_ntop(fam, a, text, sizeof text)) continue;
+        /* loopback inside is the namespace's own; the API's port alone is forwarded there */
+        if (strncmp(text, "127.", 4) == 0 || strcmp(text, "::1") == 0) continue;
+        n += (size_t)snprintf(out + n, len - n, "route add prohibit %s/%d\n", text,
+                              fam == AF_INET6 ? 128 : 32); /* the family is the address's */
+    }
+    freeifaddrs(list);
+}
+
+/* In a child: enters the sandbox's cgroup and account, as the program does. */
+static void child_account(const struct sandbox *sb, const int cg_fds[2])
+{
+    for (int i = 0; i < 2; i++)
+        if (cg_fds && cg_fds[i] >= 0 && write(cg_fds[i], "0", 1) != 1) _exit(126);
+    if (sb->uid >= 0 &&
+        (setgroups(0, 0) != 0 || setgid((gid_t)sb->gid) != 0 || setuid((uid_t)sb->uid) != 0))
+        _exit(126);
+}
+
+static int wait_exit(pid_t p)
+{
+    int status = 0;
+    while (waitpid(p, &status, 0) < 0)
+        if (errno != EINTR) return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The first line a failed tool wrote on fd (without blocking) that is not about syslog,
+ * which pasta tries first; "" when none. */
+static void first_line(int fd, char *out, size_t len)
+{
+    char buf[4096], *save = 0;
+    struct pollfd pf = {fd, POLLIN, 0};
+    ssize_t n = poll(&pf, 1, 0) > 0 ? read(fd, buf, sizeof buf - 1) : 0;
+    buf[n > 0 ? n : 0] = 0;
+    out[0] = 0;
+    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(0, "\n", &save))
+        if (!strstr(line, "syslog")) {
+            snprintf(out, len, "%s", line);
+            return;
+        }
+}
+
+/* Starts pasta on the namespace (fds: its network and the user namespace owning it); it
+ * returns once the namespace is configured, leaving its daemon, whose pidfd goes to *pidfd. */
+static int start_pasta(struct sandbox *sb, int netns, int userns, const int cg_fds[2], char *why,
+                       size_t whylen)
+{
+    char dir[] = "/tmp/strata-net-XXXXXX", pidfile[64], said[512] = "";
+    int err[2] = {-1, -1}, rc = ERR_IO;
+    if (!mkdtemp(dir) || pipe2(err, O_CLOEXEC) != 0) {
+        snprintf(why, whylen, "cannot prepare pasta (/tmp)");
+        goto done;
+    }
+    /* the pid file sits where only pasta's account writes, in no folder a sandbox sees */
+    if (sb->uid >= 0 && chown(dir, (uid_t)sb->uid, (gid_t)sb->gid) != 0) goto done;
+    snprintf(pidfile, sizeof pidfile, "%s/pasta.pid", dir);
+    const char *argv[] = {"pasta",    "--config-net",
+                          "--quiet",  "--no-map-gw",
+                          "-t",       "none",
+                          "-u",       "none",
+                          "-U",       "none",
+                          "-T",       host.api_port[0] ? host.api_port : "none",
+                          "--netns",  "/proc/self/fd/3",
+                          "--userns", "/proc/self/fd/4",
+                          "--pid",    pidfile,
+                          0};
+    pid_t p = fork();
+    if (p == 0) {
+        int devnull = open("/dev/null", O_RDWR);
+        child_account(sb, cg_fds);
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        dup2(err[1], 2);
+        dup2(netns, 3);
+        dup2(userns, 4);
+        close_range(5, ~0U, 0);
+        /* this pasta takes an inherited ignored SIGPIPE for a failure to set it up */
+        signal(SIGPIPE, SIG_DFL);
+        execv(host.pasta, (char *const *)argv);
+        _exit(127);
+    }
+    close(err[1]);
+    err[1] = -1;
+    int code = p < 0 ? -1 : wait_exit(p);
+    if (code != 0) {
+        first_line(err[0], said, sizeof said);
+        snprintf(why, whylen, "pasta cannot connect the sandbox's network (%s)",
+                 said[0] ? said : "no message");
+        goto done;
+    }
+    FILE *f = fopen(pidfile, "r");
+    int pid = 0;
+    if (!f || fscanf(f, "%d", &pid) != 1 || pid <= 0) {
+        snprintf(why, whylen, "pasta wrote no pid file");
+    } else if ((sb->pasta = (int)syscall(SYS_pidfd_open, pid, 0)) < 0) {
+        snprintf(why, whylen, "pasta ended at once");
+    } else {
+        rc = 0;
+    }
+    if (f) fclose(f);
+    unlink(pidfile);
+done:
+    for (int i = 0; i < 2; i++)
+        if (err[i] >= 0) close(err[i]);
+    rmdir(dir);
+    return rc;
+}
+
+/* Adds the prohibit routes in the namespace with ip(8), entered as the namespace's owner. */
+static int add_routes(struct sandbox *sb, int netns, int userns, char *why, size_t whylen)
+{
+    char batch[8192];
+    route_batch(batch, sizeof batch);
+    int in[2], err[2];
+    if (pipe2(in, O_CLOEXEC) != 0) return ERR_IO;
+    if (pipe2(err, O_CLOEXEC) != 0) {
+        close(in[0]);
+        close(in[1]);
+        return ERR_IO;
+    }
+    size_t len = strlen(batch); /* a few lines: the pipe holds them all */
+    bool written = write(in[1], batch, len) == (ssize_t)len;
+    close(in[1]);
+    pid_t p = written ? fork() : -1;
+    if (p == 0) {
+        child_account(sb, 0);
+        if (setns(userns, CLONE_NEWUSER) != 0 || setns(netns, CLONE_NEWNET) != 0) _exit(125);
+        int devnull = open("/dev/null", O_WRONLY);
+        dup2(in[0], 0);
+        dup2(devnull, 1);
+        dup2(err[1], 2);
+        close_range(3, ~0U, 0);
+        const char *argv[] = {"ip", "-batch", "-", 0};
+        execv(host.ip, (char *const *)argv);
+        _exit(127);
+    }
+    close(in[0]);
+    close(err[1]);
+    int code = p < 0 ? -1 : wait_exit(p);
+    char said[256];
+    first_line(err[0], said, sizeof said);
+    close(err[0]);
+    if (code != 0) {
+        snprintf(why, whylen, "ip cannot add the sandbox's routes (exit %d: %s)", code, said);
+        return ERR_IO;
+    }
+    return 0;
+}
+
+static _Thread_local char last_error[640];
+
+const char *net_last_error(void)
+{
+    return last_error;
+}
+
+int net_attach(struct sandbox *sb, pid_t program, const int cg_fds[2], char *why, size_t whylen)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/net", (int)program);
+    int netns = open(path, O_RDONLY | O_CLOEXEC), rc = ERR_IO;
+    /* the user namespace that owns the network one: bubblewrap's outer one, the program's
+     * parent namespace */
+    int userns = netns < 0 ? -1 : ioctl(netns, NS_GET_USERNS);
+    if (userns < 0) {
+        snprintf(why, whylen, "cannot open the sandbox's network namespace");
+    } else if (!(rc = start_pasta(sb, netns, userns, cg_fds, why, whylen))) {
+        rc = add_routes(sb, netns, userns, why, whylen);
+    }
+    if (netns >= 0) close(netns);
+    if (userns >= 0) close(userns);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    log_debug("sandbox: network of pid %d %s in %.1f ms", (int)program, rc ? "failed" : "ready",
+              (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+    if (rc) net_detach(sb);
+    snprintf(last_error, sizeof last_error, "%s", rc ? why : "");
+    return rc;
+}
+
+void net_detach(struct sandbox *sb)
+{
+    if (sb->pasta < 0) return;
+    syscall(SYS_pidfd_send_signal, sb->pasta, SIGKILL, 0, 0);
+    close(sb->pasta);
+    sb->pasta = -1;
+}
+
+static bool find_tool(const char *name, char *out, size_t outlen)
+{
+    static const char *const dirs[] = {"/usr/bin", "/usr/sbin", "/bin", "/sbin", 0};
+    for (int i = 0; dirs[i]; i++) {
+        snprintf(out, outlen, "%s/%s", dirs[i], name);
+        if (access(out, X_OK) == 0) return true;
+    }
+    out[0] = 0;
+    return false;
+}
+
+int net_init(const struct sandbox_config *cfg, char *why, size_t whylen)
+{
+    host.api_port[0] = 0;
+    if (cfg->api_port > 0 && cfg->api_local)
+        snprintf(host.api_port, sizeof host.api_port, "%d", cfg->api_port);
+    if (!find_tool("pasta", host.pasta, sizeof host.pasta)) {
+        snprintf(why, whylen,
+                 "pasta is not installed (apt-get install passt); runs need it to reach the "
+                 "internet from a network of their own");
+        return ERR_UNAVAILABLE;
+    }
+    if (!find_tool("ip", host.ip, sizeof host.ip)) {
+        snprintf(why, whylen, "ip is not installed (apt-get install iproute2)");
+        return ERR_UNAVAILABLE;
+    }
+    return 0;
+}
