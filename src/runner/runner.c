@@ -288,18 +288,6 @@ static void hidden_paths(const struct settings *s, const char *out[8])
     out[n] = 0;
 }
 
-/* The API's port in hostname ("host", "host:port", "[v6]:port") and whether the host is this
- * one's loopback: runs reach the node there through their sandbox's forwarded port. */
-static void api_address(const char *hostname, int *port, bool *local)
-{
-    const char *colon = strrchr(hostname, ':'), *bracket = strrchr(hostname, ']');
-    bool has_port = colon && (!bracket || colon > bracket) &&
-                    (hostname[0] == '[' || strchr(hostname, ':') == colon);
-    *port = has_port ? atoi(colon + 1) : 443;
-    *local = strncmp(hostname, "localhost", 9) == 0 || strncmp(hostname, "127.", 4) == 0 ||
-             strncmp(hostname, "[::1]", 5) == 0;
-}
-
 int runner_start(struct app *app, struct bus *bus, struct runner **out, char *err, size_t errlen)
 {
     int rc = terraform_detect(err, errlen);
@@ -310,8 +298,8 @@ int runner_start(struct app *app, struct bus *bus, struct runner **out, char *er
     struct sandbox_config sc = {
         .allow_unsandboxed = settings_flag(app->settings, SETTING_ALLOW_UNSANDBOXED_RUNS),
         .hidden = hidden,
-        .allow_shared_network = settings_flag(app->settings, SETTING_ALLOW_SHARED_RUN_NETWORK)};
-    api_address(app->hostname, &sc.api_port, &sc.api_local);
+        .allow_shared_network = settings_flag(app->settings, SETTING_ALLOW_SHARED_RUN_NETWORK),
+        .api_hostname = app->hostname};
     if (sandbox_init(&sc, refusal, sizeof refusal) == 0)
         refusal[0] = 0; /* sandboxed, or the weaker mode accepted */
     else

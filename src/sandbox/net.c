@@ -18,6 +18,7 @@
 #include <grp.h>
 #include <ifaddrs.h>
 #include <linux/nsfs.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
@@ -63,6 +64,24 @@ static void route_batch(char *out, size_t len)
                               fam == AF_INET6 ? 128 : 32); /* the family is the address's */
     }
     freeifaddrs(list);
+}
+
+/* Whether sa is an address of one of this host's interfaces. */
+static bool own_address(const struct sockaddr *sa)
+{
+    struct ifaddrs *list = 0;
+    bool own = false;
+    if (getifaddrs(&list) != 0) return false;
+    for (struct ifaddrs *i = list; i && !own; i = i->ifa_next) {
+        if (!i->ifa_addr || i->ifa_addr->sa_family != sa->sa_family) continue;
+        own = sa->sa_family == AF_INET
+                  ? memcmp(&((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr,
+                           &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4) == 0
+                  : memcmp(&((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr,
+                           &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16) == 0;
+    }
+    freeifaddrs(list);
+    return own;
 }
 
 /* In a child: enters the sandbox's cgroup and account, as the program does. */
@@ -257,11 +276,96 @@ static bool find_tool(const char *name, char *out, size_t outlen)
     return false;
 }
 
+static bool is_loopback(const struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET)
+        return ((const unsigned char *)&((const struct sockaddr_in *)(const void *)sa)
+                    ->sin_addr)[0] == 127;
+    return sa->sa_family == AF_INET6 &&
+           IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
+}
+
+/* Whether addr is loopback or an address of one of this host's interfaces. */
+static bool this_host(const struct sockaddr *addr)
+{
+    return is_loopback(addr) || own_address(addr);
+}
+
+/* An /etc/hosts for sandboxes: name on loopback first, then the host's own lines. */
+static int write_hosts(const char *name)
+{
+    char path[] = "/tmp/strata-hosts-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) return ERR_IO;
+    FILE *out = fdopen(fd, "w"), *in = fopen("/etc/hosts", "r");
+    if (!out) {
+        close(fd);
+        unlink(path);
+        if (in) fclose(in);
+        return ERR_IO;
+    }
+    fprintf(out,
+            "# the node's API, forwarded to it from the sandbox's loopback\n"
+            "127.0.0.1 %s\n::1 %s\n",
+            name, name);
+    char line[1024];
+    while (in && fgets(line, sizeof line, in))
+        fputs(line, out);
+    if (in) fclose(in);
+    bool ok = fchmod(fd, 0644) == 0; /* bwrap, as the sandbox's account, opens it */
+    if (fclose(out) != 0 || !ok) {
+        unlink(path);
+        return ERR_IO;
+    }
+    snprintf(host.hosts, sizeof host.hosts, "%s", path);
+    return 0;
+}
+
+/* From "host[:port]" (brackets around IPv6): whether the host is this one and the port to
+ * forward; a name of one of this host's own addresses is shown to sandboxes as loopback (inside
+ * their namespace the address would be theirs). */
+static int api_forward(const char *hostname)
+{
+    char name[256];
+    const char *port = "443", *end;
+    if (!hostname || !*hostname) return 0;
+    if (hostname[0] == '[') {
+        end = strchr(hostname, ']');
+        if (!end) return 0;
+        snprintf(name, sizeof name, "%.*s", (int)(end - hostname - 1), hostname + 1);
+        if (end[1] == ':') port = end + 2;
+    } else {
+        end = strchr(hostname, ':');
+        snprintf(name, sizeof name, "%.*s", end ? (int)(end - hostname) : (int)strlen(hostname),
+                 hostname);
+        if (end) port = end + 1;
+    }
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = 0;
+    bool local = false;
+    if (getaddrinfo(name, 0, &hints, &res) != 0) return 0; /* not resolved: not this host */
+    for (struct addrinfo *a = res; a && !local; a = a->ai_next)
+        local = this_host(a->ai_addr);
+    unsigned char bin[16];
+    bool literal = inet_pton(AF_INET, name, bin) == 1 || inet_pton(AF_INET6, name, bin) == 1;
+    bool loopback = false;
+    for (struct addrinfo *a = res; a; a = a->ai_next)
+        loopback |= is_loopback(a->ai_addr);
+    freeaddrinfo(res);
+    if (!local) return 0;
+    snprintf(host.api_port, sizeof host.api_port, "%d", atoi(port));
+    if (loopback) return 0;
+    if (literal) {
+        log_warn("sandbox: hostname %s is this node's own address: runs, in a network of their "
+                 "own, cannot reach it there; name the node (or its load balancer) instead",
+                 hostname);
+        return 0;
+    }
+    return write_hosts(name);
+}
+
 int net_init(const struct sandbox_config *cfg, char *why, size_t whylen)
 {
-    host.api_port[0] = 0;
-    if (cfg->api_port > 0 && cfg->api_local)
-        snprintf(host.api_port, sizeof host.api_port, "%d", cfg->api_port);
+    host.api_port[0] = host.hosts[0] = 0;
     if (!find_tool("pasta", host.pasta, sizeof host.pasta)) {
         snprintf(why, whylen,
                  "pasta is not installed (apt-get install passt); runs need it to reach the "
@@ -272,5 +376,15 @@ int net_init(const struct sandbox_config *cfg, char *why, size_t whylen)
         snprintf(why, whylen, "ip is not installed (apt-get install iproute2)");
         return ERR_UNAVAILABLE;
     }
+    if (api_forward(cfg->api_hostname)) {
+        snprintf(why, whylen, "cannot write a hosts file for runs under /tmp");
+        return ERR_UNAVAILABLE;
+    }
     return 0;
+}
+
+void net_shutdown(void)
+{
+    if (host.hosts[0]) unlink(host.hosts);
+    host.hosts[0] = 0;
 }

@@ -145,5 +145,6 @@ const char *sandbox_network_mode(void)
 
 void sandbox_shutdown(void)
 {
+    net_shutdown();
     sandbox_mounts_free();
 }

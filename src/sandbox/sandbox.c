@@ -215,6 +215,7 @@ static void bwrap_args(const struct sandbox_exec *ex, struct args *a)
     for (size_t i = 0; i < mounts.n; i++)
         add(a, mounts.v[i]);
     if (ex->passwd) add3(a, "--ro-bind", ex->passwd, "/etc/passwd");
+    if (host.network && host.hosts[0]) add3(a, "--ro-bind", host.hosts, "/etc/hosts");
     add3(a, "--bind", ex->folder, ex->folder);
     add3(a, "--chdir", ex->cwd, 0);
     add3(a, "--info-fd", "4", 0);

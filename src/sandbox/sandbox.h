@@ -23,10 +23,10 @@ struct sandbox_config {
     /* Run programs in the host's network (they reach its loopback services and the metadata
      * address) when the host cannot give them one of their own, instead of refusing them. */
     bool allow_shared_network;
-    /* The node's API as runs reach it: its port, and whether hostname names this host's
-     * loopback (then that port alone is forwarded onto the sandbox's own loopback). */
-    int api_port;
-    bool api_local;
+    /* The node's API as runs reach it, "host[:port]" (the hostname setting): where it is this
+     * host (loopback, or a name of one of its addresses) its port alone is forwarded onto the
+     * sandbox's own loopback, and a name is shown there as loopback. */
+    const char *api_hostname;
 };
 
 /* Probes what the host allows, once, before any sandbox is made: bubblewrap present and able

@@ -28,7 +28,8 @@ struct sandbox_host {
     bool network;         /* each sandbox gets a network of its own (net.c) */
     char pasta[PATH_MAX]; /* the programs that make it */
     char ip[PATH_MAX];
-    char api_port[8]; /* the port forwarded to the host's loopback, "" for none */
+    char api_port[8];     /* the port forwarded to the host's loopback, "" for none */
+    char hosts[PATH_MAX]; /* an /etc/hosts naming the API loopback, "" for the host's own */
 };
 extern struct sandbox_host host;
 
@@ -46,6 +47,8 @@ int net_init(const struct sandbox_config *cfg, char *why, size_t whylen);
  * returns) with pasta, entered into the sandbox's cgroup (cg_fds) and account, and adds the
  * prohibit routes. 0, or ERR_IO with the reason in why (then nothing is left running). */
 int net_attach(struct sandbox *sb, pid_t program, const int cg_fds[2], char *why, size_t whylen);
+/* Removes what net_init made. */
+void net_shutdown(void);
 /* Ends the program's pasta, if any. */
 void net_detach(struct sandbox *sb);
 /* Why the calling thread's last net_attach failed ("" when it did not). */
