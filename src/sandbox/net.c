@@ -38,14 +38,16 @@
 static const char *const prohibited[] = {"169.254.0.0/16", "fd00:ec2::254/128",
                                          "100.100.100.200/32", 0};
 
-/* The routes ip(8) adds in the namespace, one command a line: the list above and the host's
- * interface addresses, read now (they may have changed since start). */
-static void route_batch(char *out, size_t len)
+/* The routes ip(8) adds in the namespace, one command a line: the list above, the node's
+ * services (net_service_routes) and the host's interface addresses, read now (they may have
+ * changed since start). */
+void net_route_batch(char *out, size_t len)
 {
     size_t n = 0;
     out[0] = 0;
     for (int i = 0; prohibited[i]; i++)
         n += (size_t)snprintf(out + n, len - n, "route add prohibit %s\n", prohibited[i]);
+    n += (size_t)snprintf(out + n, len - n, "%s", host.service_routes);
     struct ifaddrs *list = 0;
     if (getifaddrs(&list) != 0) return;
     for (struct ifaddrs *i = list; i && n + 80 < len; i = i->ifa_next) {
@@ -188,7 +190,7 @@ done:
 static int add_routes(struct sandbox *sb, int netns, int userns, char *why, size_t whylen)
 {
     char batch[8192];
-    route_batch(batch, sizeof batch);
+    net_route_batch(batch, sizeof batch);
     int in[2], err[2];
     if (pipe2(in, O_CLOEXEC) != 0) return ERR_IO;
     if (pipe2(err, O_CLOEXEC) != 0) {
@@ -324,22 +326,59 @@ static int write_hosts(const char *name)
 /* From "host[:port]" (brackets around IPv6): whether the host is this one and the port to
  * forward; a name of one of this host's own addresses is shown to sandboxes as loopback (inside
  * their namespace the address would be theirs). */
+/* The host of "host[:port]" (IPv6 in brackets) of length len into name; its port, or dflt. */
+static const char *split_host(const char *hostname, size_t len, char *name, size_t namelen,
+                              const char *dflt)
+{
+    const char *end, *stop = hostname + len;
+    if (hostname[0] == '[' && (end = memchr(hostname, ']', len))) {
+        snprintf(name, namelen, "%.*s", (int)(end - hostname - 1), hostname + 1);
+        return end + 1 < stop && end[1] == ':' ? end + 2 : dflt;
+    }
+    end = memchr(hostname, ':', len);
+    snprintf(name, namelen, "%.*s", (int)((end ? end : stop) - hostname), hostname);
+    return end ? end + 1 : dflt;
+}
+
+void net_service_routes(const char *hosts)
+{
+    size_t n = 0, cap = sizeof host.service_routes;
+    host.service_routes[0] = 0;
+    for (const char *p = hosts ? hosts : ""; *p;) {
+        size_t len = strcspn(p, ",");
+        char name[256];
+        split_host(p, len, name, sizeof name, 0);
+        struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = 0;
+        if (name[0] && getaddrinfo(name, 0, &hints, &res) == 0) {
+            for (struct addrinfo *a = res; a; a = a->ai_next) {
+                char text[INET6_ADDRSTRLEN];
+                int fam = a->ai_addr->sa_family;
+                const void *addr =
+                    fam == AF_INET
+                        ? (const void *)&((struct sockaddr_in *)(void *)a->ai_addr)->sin_addr
+                        : (const void *)&((struct sockaddr_in6 *)(void *)a->ai_addr)->sin6_addr;
+                /* loopback is the namespace's own; the host's own addresses come at each start */
+                char line[96];
+                if (this_host(a->ai_addr) || !inet_ntop(fam, addr, text, sizeof text)) continue;
+                snprintf(line, sizeof line, "route add prohibit %s/%d\n", text,
+                         fam == AF_INET6 ? 128 : 32);
+                if (n + strlen(line) < cap && !strstr(host.service_routes, line))
+                    n += (size_t)snprintf(host.service_routes + n, cap - n, "%s", line);
+            }
+            freeaddrinfo(res);
+        } else if (name[0]) {
+            log_warn("sandbox: cannot resolve %s: runs are not kept from it", name);
+        }
+        p += len;
+        if (*p) p++;
+    }
+}
+
 static int api_forward(const char *hostname)
 {
     char name[256];
-    const char *port = "443", *end;
     if (!hostname || !*hostname) return 0;
-    if (hostname[0] == '[') {
-        end = strchr(hostname, ']');
-        if (!end) return 0;
-        snprintf(name, sizeof name, "%.*s", (int)(end - hostname - 1), hostname + 1);
-        if (end[1] == ':') port = end + 2;
-    } else {
-        end = strchr(hostname, ':');
-        snprintf(name, sizeof name, "%.*s", end ? (int)(end - hostname) : (int)strlen(hostname),
-                 hostname);
-        if (end) port = end + 1;
-    }
+    const char *port = split_host(hostname, strlen(hostname), name, sizeof name, "443");
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = 0;
     bool local = false;
     if (getaddrinfo(name, 0, &hints, &res) != 0) return 0; /* not resolved: not this host */
@@ -376,6 +415,7 @@ int net_init(const struct sandbox_config *cfg, char *why, size_t whylen)
         snprintf(why, whylen, "ip is not installed (apt-get install iproute2)");
         return ERR_UNAVAILABLE;
     }
+    net_service_routes(cfg->service_hosts);
     if (api_forward(cfg->api_hostname)) {
         snprintf(why, whylen, "cannot write a hosts file for runs under /tmp");
         return ERR_UNAVAILABLE;

@@ -27,6 +27,10 @@ struct sandbox_config {
      * host (loopback, or a name of one of its addresses) its port alone is forwarded onto the
      * sandbox's own loopback, and a name is shown there as loopback. */
     const char *api_hostname;
+    /* Other addresses runs never reach, where they are not the node's own: the database and
+     * Redis of a cluster, say. Comma-separated "host[:port]" (IPv6 in brackets), resolved at
+     * start; NULL or "" for none. */
+    const char *service_hosts;
 };
 
 /* Probes what the host allows, once, before any sandbox is made: bubblewrap present and able

@@ -28,8 +28,9 @@ struct sandbox_host {
     bool network;         /* each sandbox gets a network of its own (net.c) */
     char pasta[PATH_MAX]; /* the programs that make it */
     char ip[PATH_MAX];
-    char api_port[8];     /* the port forwarded to the host's loopback, "" for none */
-    char hosts[PATH_MAX]; /* an /etc/hosts naming the API loopback, "" for the host's own */
+    char api_port[8];          /* the port forwarded to the host's loopback, "" for none */
+    char hosts[PATH_MAX];      /* an /etc/hosts naming the API loopback, "" for the host's own */
+    char service_routes[2048]; /* prohibit routes for the node's services (ip -batch lines) */
 };
 extern struct sandbox_host host;
 
@@ -47,6 +48,10 @@ int net_init(const struct sandbox_config *cfg, char *why, size_t whylen);
  * returns) with pasta, entered into the sandbox's cgroup (cg_fds) and account, and adds the
  * prohibit routes. 0, or ERR_IO with the reason in why (then nothing is left running). */
 int net_attach(struct sandbox *sb, pid_t program, const int cg_fds[2], char *why, size_t whylen);
+/* The prohibit routes of the node's services (comma-separated "host[:port]"), kept for every
+ * sandbox; and every route a sandbox gets, as ip -batch lines (out: len bytes). */
+void net_service_routes(const char *hosts);
+void net_route_batch(char *out, size_t len);
 /* Removes what net_init made. */
 void net_shutdown(void);
 /* Ends the program's pasta, if any. */
