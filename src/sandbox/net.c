@@ -267,14 +267,16 @@ void net_detach(struct sandbox *sb)
     sb->pasta = -1;
 }
 
-static bool find_tool(const char *name, char *out, size_t outlen)
+/* ip is often in an sbin folder a service's PATH lacks */
+static bool find_ip(char *out, size_t outlen)
 {
-    static const char *const dirs[] = {"/usr/bin", "/usr/sbin", "/bin", "/sbin", 0};
-    for (int i = 0; dirs[i]; i++) {
-        snprintf(out, outlen, "%s/%s", dirs[i], name);
-        if (access(out, X_OK) == 0) return true;
-    }
-    out[0] = 0;
+    if (sandbox_find_on_path("ip", out, outlen)) return true;
+    static const char *const known[] = {"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", 0};
+    for (int i = 0; known[i]; i++)
+        if (access(known[i], X_OK) == 0) {
+            snprintf(out, outlen, "%s", known[i]);
+            return true;
+        }
     return false;
 }
 
@@ -405,13 +407,13 @@ static int api_forward(const char *hostname)
 int net_init(const struct sandbox_config *cfg, char *why, size_t whylen)
 {
     host.api_port[0] = host.hosts[0] = 0;
-    if (!find_tool("pasta", host.pasta, sizeof host.pasta)) {
+    if (!sandbox_find_on_path("pasta", host.pasta, sizeof host.pasta)) {
         snprintf(why, whylen,
                  "pasta is not installed (apt-get install passt); runs need it to reach the "
                  "internet from a network of their own");
         return ERR_UNAVAILABLE;
     }
-    if (!find_tool("ip", host.ip, sizeof host.ip)) {
+    if (!find_ip(host.ip, sizeof host.ip)) {
         snprintf(why, whylen, "ip is not installed (apt-get install iproute2)");
         return ERR_UNAVAILABLE;
     }

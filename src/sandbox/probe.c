@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static bool find_on_path(const char *name, char *out, size_t outlen)
+bool sandbox_find_on_path(const char *name, char *out, size_t outlen)
 {
     const char *path = getenv("PATH");
     char *copy = strdup(path ? path : "/usr/bin:/bin"), *save = 0;
@@ -84,7 +84,7 @@ int sandbox_init(const struct sandbox_config *cfg, char *why, size_t whylen)
     sandbox_mounts_init(cfg->hidden);
     cgroup_init(&host.memory_cgroup, &host.pids_cgroup);
     int rc = ERR_UNAVAILABLE;
-    if (!find_on_path("bwrap", host.bwrap, sizeof host.bwrap)) {
+    if (!sandbox_find_on_path("bwrap", host.bwrap, sizeof host.bwrap)) {
         snprintf(why, whylen,
                  "bubblewrap is not installed (apt-get install bubblewrap); runs need it to "
                  "execute apart from each other and from the node");

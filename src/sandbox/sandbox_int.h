@@ -42,6 +42,9 @@ struct sandbox {
     int pasta;            /* pidfd of the program's pasta, -1 when none */
 };
 
+/* Finds an executable NAME on the node's PATH; its path in out. */
+bool sandbox_find_on_path(const char *name, char *out, size_t outlen);
+
 /* net.c: finds pasta and ip and keeps the API's port; 0 or ERR_UNAVAILABLE with the reason. */
 int net_init(const struct sandbox_config *cfg, char *why, size_t whylen);
 /* Connects the network namespace of program (held by bubblewrap's --block-fd until this

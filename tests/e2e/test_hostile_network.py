@@ -4,15 +4,18 @@ address and the cloud metadata address, and reaches none of them, while the run 
 by its hostname (it needs it for its state); a workspace admin's generic notification to a
 loopback listener is refused at connect time with an error naming the setting that allows it,
 nothing is delivered and open and closed ports look alike; with the setting listing the range
-it is delivered, and a redirect from an allowed destination to a refused one is not followed."""
+it is delivered, and a redirect from an allowed destination to a refused one is not followed; a
+node that cannot give runs a network of their own refuses them unless a setting allows it."""
 import http.server
 import json
+import os
+import shutil
 import socket
 import threading
 import time
 import unittest
 
-from harness import NO_SANDBOX, NodeTest, Sandbox, free_port, main, make_slug
+from harness import NO_SANDBOX, TERRAFORM, NodeTest, Sandbox, free_port, main, make_slug
 from test_run_isolation import Runs
 
 PASSWORD = "a long enough password"
@@ -292,6 +295,52 @@ class RunNetworkTest(unittest.TestCase):
             self.assertEqual(recorder.accepted, 0)
         finally:
             recorder.close()
+
+
+@unittest.skipIf(NO_SANDBOX, NO_SANDBOX)
+class NoNetworkIsolationTest(unittest.TestCase):
+    """A host with bubblewrap but without pasta: PATH holds terraform and bwrap only."""
+
+    def setUp(self):
+        self.sandbox = Sandbox("nonetwork")
+        self.bin = os.path.join(self.sandbox.root, "bin")
+        os.makedirs(self.bin)
+        os.symlink(TERRAFORM, os.path.join(self.bin, "terraform"))
+        os.symlink(shutil.which("bwrap"), os.path.join(self.bin, "bwrap"))
+        # the run's account executes bwrap by this path
+        os.chmod(self.sandbox.root, 0o711)
+        os.chmod(self.bin, 0o755)
+
+    def tearDown(self):
+        self.sandbox.close()
+
+    def node(self, settings):
+        node = self.sandbox.node(settings=settings, start=False)
+        node.env = {"PATH": self.bin}
+        node.start()
+        node.create_admin()
+        node.create_org("acme")
+        return node
+
+    def test_runs_are_refused_with_the_reason(self):
+        node = self.node({"allow_shared_run_network": "0"})
+        self.assertIn("remote runs are refused on this node: pasta is not installed",
+                      node.read_log())
+        runs = Runs(node)
+        ws = runs.queue("acme", "app", {"main.tf": b'resource "terraform_data" "x" {}\n'})
+        run = runs.wait(ws, ("errored", "applied"))
+        self.assertEqual(run["attributes"]["status"], "errored")
+        self.assertIn("pasta is not installed", runs.log(run, "plan")[1])
+
+    def test_the_shared_network_is_an_explicit_choice(self):
+        node = self.node({"allow_shared_run_network": "1"})
+        self.assertIn('allow_shared_run_network is "1", so runs share the node\'s network',
+                      node.read_log())
+        self.assertIn("sandbox: bubblewrap, the host's network", node.read_log())
+        runs = Runs(node)
+        ws = runs.queue("acme", "app", {"main.tf": b'resource "terraform_data" "x" {}\n'})
+        run = runs.wait(ws, ("errored", "applied"))
+        self.assertEqual(run["attributes"]["status"], "applied", runs.log(run, "plan")[1])
 
 
 if __name__ == "__main__":
