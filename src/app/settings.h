@@ -47,6 +47,9 @@
       "\"1\" runs terraform in the node's network on a host that cannot give runs one of their "   \
       "own (runs then reach the node's loopback services and the metadata address); \"0\" "        \
       "refuses runs there")                                                                        \
+    X(RUN_HOST_PORTS, "run_host_ports", SETTING_PORTS, "",                                         \
+      "comma-separated TCP ports of this node's loopback that runs may reach besides the API's "   \
+      "(a git server or registry beside the node); empty: none")                                   \
     X(ALLOWED_INTERNAL_CIDRS, "allowed_internal_cidrs", SETTING_CIDRS, "",                         \
       "comma-separated CIDR ranges of loopback, private or link-local addresses notification "     \
       "destinations may reach (refused by default)")                                               \
@@ -107,6 +110,7 @@ enum setting_form {
     SETTING_URL,
     SETTING_SSE,
     SETTING_HOSTS,
+    SETTING_PORTS,
 };
 
 enum setting_id {

@@ -310,7 +310,8 @@ int runner_start(struct app *app, struct bus *bus, struct runner **out, char *er
         .hidden = hidden,
         .allow_shared_network = settings_flag(app->settings, SETTING_ALLOW_SHARED_RUN_NETWORK),
         .api_hostname = app->hostname,
-        .service_hosts = service_hosts(app->settings)};
+        .service_hosts = service_hosts(app->settings),
+        .host_ports = settings_str(app->settings, SETTING_RUN_HOST_PORTS)};
     if (sandbox_init(&sc, refusal, sizeof refusal) == 0)
         refusal[0] = 0; /* sandboxed, or the weaker mode accepted */
     else

@@ -139,7 +139,7 @@ static int start_pasta(struct sandbox *sb, int netns, int userns, const int cg_f
                           "-t",       "none",
                           "-u",       "none",
                           "-U",       "none",
-                          "-T",       host.api_port[0] ? host.api_port : "none",
+                          "-T",       host.forward[0] ? host.forward : "none",
                           "--netns",  "/proc/self/fd/3",
                           "--userns", "/proc/self/fd/4",
                           "--pid",    pidfile,
@@ -393,7 +393,8 @@ static int api_forward(const char *hostname)
         loopback |= is_loopback(a->ai_addr);
     freeaddrinfo(res);
     if (!local) return 0;
-    snprintf(host.api_port, sizeof host.api_port, "%d", atoi(port));
+    size_t n = strlen(host.forward);
+    snprintf(host.forward + n, sizeof host.forward - n, "%s%d", n ? "," : "", atoi(port));
     if (loopback) return 0;
     if (literal) {
         log_warn("sandbox: hostname %s is this node's own address: runs, in a network of their "
@@ -406,7 +407,8 @@ static int api_forward(const char *hostname)
 
 int net_init(const struct sandbox_config *cfg, char *why, size_t whylen)
 {
-    host.api_port[0] = host.hosts[0] = 0;
+    snprintf(host.forward, sizeof host.forward, "%s", cfg->host_ports ? cfg->host_ports : "");
+    host.hosts[0] = 0;
     if (!sandbox_find_on_path("pasta", host.pasta, sizeof host.pasta)) {
         snprintf(why, whylen,
                  "pasta is not installed (apt-get install passt); runs need it to reach the "

@@ -139,8 +139,10 @@ const char *sandbox_mode(void)
 const char *sandbox_network_mode(void)
 {
     if (!host.network) return "the host's network";
-    return host.api_port[0] ? "a network of its own (pasta; the API's port forwarded)"
-                            : "a network of its own (pasta)";
+    static char mode[600];
+    snprintf(mode, sizeof mode, "a network of its own (pasta%s%s)",
+             host.forward[0] ? "; this host's loopback ports forwarded: " : "", host.forward);
+    return mode;
 }
 
 void sandbox_shutdown(void)

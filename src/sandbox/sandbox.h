@@ -31,6 +31,9 @@ struct sandbox_config {
      * Redis of a cluster, say. Comma-separated "host[:port]" (IPv6 in brackets), resolved at
      * start; NULL or "" for none. */
     const char *service_hosts;
+    /* Comma-separated ports of the host's loopback sandboxes may reach besides the API's
+     * (forwarded onto their own loopback); NULL or "" for none. */
+    const char *host_ports;
 };
 
 /* Probes what the host allows, once, before any sandbox is made: bubblewrap present and able

@@ -28,8 +28,8 @@ struct sandbox_host {
     bool network;         /* each sandbox gets a network of its own (net.c) */
     char pasta[PATH_MAX]; /* the programs that make it */
     char ip[PATH_MAX];
-    char api_port[8];          /* the port forwarded to the host's loopback, "" for none */
-    char hosts[PATH_MAX];      /* an /etc/hosts naming the API loopback, "" for the host's own */
+    char forward[512];    /* pasta's -T: the ports forwarded to the host's loopback, "" for none */
+    char hosts[PATH_MAX]; /* an /etc/hosts naming the API loopback, "" for the host's own */
     char service_routes[2048]; /* prohibit routes for the node's services (ip -batch lines) */
 };
 extern struct sandbox_host host;

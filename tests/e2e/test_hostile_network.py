@@ -259,13 +259,16 @@ class RunNetworkTest(unittest.TestCase):
     def setUpClass(cls):
         cls.sandbox = Sandbox("hostile-run")
         cls.metrics = free_port()
+        cls.git = Recorder()  # a service beside the node a site admin lets runs reach
         cls.node = cls.sandbox.node(settings={"metrics_endpoint_enabled": "1",
-                                              "metrics_endpoint_port_http": str(cls.metrics)})
+                                              "metrics_endpoint_port_http": str(cls.metrics),
+                                              "run_host_ports": str(cls.git.port)})
         cls.node.create_org("acme")
         cls.runs = Runs(cls.node)
 
     @classmethod
     def tearDownClass(cls):
+        cls.git.close()
         cls.sandbox.close()
 
     def test_a_run_reaches_the_api_and_nothing_else_of_the_node(self):
@@ -279,8 +282,10 @@ class RunNetworkTest(unittest.TestCase):
         if self.sandbox.external:
             s = self.node.settings
             internal.append(f"{s['redis_host']}:{s['redis_port']}")
+        allowed = f"127.0.0.1:{self.git.port}"
         config = ('resource "terraform_data" "probe" {\n  provisioner "local-exec" {\n'
-                  f'    command = "python3 probe.py {api} {" ".join(internal)}"\n  }}\n}}\n')
+                  f'    command = "python3 probe.py {api} {allowed} {" ".join(internal)}"\n'
+                  '  }\n}\n')
         try:
             ws = self.runs.queue("acme", "probe", {"main.tf": config.encode(),
                                                    "probe.py": PROBE.encode()})
@@ -290,6 +295,8 @@ class RunNetworkTest(unittest.TestCase):
             self.assertEqual(run["attributes"]["status"], "applied", log[-3000:])
             self.assertIn("PROBE DONE", log)
             self.assertIn(f"REACHED {api}", log)
+            self.assertIn(f"REACHED {allowed}", log)  # run_host_ports
+            self.assertEqual(self.git.accepted, 1)
             for target in internal:
                 self.assertIn(f"BLOCKED {target}", log, log[-3000:])
             self.assertEqual(recorder.accepted, 0)
