@@ -393,8 +393,12 @@ static int api_forward(const char *hostname)
         loopback |= is_loopback(a->ai_addr);
     freeaddrinfo(res);
     if (!local) return 0;
+    char list[sizeof host.forward + 2], item[16];
+    snprintf(list, sizeof list, ",%s,", host.forward);
+    snprintf(item, sizeof item, ",%d,", atoi(port));
     size_t n = strlen(host.forward);
-    snprintf(host.forward + n, sizeof host.forward - n, "%s%d", n ? "," : "", atoi(port));
+    if (!strstr(list, item)) /* pasta refuses a port given twice */
+        snprintf(host.forward + n, sizeof host.forward - n, "%s%d", n ? "," : "", atoi(port));
     if (loopback) return 0;
     if (literal) {
         log_warn("sandbox: hostname %s is this node's own address: runs, in a network of their "
