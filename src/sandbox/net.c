@@ -46,7 +46,7 @@ void net_route_batch(char *out, size_t len)
     size_t n = 0;
     out[0] = 0;
     for (int i = 0; prohibited[i]; i++)
-        n += (size_t)snprintf(out + n, len - n, "route add prohibit %s\n", prohibited[i]);
+        n += (size_t)snprintf(out + n, len - n, "route replace prohibit %s\n", prohibited[i]);
     n += (size_t)snprintf(out + n, len - n, "%s", host.service_routes);
     struct ifaddrs *list = 0;
     if (getifaddrs(&list) != 0) return;
@@ -62,7 +62,7 @@ void net_route_batch(char *out, size_t len)
         if (!a || !inet_ntop(fam, a, text, sizeof text)) continue;
         /* loopback inside is the namespace's own; the API's port alone is forwarded there */
         if (strncmp(text, "127.", 4) == 0 || strcmp(text, "::1") == 0) continue;
-        n += (size_t)snprintf(out + n, len - n, "route add prohibit %s/%d\n", text,
+        n += (size_t)snprintf(out + n, len - n, "route replace prohibit %s/%d\n", text,
                               fam == AF_INET6 ? 128 : 32); /* the family is the address's */
     }
     freeifaddrs(list);
@@ -86,11 +86,9 @@ static bool own_address(const struct sockaddr *sa)
     return own;
 }
 
-/* In a child: enters the sandbox's cgroup and account, as the program does. */
-static void child_account(const struct sandbox *sb, const int cg_fds[2])
+/* In a child: takes the sandbox's account, as the program does. */
+static void child_account(const struct sandbox *sb)
 {
-    for (int i = 0; i < 2; i++)
-        if (cg_fds && cg_fds[i] >= 0 && write(cg_fds[i], "0", 1) != 1) _exit(126);
     if (sb->uid >= 0 &&
         (setgroups(0, 0) != 0 || setgid((gid_t)sb->gid) != 0 || setuid((uid_t)sb->uid) != 0))
         _exit(126);
@@ -122,8 +120,7 @@ static void first_line(int fd, char *out, size_t len)
 
 /* Starts pasta on the namespace (fds: its network and the user namespace owning it); it
  * returns once the namespace is configured, leaving its daemon, whose pidfd goes to *pidfd. */
-static int start_pasta(struct sandbox *sb, int netns, int userns, const int cg_fds[2], char *why,
-                       size_t whylen)
+static int start_pasta(struct sandbox *sb, int netns, int userns, char *why, size_t whylen)
 {
     char dir[] = "/tmp/strata-net-XXXXXX", pidfile[64], said[512] = "";
     int err[2] = {-1, -1}, rc = ERR_IO;
@@ -147,7 +144,7 @@ static int start_pasta(struct sandbox *sb, int netns, int userns, const int cg_f
     pid_t p = fork();
     if (p == 0) {
         int devnull = open("/dev/null", O_RDWR);
-        child_account(sb, cg_fds);
+        child_account(sb);
         dup2(devnull, 0);
         dup2(devnull, 1);
         dup2(err[1], 2);
@@ -186,24 +183,25 @@ done:
     return rc;
 }
 
-/* Adds the prohibit routes in the namespace with ip(8), entered as the namespace's owner. */
-static int add_routes(struct sandbox *sb, int netns, int userns, char *why, size_t whylen)
+/* Runs ip -batch on the routes in the namespace, entered as its owner; its exit code, and
+ * what it said in said. */
+static int run_ip(struct sandbox *sb, int netns, int userns, const char *batch, char *said,
+                  size_t saidlen)
 {
-    char batch[8192];
-    net_route_batch(batch, sizeof batch);
     int in[2], err[2];
-    if (pipe2(in, O_CLOEXEC) != 0) return ERR_IO;
+    said[0] = 0;
+    if (pipe2(in, O_CLOEXEC) != 0) return -1;
     if (pipe2(err, O_CLOEXEC) != 0) {
         close(in[0]);
         close(in[1]);
-        return ERR_IO;
+        return -1;
     }
     size_t len = strlen(batch); /* a few lines: the pipe holds them all */
     bool written = write(in[1], batch, len) == (ssize_t)len;
     close(in[1]);
     pid_t p = written ? fork() : -1;
     if (p == 0) {
-        child_account(sb, 0);
+        child_account(sb);
         if (setns(userns, CLONE_NEWUSER) != 0 || setns(netns, CLONE_NEWNET) != 0) _exit(125);
         int devnull = open("/dev/null", O_WRONLY);
         dup2(in[0], 0);
@@ -217,9 +215,26 @@ static int add_routes(struct sandbox *sb, int netns, int userns, char *why, size
     close(in[0]);
     close(err[1]);
     int code = p < 0 ? -1 : wait_exit(p);
-    char said[256];
-    first_line(err[0], said, sizeof said);
+    if (code != 0) first_line(err[0], said, saidlen);
     close(err[0]);
+    return code;
+}
+
+/* Adds the prohibit routes ("replace": a second try after a partial first one is the same).
+ * A try can fail where the kernel is still settling the namespace pasta just configured (seen
+ * once in a few hundred starts, "Operation not permitted", under gVisor): up to three. */
+static int add_routes(struct sandbox *sb, int netns, int userns, char *why, size_t whylen)
+{
+    char batch[8192], said[256];
+    net_route_batch(batch, sizeof batch);
+    int code = -1;
+    for (int attempt = 0; attempt < 3 && code != 0; attempt++) {
+        if (attempt) {
+            log_debug("sandbox: ip said \"%s\", trying again", said);
+            nanosleep(&(struct timespec){0, 20 * 1000000}, 0);
+        }
+        code = run_ip(sb, netns, userns, batch, said, sizeof said);
+    }
     if (code != 0) {
         snprintf(why, whylen, "ip cannot add the sandbox's routes (exit %d: %s)", code, said);
         return ERR_IO;
@@ -234,7 +249,7 @@ const char *net_last_error(void)
     return last_error;
 }
 
-int net_attach(struct sandbox *sb, pid_t program, const int cg_fds[2], char *why, size_t whylen)
+int net_attach(struct sandbox *sb, pid_t program, char *why, size_t whylen)
 {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -246,7 +261,7 @@ int net_attach(struct sandbox *sb, pid_t program, const int cg_fds[2], char *why
     int userns = netns < 0 ? -1 : ioctl(netns, NS_GET_USERNS);
     if (userns < 0) {
         snprintf(why, whylen, "cannot open the sandbox's network namespace");
-    } else if (!(rc = start_pasta(sb, netns, userns, cg_fds, why, whylen))) {
+    } else if (!(rc = start_pasta(sb, netns, userns, why, whylen))) {
         rc = add_routes(sb, netns, userns, why, whylen);
     }
     if (netns >= 0) close(netns);
@@ -362,7 +377,7 @@ void net_service_routes(const char *hosts)
                 /* loopback is the namespace's own; the host's own addresses come at each start */
                 char line[96];
                 if (this_host(a->ai_addr) || !inet_ntop(fam, addr, text, sizeof text)) continue;
-                snprintf(line, sizeof line, "route add prohibit %s/%d\n", text,
+                snprintf(line, sizeof line, "route replace prohibit %s/%d\n", text,
                          fam == AF_INET6 ? 128 : 32);
                 if (n + strlen(line) < cap && !strstr(host.service_routes, line))
                     n += (size_t)snprintf(host.service_routes + n, cap - n, "%s", line);

@@ -318,10 +318,10 @@ static void env_free(char **env, const struct sandbox_exec *given)
 }
 
 /* Connects the held program's network (net.c) and lets it go; on failure ends it. */
-static int release(struct sandbox *sb, int block_fd, const int cg_fds[2])
+static int release(struct sandbox *sb, int block_fd)
 {
     char why[640] = "";
-    int rc = sb->program != sb->outer ? net_attach(sb, sb->program, cg_fds, why, sizeof why)
+    int rc = sb->program != sb->outer ? net_attach(sb, sb->program, why, sizeof why)
                                       : ERR_IO; /* no pid: nothing to connect */
     if (rc) {
         log_warn("sandbox: %s", why[0] ? why : "bubblewrap reported no program to connect");
@@ -373,7 +373,7 @@ int sandbox_spawn(struct sandbox *sb, const struct sandbox_exec *given)
             close(info[0]);
             if (inner > 0) sb->program = inner;
         }
-        if (block[1] >= 0) rc = release(sb, block[1], cg_fds);
+        if (block[1] >= 0) rc = release(sb, block[1]);
     }
     for (int i = 0; i < 2; i++)
         if (cg_fds[i] >= 0) close(cg_fds[i]);

@@ -48,9 +48,10 @@ bool sandbox_find_on_path(const char *name, char *out, size_t outlen);
 /* net.c: finds pasta and ip and keeps the API's port; 0 or ERR_UNAVAILABLE with the reason. */
 int net_init(const struct sandbox_config *cfg, char *why, size_t whylen);
 /* Connects the network namespace of program (held by bubblewrap's --block-fd until this
- * returns) with pasta, entered into the sandbox's cgroup (cg_fds) and account, and adds the
+ * returns) with pasta, run as the sandbox's account but outside its cgroup (the run's limits are
+ * the run's: a run at its memory limit still gets its reason, not a failed start), and adds the
  * prohibit routes. 0, or ERR_IO with the reason in why (then nothing is left running). */
-int net_attach(struct sandbox *sb, pid_t program, const int cg_fds[2], char *why, size_t whylen);
+int net_attach(struct sandbox *sb, pid_t program, char *why, size_t whylen);
 /* The prohibit routes of the node's services (comma-separated "host[:port]"), kept for every
  * sandbox; and every route a sandbox gets, as ip -batch lines (out: len bytes). */
 void net_service_routes(const char *hosts);
