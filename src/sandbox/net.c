@@ -46,7 +46,7 @@ void net_route_batch(char *out, size_t len)
     size_t n = 0;
     out[0] = 0;
     for (int i = 0; prohibited[i]; i++)
-        n += (size_t)snprintf(out + n, len - n, "route replace prohibit %s\n", prohibited[i]);
+        n += (size_t)snprintf(out + n, len - n, "route add prohibit %s\n", prohibited[i]);
     n += (size_t)snprintf(out + n, len - n, "%s", host.service_routes);
     struct ifaddrs *list = 0;
     if (getifaddrs(&list) != 0) return;
@@ -62,7 +62,7 @@ void net_route_batch(char *out, size_t len)
         if (!a || !inet_ntop(fam, a, text, sizeof text)) continue;
         /* loopback inside is the namespace's own; the API's port alone is forwarded there */
         if (strncmp(text, "127.", 4) == 0 || strcmp(text, "::1") == 0) continue;
-        n += (size_t)snprintf(out + n, len - n, "route replace prohibit %s/%d\n", text,
+        n += (size_t)snprintf(out + n, len - n, "route add prohibit %s/%d\n", text,
                               fam == AF_INET6 ? 128 : 32); /* the family is the address's */
     }
     freeifaddrs(list);
@@ -102,20 +102,20 @@ static int wait_exit(pid_t p)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* The first line a failed tool wrote on fd (without blocking) that is not about syslog,
- * which pasta tries first; "" when none. */
-static void first_line(int fd, char *out, size_t len)
+/* What a failed tool wrote on fd (without blocking), lines joined, but those about syslog,
+ * which pasta tries first; "" when nothing. */
+static void tool_said(int fd, char *out, size_t len)
 {
     char buf[4096], *save = 0;
     struct pollfd pf = {fd, POLLIN, 0};
     ssize_t n = poll(&pf, 1, 0) > 0 ? read(fd, buf, sizeof buf - 1) : 0;
     buf[n > 0 ? n : 0] = 0;
     out[0] = 0;
-    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(0, "\n", &save))
-        if (!strstr(line, "syslog")) {
-            snprintf(out, len, "%s", line);
-            return;
-        }
+    size_t k = 0;
+    for (char *line = strtok_r(buf, "\n", &save); line && k + 1 < len;
+         line = strtok_r(0, "\n", &save))
+        if (!strstr(line, "syslog")) /* ip adds which line failed: "Command failed -:3" */
+            k += (size_t)snprintf(out + k, len - k, "%s%s", k ? "; " : "", line);
 }
 
 /* Starts pasta on the namespace (fds: its network and the user namespace owning it); it
@@ -160,7 +160,7 @@ static int start_pasta(struct sandbox *sb, int netns, int userns, char *why, siz
     err[1] = -1;
     int code = p < 0 ? -1 : wait_exit(p);
     if (code != 0) {
-        first_line(err[0], said, sizeof said);
+        tool_said(err[0], said, sizeof said);
         snprintf(why, whylen, "pasta cannot connect the sandbox's network (%s)",
                  said[0] ? said : "no message");
         goto done;
@@ -183,10 +183,9 @@ done:
     return rc;
 }
 
-/* Runs ip -batch on the routes in the namespace, entered as its owner; its exit code, and
- * what it said in said. */
-static int run_ip(struct sandbox *sb, int netns, int userns, const char *batch, char *said,
-                  size_t saidlen)
+/* Runs ip -batch on the routes in the namespace (as root where the node is, else entered as
+ * its owner); its exit code, and what it said in said. */
+static int run_ip(int netns, int userns, const char *batch, char *said, size_t saidlen)
 {
     int in[2], err[2];
     said[0] = 0;
@@ -201,8 +200,11 @@ static int run_ip(struct sandbox *sb, int netns, int userns, const char *batch, 
     close(in[1]);
     pid_t p = written ? fork() : -1;
     if (p == 0) {
-        child_account(sb);
-        if (setns(userns, CLONE_NEWUSER) != 0 || setns(netns, CLONE_NEWNET) != 0) _exit(125);
+        /* a root node needs no user namespace to manage the network one (entering bwrap's
+         * raced its set-up: "Operation not permitted" now and then); otherwise the node's
+         * account owns the namespaces and enters them */
+        if (!host.root && setns(userns, CLONE_NEWUSER) != 0) _exit(125);
+        if (setns(netns, CLONE_NEWNET) != 0) _exit(125);
         int devnull = open("/dev/null", O_WRONLY);
         dup2(in[0], 0);
         dup2(devnull, 1);
@@ -215,26 +217,17 @@ static int run_ip(struct sandbox *sb, int netns, int userns, const char *batch, 
     close(in[0]);
     close(err[1]);
     int code = p < 0 ? -1 : wait_exit(p);
-    if (code != 0) first_line(err[0], said, saidlen);
+    if (code != 0) tool_said(err[0], said, saidlen);
     close(err[0]);
     return code;
 }
 
-/* Adds the prohibit routes ("replace": a second try after a partial first one is the same).
- * A try can fail where the kernel is still settling the namespace pasta just configured (seen
- * once in a few hundred starts, "Operation not permitted", under gVisor): up to three. */
-static int add_routes(struct sandbox *sb, int netns, int userns, char *why, size_t whylen)
+/* Adds the prohibit routes. */
+static int add_routes(int netns, int userns, char *why, size_t whylen)
 {
     char batch[8192], said[256];
     net_route_batch(batch, sizeof batch);
-    int code = -1;
-    for (int attempt = 0; attempt < 3 && code != 0; attempt++) {
-        if (attempt) {
-            log_debug("sandbox: ip said \"%s\", trying again", said);
-            nanosleep(&(struct timespec){0, 20 * 1000000}, 0);
-        }
-        code = run_ip(sb, netns, userns, batch, said, sizeof said);
-    }
+    int code = run_ip(netns, userns, batch, said, sizeof said);
     if (code != 0) {
         snprintf(why, whylen, "ip cannot add the sandbox's routes (exit %d: %s)", code, said);
         return ERR_IO;
@@ -262,7 +255,7 @@ int net_attach(struct sandbox *sb, pid_t program, char *why, size_t whylen)
     if (userns < 0) {
         snprintf(why, whylen, "cannot open the sandbox's network namespace");
     } else if (!(rc = start_pasta(sb, netns, userns, why, whylen))) {
-        rc = add_routes(sb, netns, userns, why, whylen);
+        rc = add_routes(netns, userns, why, whylen);
     }
     if (netns >= 0) close(netns);
     if (userns >= 0) close(userns);
@@ -377,7 +370,7 @@ void net_service_routes(const char *hosts)
                 /* loopback is the namespace's own; the host's own addresses come at each start */
                 char line[96];
                 if (this_host(a->ai_addr) || !inet_ntop(fam, addr, text, sizeof text)) continue;
-                snprintf(line, sizeof line, "route replace prohibit %s/%d\n", text,
+                snprintf(line, sizeof line, "route add prohibit %s/%d\n", text,
                          fam == AF_INET6 ? 128 : 32);
                 if (n + strlen(line) < cap && !strstr(host.service_routes, line))
                     n += (size_t)snprintf(host.service_routes + n, cap - n, "%s", line);

@@ -15,7 +15,7 @@ import threading
 import time
 import unittest
 
-from harness import NO_SANDBOX, TERRAFORM, NodeTest, Sandbox, free_port, main, make_slug
+from harness import NO_RUN_NETWORK, NO_SANDBOX, TERRAFORM, NodeTest, Sandbox, free_port, main, make_slug
 from test_run_isolation import Runs
 
 PASSWORD = "a long enough password"
@@ -253,7 +253,7 @@ class Recorder:
         self.sock.close()
 
 
-@unittest.skipIf(NO_SANDBOX, NO_SANDBOX)
+@unittest.skipIf(NO_RUN_NETWORK, NO_RUN_NETWORK)
 class RunNetworkTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

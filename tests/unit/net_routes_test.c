@@ -16,8 +16,8 @@ Test(net_routes, metadata_and_the_hosts_own_addresses)
 {
     net_service_routes("");
     net_route_batch(batch, sizeof batch);
-    cr_assert(strstr(batch, "route replace prohibit 169.254.0.0/16\n"), "%s", batch);
-    cr_assert(strstr(batch, "route replace prohibit fd00:ec2::254/128\n"), "%s", batch);
+    cr_assert(strstr(batch, "route add prohibit 169.254.0.0/16\n"), "%s", batch);
+    cr_assert(strstr(batch, "route add prohibit fd00:ec2::254/128\n"), "%s", batch);
     cr_assert_null(strstr(batch, "127.0.0.1"), "%s", batch); /* the namespace's own loopback */
     struct ifaddrs *list = 0;
     cr_assert_eq(getifaddrs(&list), 0);
@@ -27,7 +27,7 @@ Test(net_routes, metadata_and_the_hosts_own_addresses)
         inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr, text,
                   sizeof text);
         if (strncmp(text, "127.", 4) == 0) continue;
-        snprintf(line, sizeof line, "route replace prohibit %s/32\n", text);
+        snprintf(line, sizeof line, "route add prohibit %s/32\n", text);
         cr_assert(strstr(batch, line), "%s missing from\n%s", line, batch);
     }
     freeifaddrs(list);
@@ -37,8 +37,8 @@ Test(net_routes, the_nodes_services_but_loopback)
 {
     net_service_routes("10.9.8.7:5432,,[fd12::1]:6379,127.0.0.1:6379,10.9.8.6");
     net_route_batch(batch, sizeof batch);
-    cr_assert(strstr(batch, "route replace prohibit 10.9.8.7/32\n"), "%s", batch);
-    cr_assert(strstr(batch, "route replace prohibit 10.9.8.6/32\n"), "%s", batch);
-    cr_assert(strstr(batch, "route replace prohibit fd12::1/128\n"), "%s", batch);
+    cr_assert(strstr(batch, "route add prohibit 10.9.8.7/32\n"), "%s", batch);
+    cr_assert(strstr(batch, "route add prohibit 10.9.8.6/32\n"), "%s", batch);
+    cr_assert(strstr(batch, "route add prohibit fd12::1/128\n"), "%s", batch);
     cr_assert_null(strstr(batch, "127.0.0.1"), "%s", batch);
 }
