@@ -2,9 +2,10 @@
  * and holds the program (--block-fd) while the node connects it: pasta (Debian's passt) joins
  * it and gives it the host's addresses and routes, carrying its connections out through
  * sockets of the sandbox's account; the gateway is the real one (--no-map-gw: not the host's
- * loopback), no port of the host is forwarded except the API's (-T, onto the namespace's own
- * loopback, where the run finds the node at hostname), and "prohibit" routes refuse the cloud
- * metadata addresses and every address of the host's own interfaces. The program gets no
+ * loopback), no port of the host is forwarded except the API's and those of run_host_ports
+ * (-T, onto the namespace's own loopback, where the run finds the node at hostname), and
+ * "prohibit" routes refuse the cloud metadata addresses, every address of the host's own
+ * interfaces and those of the node's database and Redis. The program gets no
  * capability over the namespace (it lives in a user namespace nested below its owner), so it
  * cannot undo any of this. docs/internals/sandbox.md, "Network". */
 #define _GNU_SOURCE
@@ -119,7 +120,8 @@ static void tool_said(int fd, char *out, size_t len)
 }
 
 /* Starts pasta on the namespace (fds: its network and the user namespace owning it); it
- * returns once the namespace is configured, leaving its daemon, whose pidfd goes to *pidfd. */
+ * returns once the namespace is configured, leaving its daemon, whose pidfd goes to
+ * sb->pasta. */
 static int start_pasta(struct sandbox *sb, int netns, int userns, char *why, size_t whylen)
 {
     char dir[] = "/tmp/strata-net-XXXXXX", pidfile[64], said[512] = "";
