@@ -355,6 +355,8 @@ int sandbox_spawn(struct sandbox *sb, const struct sandbox_exec *given)
     cgroup_open_procs(&sb->cg, cg_fds);
     pid_t p = devnull < 0 ? -1 : fork();
     if (p == 0) child(sb, ex, host.namespaces ? a.v : 0, cg_fds, info[1], block[0], devnull);
+    for (int i = 0; i < 2; i++)
+        if (cg_fds[i] >= 0) close(cg_fds[i]);
     if (devnull >= 0) close(devnull);
     if (info[1] >= 0) close(info[1]);
     if (block[0] >= 0) close(block[0]);
@@ -375,8 +377,6 @@ int sandbox_spawn(struct sandbox *sb, const struct sandbox_exec *given)
         }
         if (block[1] >= 0) rc = release(sb, block[1]);
     }
-    for (int i = 0; i < 2; i++)
-        if (cg_fds[i] >= 0) close(cg_fds[i]);
     return rc;
 }
 

@@ -37,9 +37,10 @@ struct sandbox_config {
 };
 
 /* Probes what the host allows, once, before any sandbox is made: bubblewrap present and able
- * to make namespaces for an unprivileged account; cgroups the node may create. Returns 0 when
- * sandboxes can be made (or cfg->allow_unsandboxed accepts the weaker mode; a warning is
- * logged), or ERR_UNAVAILABLE with the reason in why. Not thread-safe; call at start. */
+ * to make namespaces for an unprivileged account; pasta and ip to give each its own network;
+ * cgroups the node may create. Returns 0 when sandboxes can be made (or cfg->allow_unsandboxed
+ * or cfg->allow_shared_network accepts the weaker mode; a warning is logged), or
+ * ERR_UNAVAILABLE with the reason in why. Not thread-safe; call at start. */
 int sandbox_init(const struct sandbox_config *cfg, char *why, size_t whylen);
 /* What sandboxes are made with, for the log and health: "bubblewrap", "unsandboxed". */
 const char *sandbox_mode(void);
