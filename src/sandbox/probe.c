@@ -82,6 +82,7 @@ int sandbox_init(const struct sandbox_config *cfg, char *why, size_t whylen)
         if (access(nss[i], R_OK) == 0)
             snprintf(host.nss_wrapper, sizeof host.nss_wrapper, "%s", nss[i]);
     sandbox_mounts_init(cfg->hidden);
+    sandbox_reap_leftovers();
     cgroup_init(&host.memory_cgroup, &host.pids_cgroup);
     int rc = ERR_UNAVAILABLE;
     if (!sandbox_find_on_path("bwrap", host.bwrap, sizeof host.bwrap)) {

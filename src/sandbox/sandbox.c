@@ -8,6 +8,7 @@
 #include "base/err.h"
 #include "base/log.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -72,6 +73,42 @@ static int account_take(struct sandbox *sb)
         close(fd);
     }
     return ERR_UNAVAILABLE;
+}
+
+/* The real uid of process pid, or -1. */
+static long process_uid(const char *pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%s/status", pid);
+    FILE *f = fopen(path, "r");
+    long uid = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "Uid: %ld", &uid) == 1) break;
+    if (f) fclose(f);
+    return uid;
+}
+
+void sandbox_reap_leftovers(void)
+{
+    if (!host.root) return;
+    DIR *proc = opendir("/proc");
+    int reaped = 0;
+    for (struct dirent *e; proc && (e = readdir(proc));) {
+        long uid = e->d_name[0] >= '1' && e->d_name[0] <= '9' ? process_uid(e->d_name) : -1;
+        if (uid < ACCOUNT_BASE || uid >= ACCOUNT_BASE + ACCOUNT_RANGE) continue;
+        char path[128];
+        snprintf(path, sizeof path, ACCOUNT_LOCKS "/%ld", uid);
+        mkdir(ACCOUNT_LOCKS, 0700);
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        /* an account whose lock is free belongs to no living sandbox, on any node here: what
+         * still runs under it was left by a node that was killed (a pasta daemon, say) */
+        if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && kill(atoi(e->d_name), SIGKILL) == 0)
+            reaped++;
+        if (fd >= 0) close(fd); /* releases the lock */
+    }
+    if (proc) closedir(proc);
+    if (reaped)
+        log_info("sandbox: ended %d processes that killed nodes left in sandbox accounts", reaped);
 }
 
 int sandbox_new(const struct sandbox_limits *lim, struct sandbox **out)

@@ -42,6 +42,10 @@ struct sandbox {
     int pasta;            /* pidfd of the program's pasta, -1 when none */
 };
 
+/* Kills what runs under a sandbox account no living sandbox holds (the pasta daemons of a
+ * node killed with its runs); root only, at start. */
+void sandbox_reap_leftovers(void);
+
 /* Finds an executable NAME on the node's PATH; its path in out. */
 bool sandbox_find_on_path(const char *name, char *out, size_t outlen);
 
