@@ -354,7 +354,8 @@ static void env_free(char **env, const struct sandbox_exec *given)
     free(env);
 }
 
-/* Connects the held program's network (net.c) and lets it go; on failure ends it. */
+/* Connects the held program's network (net.c) and lets it go; on failure ends it (nothing of
+ * the program ran then: the caller may try again). */
 static int release(struct sandbox *sb, int block_fd)
 {
     char why[640] = "";
@@ -365,13 +366,14 @@ static int release(struct sandbox *sb, int block_fd)
         kill(-sb->outer, SIGKILL); /* before the block descriptor closes: EOF lets it go too */
         sandbox_wait(sb);
     } else if (write(block_fd, "x", 1) != 1) {
+        log_warn("sandbox: the program ended before its network was ready (%s)", strerror(errno));
         rc = ERR_IO;
     }
     close(block_fd);
     return rc;
 }
 
-int sandbox_spawn(struct sandbox *sb, const struct sandbox_exec *given)
+static int spawn_once(struct sandbox *sb, const struct sandbox_exec *given, bool *held)
 {
     struct args a = {0};
     int info[2] = {-1, -1}, block[2] = {-1, -1}, cg_fds[2];
@@ -412,7 +414,24 @@ int sandbox_spawn(struct sandbox *sb, const struct sandbox_exec *given)
             close(info[0]);
             if (inner > 0) sb->program = inner;
         }
-        if (block[1] >= 0) rc = release(sb, block[1]);
+        if (block[1] >= 0) {
+            rc = release(sb, block[1]);
+            *held = rc != 0;
+        }
+    }
+    return rc;
+}
+
+int sandbox_spawn(struct sandbox *sb, const struct sandbox_exec *given)
+{
+    /* a sandbox that failed while held never ran the program: under load bwrap's own set-up of
+     * the new namespace (or ours) fails now and then here (gVisor), so it is made again */
+    bool held = false;
+    int rc = spawn_once(sb, given, &held);
+    for (int attempt = 1; rc && held && attempt < 3; attempt++) {
+        held = false;
+        log_info("sandbox: starting the program again (attempt %d)", attempt + 1);
+        rc = spawn_once(sb, given, &held);
     }
     return rc;
 }
