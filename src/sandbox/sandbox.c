@@ -78,7 +78,7 @@ static int account_take(struct sandbox *sb)
 /* The real uid of process pid, or -1. */
 static long process_uid(const char *pid)
 {
-    char path[64], line[256];
+    char path[300], line[256]; /* pid: a /proc entry name, up to 255 bytes */
     snprintf(path, sizeof path, "/proc/%s/status", pid);
     FILE *f = fopen(path, "r");
     long uid = -1;
