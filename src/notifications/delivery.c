@@ -2,6 +2,8 @@
  * signed with HMAC-SHA512 of the configuration's token (X-TFE-Notification-Signature), a Slack
  * message, or an email through the site's SMTP server; each attempt's answer is recorded. */
 #include "notifications/notification_int.h"
+#include "app/egress.h"
+#include "app/settings.h"
 #include "base/buf.h"
 #include "base/log.h"
 #include "bus/bus.h"
@@ -80,12 +82,20 @@ static size_t keep_body(char *p, size_t size, size_t n, void *arg)
     return len;
 }
 
-/* POSTs body as JSON to url with the extra headers; *code is the answer's status (0: none). */
-static int post_json(const char *url, const char *body, struct curl_slist *headers, long *code,
-                     struct buf *answer, char *err)
+/* POSTs body as JSON to url with the extra headers; *code is the answer's status (0: none).
+ * Internal addresses are refused unless the allowed CIDRs list them (egress.h): then err says
+ * which setting allows them, the same whether anything listens there or not, and
+ * ERR_FORBIDDEN is returned. */
+static int post_json(const char *url, const char *body, struct curl_slist *headers,
+                     const char *allowed, long *code, struct buf *answer, char *err)
 {
+    struct egress_guard guard;
     CURL *h = curl_easy_init();
-    if (!h) return ERR_INTERNAL;
+    if (!h) {
+        curl_slist_free_all(headers);
+        return ERR_INTERNAL;
+    }
+    egress_guard_apply(h, &guard, allowed);
     headers = curl_slist_append(headers, "Content-Type: application/json");
     headers = curl_slist_append(headers, "User-Agent: Strata-Notifications");
     curl_easy_setopt(h, CURLOPT_URL, url);
@@ -102,6 +112,10 @@ static int post_json(const char *url, const char *body, struct curl_slist *heade
     if (cc == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, code);
     curl_easy_cleanup(h);
     curl_slist_free_all(headers);
+    if (cc != CURLE_OK && guard.refused) {
+        snprintf(err, CURL_ERROR_SIZE, "%s", guard.why);
+        return ERR_FORBIDDEN;
+    }
     return cc == CURLE_OK ? 0 : ERR_UNAVAILABLE;
 }
 
@@ -246,8 +260,9 @@ int smtp_send(struct ctx *c, const struct store_result *s, struct curl_slist *to
 }
 
 int delivery_attempt(struct ctx *c, const struct notification_config *cfg, const struct delivery *d,
-                     bool *ok)
+                     bool *ok, const char **refusal)
 {
+    *refusal = 0;
     char err[CURL_ERROR_SIZE] = "";
     long code = 0;
     struct buf answer;
@@ -272,13 +287,16 @@ int delivery_attempt(struct ctx *c, const struct notification_config *cfg, const
             headers = curl_slist_append(
                 headers, arena_printf(c->a, "X-TFE-Notification-Signature: %s",
                                       hmac_sha512_hex(c->a, (const char *)token, body)));
-        rc = post_json(cfg->url, body, headers, &code, &answer, err);
+        rc = post_json(cfg->url, body, headers,
+                       settings_str(c->app->settings, SETTING_ALLOWED_INTERNAL_CIDRS), &code,
+                       &answer, err);
         *ok = rc == 0 && code >= 200 && code < 300;
     }
     json_decref(p);
     const char *text = answer.len ? arena_strndup(c->a, answer.data, answer.len) : err;
     buf_release(&answer);
     if (rc) log_info("notification %s to %s: %s", d->id, cfg->name, err);
+    if (rc == ERR_FORBIDDEN) *refusal = arena_strdup(c->a, err);
     return store_exec(c->app->store,
                       "INSERT INTO notification_attempts (id, configuration_id, delivery_id, "
                       "url, code, body, successful, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "

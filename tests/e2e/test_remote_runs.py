@@ -9,7 +9,7 @@ import tarfile
 import threading
 import time
 
-from harness import SIMPLE_CONFIG, NodeTest, Terraform, main
+from harness import SIMPLE_CONFIG, NodeTest, Sandbox, Terraform, free_port, main
 
 SLOW_APPLY = SIMPLE_CONFIG + '''
 resource "terraform_data" "slow" {
@@ -37,7 +37,11 @@ class RemoteRunTest(NodeTest):
 
     @classmethod
     def setUpClass(cls):
-        super().setUpClass()
+        # the slow state server listens on the node's loopback: runs reach it through
+        # run_host_ports only
+        cls.slow_port = free_port()
+        cls.sandbox = Sandbox(cls.sandbox_name)
+        cls.node = cls.sandbox.node(settings={"run_host_ports": str(cls.slow_port)})
         cls.node.create_org("acme")
 
     def tf(self, name, config=SIMPLE_CONFIG, **kw):
@@ -203,7 +207,7 @@ resource "terraform_data" "echo" {
         self.assertFalse(ws["attributes"]["locked"])
 
     def test_ctrl_c_cancels_the_plan(self):
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SlowStateServer)
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", self.slow_port), SlowStateServer)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
             config = SIMPLE_CONFIG + f'''
@@ -245,6 +249,7 @@ data "terraform_remote_state" "slow" {{
             self.assertEqual(done["attributes"]["status"], "canceled")
         finally:
             server.shutdown()
+            server.server_close()
 
     def test_two_applies_on_one_workspace_queue(self):
         a = self.tf("queue", SLOW_APPLY)

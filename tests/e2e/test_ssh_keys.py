@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import time
 
-from harness import NodeTest, Terraform, main
+from harness import NodeTest, Sandbox, Terraform, main
 
 MODULE = '''variable "x" {
   type = string
@@ -30,7 +30,10 @@ class SSHKeysTest(NodeTest):
 
     @classmethod
     def setUpClass(cls):
-        super().setUpClass()
+        # the sshd listens on the node's loopback, which runs reach only through run_host_ports
+        cls.port = free_port()
+        cls.sandbox = Sandbox(cls.sandbox_name)
+        cls.node = cls.sandbox.node(settings={"run_host_ports": str(cls.port)})
         cls.sshd = None
         if os.geteuid() != 0 or not shutil.which("sshd", path="/usr/sbin:/usr/bin"):
             return
@@ -52,7 +55,6 @@ class SSHKeysTest(NodeTest):
         subprocess.run(git + ["add", "."], cwd=work, check=True)
         subprocess.run(git + ["commit", "-qm", "module"], cwd=work, check=True)
         subprocess.run(git + ["clone", "-q", "--bare", work, cls.repo], check=True)
-        cls.port = free_port()
         with open(f"{root}/sshd_config", "w") as f:
             f.write(f"ListenAddress 127.0.0.1\nPort {cls.port}\nHostKey {root}/host_key\n"
                     f"AuthorizedKeysFile {root}/authorized_keys\nPidFile {root}/sshd.pid\n"
