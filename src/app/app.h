@@ -15,6 +15,7 @@ struct keyring;
 struct bus;
 struct arena;
 struct principal;
+struct ctx;
 struct node_cache;
 
 struct app {
@@ -36,6 +37,9 @@ struct app {
      * token (arena memory); ERR_UNAUTHORIZED when unknown or expired */
     int (*authenticate_session)(struct app *app, struct arena *a, const char *session,
                                 struct principal *p, const char **csrf);
+    /* runner/: sets *known when a workspace may pin version: "latest", the node's own terraform
+     * or one a site admin registered and enabled (0 or ERR_*); unset: every version is taken */
+    int (*terraform_version_known)(struct ctx *c, const char *version, bool *known);
 };
 
 #endif

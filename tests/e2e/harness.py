@@ -68,6 +68,24 @@ if NO_SANDBOX:
           file=sys.stderr)
 
 
+def run_network_support():
+    """Why this host cannot give runs a network of their own ("" when it can): pasta (passt)
+    missing, or a /dev/net/tun the run accounts may not open (scripts/setup.sh fixes both)."""
+    if NO_SANDBOX:
+        return NO_SANDBOX
+    if not shutil.which("pasta"):
+        return "pasta is not installed (apt-get install passt)"
+    if not os.path.exists("/dev/net/tun") or os.stat("/dev/net/tun").st_mode & 0o006 != 0o006:
+        return "/dev/net/tun is not usable by the run accounts (chmod 0666, as udev makes it)"
+    return ""
+
+
+NO_RUN_NETWORK = run_network_support()
+if NO_RUN_NETWORK and not NO_SANDBOX:
+    print(f"harness: {NO_RUN_NETWORK}; runs share the node's network, network tests skip",
+          file=sys.stderr)
+
+
 def make_slug(files):
     """A configuration's tar.gz from {name: bytes}."""
     import io
@@ -158,6 +176,8 @@ class Node:
         }
         if NO_SANDBOX:
             self.settings["allow_unsandboxed_runs"] = "1"
+        if NO_RUN_NETWORK:
+            self.settings["allow_shared_run_network"] = "1"
         if sandbox.external:
             self.settings.update(sandbox.external_settings(name))
         self.settings.update(settings or {})
