@@ -29,8 +29,9 @@ struct app {
     const char *hostname;               /* "host[:port]" from the settings */
     const char *node_name;              /* this node in the cluster: "<host name>:<https port>" */
     int64_t started_at;
-    atomic_bool draining; /* cluster/: asked to drain, so the runner claims no new job */
-    atomic_bool stopping; /* SIGTERM: health answers 503 so balancers take the node out */
+    struct health_monitor *health; /* meta/: the dependencies' latest probes (meta/meta.h) */
+    atomic_bool draining;          /* cluster/: asked to drain, so the runner claims no new job */
+    atomic_bool stopping;          /* SIGTERM: health answers 503 so balancers take the node out */
     /* tokens/: resolves a bearer token into *p (arena memory); ERR_UNAUTHORIZED when unknown */
     int (*authenticate)(struct app *app, struct arena *a, const char *token, struct principal *p);
     /* web/: resolves a browser session (its cookie's value) into *p and the session's CSRF

@@ -260,6 +260,17 @@ class Node:
             time.sleep(0.1)
         raise AssertionError("node not healthy in time:\n" + self.read_log())
 
+    def health_until(self, status, path="/_health_check", timeout=10):
+        """Asks path until it answers status: health is the monitor's latest round, probed once
+        a second, so a dependency that went away is seen within a round or two (or when its
+        probe has hung for 2 s). Returns (status, body) of the answer that matched."""
+        deadline = time.time() + timeout
+        while True:
+            got, body, _ = self.request("GET", path, token=False)
+            if got == status or time.time() > deadline:
+                return got, body
+            time.sleep(0.1)
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
