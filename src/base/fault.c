@@ -11,6 +11,12 @@
 static const char *const names[FAULT_POINTS_] = {"store", "blob", "bus"};
 /* calls left before the failing one; 0: disarmed */
 static _Atomic long countdown[FAULT_POINTS_];
+static _Thread_local bool exempt;
+
+void fault_exempt_thread(void)
+{
+    exempt = true;
+}
 
 bool fault_enabled(void)
 {
@@ -46,6 +52,7 @@ bool fault_arm(const char *spec)
 
 bool fault_hit(enum fault_point p)
 {
+    if (exempt) return false;
     long left = atomic_load(&countdown[p]);
     /* a compare-exchange loop: of two threads racing on the last count only one fails */
     while (left > 0 && !atomic_compare_exchange_weak(&countdown[p], &left, left - 1))

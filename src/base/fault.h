@@ -20,6 +20,9 @@ bool fault_arm(const char *spec);
 bool fault_hit(enum fault_point p);
 /* Whether STRATA_FAULT_INJECTION=1 was in the environment (read once). */
 bool fault_enabled(void);
+/* The calling thread's calls are neither counted nor failed from now on: for threads that work
+ * on their own clock (the health monitor), whose calls belong to no flow a test walks. */
+void fault_exempt_thread(void);
 #else
 static inline bool fault_arm(const char *spec)
 {
@@ -35,6 +38,7 @@ static inline bool fault_enabled(void)
 {
     return false;
 }
+static inline void fault_exempt_thread(void) {}
 #endif
 
 #endif

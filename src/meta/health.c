@@ -7,6 +7,7 @@
 #include "app/app.h"
 #include "base/arena.h"
 #include "base/err.h"
+#include "base/fault.h"
 #include "blob/blob.h"
 #include "bus/bus.h"
 #include "keyring/keyring.h"
@@ -85,6 +86,7 @@ static void round_once(struct health_monitor *m)
 static void *loop(void *arg)
 {
     struct health_monitor *m = arg;
+    fault_exempt_thread(); /* a test's injected fault is meant for the flow it walks */
     pthread_mutex_lock(&m->mu);
     while (!m->stop) {
         pthread_mutex_unlock(&m->mu);
