@@ -83,7 +83,7 @@ int user_update(struct ctx *c, struct user *u, const char *username, const char 
     if (!valid_username(name))
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/username",
                            "username must be 1-60 letters, numbers, -, _ and .");
-    if (!strchr(mail, '@') || strlen(mail) > 254)
+    if (!codec_email_valid(mail))
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/email", "email must be an address");
     bool name_taken = false, email_taken = false;
     int rc = user_db_taken(c, strcmp(name, u->username) ? name : "",
@@ -144,7 +144,7 @@ int user_change_password(struct ctx *c, const struct user *u, const char *curren
 
 int user_get_or_invite(struct ctx *c, const char *email, struct user *out)
 {
-    if (!email || !strchr(email, '@') || strlen(email) > 254)
+    if (!codec_email_valid(email))
         return ctx_fail_at(c, ERR_INVALID, "/email", "email must be an address");
     int rc = user_db_find(c, "email", email, out);
     if (rc != ERR_NOT_FOUND) return rc;
@@ -165,7 +165,7 @@ int user_create(struct ctx *c, const char *username, const char *email, const ch
     if (!username || !valid_username(username))
         return ctx_fail_at(c, ERR_INVALID, "/username",
                            "username must be 1-60 letters, numbers, -, _ and .");
-    if (!email || !strchr(email, '@') || strlen(email) > 254)
+    if (!codec_email_valid(email))
         return ctx_fail_at(c, ERR_INVALID, "/email", "email must be an address");
     if (!valid_password(password))
         return ctx_fail_at(c, ERR_INVALID, "/password",

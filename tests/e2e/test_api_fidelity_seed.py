@@ -174,6 +174,43 @@ class SeedClientTest(NodeTest):
         finally:
             n.api("PATCH", smtp, doc("smtp-settings", enabled=False))
 
+    def test_an_email_cannot_carry_lines_into_the_invitation_mail(self):
+        """Anyone may create an organization and so invite: an address holding a line break
+        would add headers (Bcc:, a new Subject, a body) or SMTP commands to the node's mail."""
+        from test_notifications import SMTPSink
+        n = self.node
+        sink = SMTPSink()
+        smtp = "/api/v2/admin/smtp-settings"
+        evil = ("victim@example.test\r\nBcc: spam@example.test\r\nSubject: reset your password",
+                "victim@example.test\nRCPT TO:<spam@example.test>", "a b@example.test",
+                "x@example.test\t", "<victim@example.test>")
+        path = "/api/v2/organizations/acme/organization-memberships"
+        try:
+            n.api("PATCH", smtp, doc("smtp-settings", enabled=True, host="127.0.0.1",
+                                     port=sink.server_address[1], sender="strata@example.test",
+                                     auth="none"))
+            for email in evil:
+                st, ans, _ = n.request("POST", path, doc("organization-memberships",
+                                                         email=email))
+                self.assertEqual(st, 422, (email, ans))
+                self.assertEqual(ans["errors"][0]["source"]["pointer"],
+                                 "/data/attributes/email", ans)
+                # nor through the accounts that invitations and notifications reach
+                st, ans, _ = n.request("PATCH", "/api/v2/account/update",
+                                       doc("users", email=email), token=self.tokens["reader"])
+                self.assertEqual(st, 422, (email, ans))
+                st, ans, _ = n.request("POST", "/api/v2/admin/users", doc(
+                    "users", username="evil", email=email, password=PASSWORD))
+                self.assertEqual(st, 422, (email, ans))
+            time.sleep(0.5)
+            self.assertEqual(sink.messages, [])
+            # a plain address is still invited and mailed
+            n.api("POST", path, doc("organization-memberships", email="plain@example.test"))
+        finally:
+            n.api("PATCH", smtp, doc("smtp-settings", enabled=False))
+            sink.shutdown()
+            sink.server_close()
+
     def test_memberships_invite_an_email_without_an_account(self):
         n = self.node
         team = n.api("POST", "/api/v2/organizations/acme/teams",
