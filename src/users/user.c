@@ -10,13 +10,6 @@
 #include <string.h>
 
 static int (*password_changed_hook)(struct ctx *, const char *);
-static int (*signed_up_hook)(struct ctx *, const char *);
-
-void user_on_signed_up(int (*fn)(struct ctx *c, const char *user_id))
-{
-    if (signed_up_hook) abort(); /* one hook by design: never drop one silently */
-    signed_up_hook = fn;
-}
 
 void user_on_password_changed(int (*fn)(struct ctx *c, const char *user_id))
 {
@@ -185,8 +178,7 @@ int user_create(struct ctx *c, const char *username, const char *email, const ch
         out->username = arena_strdup(c->a, username);
         out->is_admin = is_admin;
         out->invited_only = false;
-        rc = user_db_take_over(c, out, hash);
-        return !rc && signed_up_hook ? signed_up_hook(c, out->id) : rc;
+        return user_db_take_over(c, out, hash);
     }
     out->id = codec_new_id(c->a, "user");
     out->username = arena_strdup(c->a, username);

@@ -30,11 +30,9 @@ int user_create(struct ctx *c, const char *username, const char *email, const ch
                 bool is_admin, struct user *out);
 /* The account of email, made as an invited-only placeholder when there is none (an organization
  * invites someone without an account): nobody signs in to it; user_create with that e-mail later
- * takes it over, memberships included. Call inside a transaction. */
+ * takes it over, its memberships still invited: the user accepts each (the site admin who makes
+ * an account accepts nothing for it). Call inside a transaction. */
 int user_get_or_invite(struct ctx *c, const char *email, struct user *out);
-/* The one hook called when user_create takes over an invited-only account (teams/: its invited
- * memberships become active), in the same transaction. Set once at start; a second call aborts. */
-void user_on_signed_up(int (*fn)(struct ctx *c, const char *user_id));
 /* Changes username and/or email (NULL keeps one); ERR_INVALID naming the attribute for a bad
  * or taken value. u is updated. */
 int user_update(struct ctx *c, struct user *u, const char *username, const char *email);

@@ -242,7 +242,16 @@ class SeedClientTest(NodeTest):
         # nobody signs in to the invitation
         from test_hostile_signin import Client
         self.assertEqual(Client(n).sign_in(placeholder, "!")[0], 401)
-        # the account made for that e-mail takes the invitation's place: active, in its teams
+        # another organization invites the same e-mail, with sessions of one minute: anyone
+        # may make an organization, and its owner invite any address
+        n.create_org("grabby")
+        n.api("PATCH", "/api/v2/organizations/grabby", doc(
+            "organizations", **{"session-timeout": 1, "session-remember": 1}))
+        grab = n.api("POST", "/api/v2/organizations/grabby/organization-memberships",
+                     doc("organization-memberships", email="newcomer@example.test"))["data"]
+        # the account made for that e-mail takes the invitation's place, in its teams; the
+        # invitations stay invitations until the user accepts each (the site admin who made
+        # the account accepted none): the user's sessions keep their own limits meanwhile
         user = n.api("POST", "/api/v2/admin/users", doc(
             "users", username="newcomer", email="newcomer@example.test",
             password=PASSWORD))["data"]
@@ -252,9 +261,15 @@ class SeedClientTest(NodeTest):
         tok = n.api("POST", f"/api/v2/users/{user['id']}/authentication-tokens",
                     doc("authentication-tokens"))["data"]["attributes"]["token"]
         own = n.api("GET", "/api/v2/organization-memberships", token=tok)["data"]
-        self.assertEqual([(x["id"], x["attributes"]["status"]) for x in own],
-                         [(m["id"], "active")])
+        self.assertEqual(sorted((x["id"], x["attributes"]["status"]) for x in own),
+                         sorted([(m["id"], "invited"), (grab["id"], "invited")]))
+        for org in ("acme", "grabby"):
+            self.assertEqual(self.status("GET", f"/api/v2/organizations/{org}", token=tok), 404)
+        n.api("POST", f"/api/v2/organization-memberships/{m['id']}/actions/accept", token=tok)
+        self.assertEqual(n.api("GET", f"/api/v2/organization-memberships/{m['id']}",
+                               token=tok)["data"]["attributes"]["status"], "active")
         self.assertEqual(self.status("GET", "/api/v2/organizations/acme", token=tok), 200)
+        self.assertEqual(self.status("GET", "/api/v2/organizations/grabby", token=tok), 404)
         self.assertEqual(self.status("GET", "/api/v2/organizations/other", token=tok), 404)
         self.assertEqual(Client(n).sign_in("newcomer", PASSWORD)[0], 201)
 
