@@ -10,6 +10,16 @@
 #include <string.h>
 
 static int (*password_changed_hook)(struct ctx *, const char *);
+static int (*guess_take)(struct ctx *, const char *, int64_t *);
+static int (*guess_clear)(struct ctx *, const char *);
+
+void user_on_password_guess(int (*take)(struct ctx *c, const char *username, int64_t *retry_after),
+                            int (*clear)(struct ctx *c, const char *username))
+{
+    if (guess_take) abort(); /* one pair by design: never drop one silently */
+    guess_take = take;
+    guess_clear = clear;
+}
 
 void user_on_password_changed(int (*fn)(struct ctx *c, const char *user_id))
 {
@@ -112,11 +122,15 @@ int user_change_password(struct ctx *c, const struct user *u, const char *curren
                          const char *password, const char *confirmation)
 {
     const char *stored;
+    int64_t retry_after = 0;
     int rc = user_db_password_hash(c, u->id, &stored);
+    if (!rc && guess_take && (rc = guess_take(c, u->username, &retry_after)) == ERR_TOO_MANY)
+        http_set_header(c->req, "Retry-After", arena_printf(c->a, "%lld", (long long)retry_after));
     if (rc) return rc;
     if (!current || crypto_pwhash_str_verify(stored, current, strlen(current)) != 0)
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/current_password",
                            "current_password is not the account's password");
+    if (guess_clear && (rc = guess_clear(c, u->username))) return rc;
     if (!valid_password(password))
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/password",
                            "password must be 10 to 1024 characters long");

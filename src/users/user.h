@@ -47,6 +47,12 @@ int user_check_password(struct ctx *c, const char *username, const char *passwor
 /* The one hook called when a user's password changed (web/: end the user's browser sessions
  * but the caller's). Set once at start; a second call aborts. Its error undoes the change. */
 void user_on_password_changed(int (*fn)(struct ctx *c, const char *user_id));
+/* The one pair of hooks counting guesses of an account's password (web/: the sign-in throttle),
+ * so that a password change, which checks the current one, is no unthrottled oracle for whoever
+ * holds a token: take before the check (an error refuses the attempt; ERR_TOO_MANY with
+ * *retry_after seconds), clear once it was right. Set once at start; a second call aborts. */
+void user_on_password_guess(int (*take)(struct ctx *c, const char *username, int64_t *retry_after),
+                            int (*clear)(struct ctx *c, const char *username));
 /* Number of site administrators. */
 int user_count_admins(struct ctx *c, int64_t *n);
 
