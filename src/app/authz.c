@@ -27,8 +27,8 @@ static const struct {
 /* An organization token manages everything but may not start runs. */
 #define ORG_TOKEN_WS (WS_ALL & ~(WS_QUEUE_PLAN | WS_QUEUE_APPLY))
 /* A run's token (TFE's per-run token): its own workspace's settings, variables and state, read
- * and written (the run holds the lock); another workspace's state only when that one shares it
- * (remote state sharing). api.c keeps the token to the routes a run calls. */
+ * and, in the apply phase, written (the run holds the lock); another workspace's state only when
+ * that one shares it (remote state sharing). api.c keeps the token to the routes a run calls. */
 #define RUN_TOKEN_WS (WS_READ | WS_READ_VARS | WS_READ_OUTPUTS | WS_READ_STATE | WS_WRITE_STATE)
 #define RUN_TOKEN_SHARED_WS (WS_READ | WS_READ_OUTPUTS | WS_READ_STATE)
 
@@ -185,6 +185,14 @@ int authz_rights(struct ctx *c, const char *org, const char *workspace_id, struc
             (rc = state_shared(c, workspace_id, c->who.workspace_id, &shared)))
             return rc;
         out->ws = own ? RUN_TOKEN_WS : shared ? RUN_TOKEN_SHARED_WS : 0;
+        /* state is written by an apply only: a plan's token holds code that whoever may only
+         * queue plans chose (a provider, an external data source), and terraform writes no
+         * state in a plan */
+        if (own && (rc = store_query(c->app->store, c->a,
+                                     "SELECT 1 FROM runs WHERE id = $1 AND status = 'applying'",
+                                     S_ARGS(S_TEXT(c->who.run_id)), &res)))
+            return rc;
+        if (own && !res.nrows) out->ws &= ~WS_WRITE_STATE;
         break;
     }
     default:

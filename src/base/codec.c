@@ -177,3 +177,11 @@ int64_t codec_now_unix(void)
 {
     return (int64_t)time(0);
 }
+
+bool codec_email_valid(const char *s)
+{
+    if (!s || !strchr(s, '@') || strlen(s) > 254) return false;
+    for (; *s; s++)
+        if ((unsigned char)*s <= ' ' || *s == 0x7f || strchr("<>,;\"", *s)) return false;
+    return true;
+}

@@ -51,4 +51,9 @@ int64_t codec_now_ms(void);
 /* Milliseconds of a clock that never jumps (CLOCK_MONOTONIC), for durations. */
 int64_t codec_mono_ms(void);
 
+/* Whether s may stand as an e-mail address: an @, at most 254 bytes, and no space, control
+ * character or <>,;" — the address goes into mail headers and SMTP commands, where a line
+ * break would add headers, recipients or commands of the sender's choosing. */
+bool codec_email_valid(const char *s);
+
 #endif

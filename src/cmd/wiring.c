@@ -17,6 +17,7 @@
 #include "state/state.h"
 #include "teams/team.h"
 #include "admin/admin.h"
+#include "web/throttle.h"
 #include "web/web.h"
 #include "notifications/notification.h"
 #include "tokens/token.h"
@@ -29,7 +30,7 @@ void wiring_hooks(struct app *app)
     app->authenticate_session = web_session_authenticate;
     app->terraform_version_known = runner_terraform_known;
     user_on_password_changed(web_session_end_others);
-    user_on_signed_up(team_on_user_signed_up);
+    user_on_password_guess(throttle_take, throttle_clear);
     membership_on_invited(notification_send_invitation);
     organization_on_created(team_on_org_created);
     organization_on_delete(workspace_on_org_delete);

@@ -3,6 +3,7 @@
  * Managed by the workspace's admins; the token is write-only (sealed; answered as null). */
 #include "notifications/notification_int.h"
 #include "app/pagination.h"
+#include "base/codec.h"
 #include "jsonapi/jsonapi.h"
 #include "keyring/keyring.h"
 #include "runs/run.h"
@@ -145,7 +146,7 @@ static bool known_trigger(const char *t)
 
 static bool an_address(const char *a)
 {
-    return strchr(a, '@') && strlen(a) <= 254 && !strpbrk(a, " \r\n<>");
+    return codec_email_valid(a);
 }
 
 /* Reads what the request sets into n (a new one or a copy of the stored one). */

@@ -64,7 +64,7 @@ int organization_create(struct ctx *c, struct organization *o)
     if (!o->name || !api_name_valid(o->name, 40))
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/name",
                            "name must be 1-40 letters, numbers, - and _");
-    if (!o->email || !strchr(o->email, '@'))
+    if (!codec_email_valid(o->email))
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/email", "email must be an address");
     if (!o->default_execution_mode) o->default_execution_mode = "remote";
     int rc = check_mode(c, o->default_execution_mode);
@@ -106,7 +106,7 @@ int organization_update(struct ctx *c, struct organization *o, const char *new_n
 {
     int rc = authz_org_need(c, o->name, ORG_OWNER);
     if (rc) return rc;
-    if (o->email && !strchr(o->email, '@'))
+    if (o->email && !codec_email_valid(o->email))
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/email", "email must be an address");
     if ((rc = check_mode(c, o->default_execution_mode))) return rc;
     if ((rc = check_minutes(c, o->session_timeout, "session-timeout"))) return rc;

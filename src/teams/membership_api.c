@@ -6,6 +6,7 @@
  * an account accepts with POST .../actions/accept, which TFE does through the invitation's link. */
 #include "teams/team_int.h"
 #include "app/include.h"
+#include "base/codec.h"
 #include "jsonapi/jsonapi.h"
 #include "users/user.h"
 
@@ -151,7 +152,7 @@ static void create(struct http_request *r, void *app)
     if (rc && !c.detail[0]) rc = ctx_fail_body(&c, rc, &b);
     if (!rc && (!email || !*email))
         rc = ctx_fail_at(&c, ERR_INVALID, "/data/attributes/email", "email is required");
-    if (!rc && (!strchr(email, '@') || strlen(email) > 254))
+    if (!rc && !codec_email_valid(email))
         rc = ctx_fail_at(&c, ERR_INVALID, "/data/attributes/email", "email must be an address");
     u.id = 0;
     if (!rc && (rc = user_get_by_email(&c, email, &u)) == ERR_NOT_FOUND) {

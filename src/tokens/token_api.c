@@ -153,20 +153,40 @@ static void org_create(struct http_request *r, void *app)
     respond_issued(&c, rc, &t);
 }
 
+/* The organization's token (team_id NULL) or the team's, which the caller may manage (rc: the
+ * check's result), deleted: 204, or 404 saying missing when there is none. */
+static void destroy_owned(struct ctx *c, int rc, const char *org, const struct team *tm,
+                          const char *missing)
+{
+    const char *kind = tm ? "team" : "organization";
+    bool found = false;
+    if (!rc && !(rc = store_begin(c->app->store))) {
+        rc = token_db_delete_owned(c, kind, tm ? 0 : org, tm ? tm->id : 0, &found);
+        if (!rc && !found) rc = ctx_fail(c, ERR_NOT_FOUND, "%s", missing);
+        rc = audit_end(c, rc, org, "authentication-token", tm ? tm->id : org, "destroy");
+    }
+    if (rc) return api_fail(c, rc);
+    http_respond(c->req, 204, 0, 0, 0);
+}
+
+/* The same token shown (never its value); any 404 says missing. */
+static void show_owned(struct ctx *c, int rc, const char *org, const struct team *tm,
+                       const char *missing)
+{
+    struct token t;
+    if (!rc)
+        rc = token_db_get_owned(c, tm ? "team" : "organization", tm ? 0 : org, tm ? tm->id : 0, &t);
+    if (rc == ERR_NOT_FOUND) rc = ctx_fail(c, rc, "%s", missing);
+    if (rc) return api_fail(c, rc);
+    jsonapi_respond(c->req, 200, jsonapi_doc_new(encode(c, &t)));
+}
+
 static void org_destroy(struct http_request *r, void *app)
 {
     struct ctx c;
     if (api_begin(&c, r, app)) return;
     const char *org = http_req_param(r, "org");
-    bool found = false;
-    int rc = manage_in(&c, org, 0);
-    if (!rc && !(rc = store_begin(c.app->store))) {
-        rc = token_db_delete_owned(&c, "organization", org, 0, &found);
-        if (!rc && !found) rc = ctx_fail(&c, ERR_NOT_FOUND, "the organization has no token");
-        rc = audit_end(&c, rc, org, "authentication-token", org, "destroy");
-    }
-    if (rc) return api_fail(&c, rc);
-    http_respond(r, 204, 0, 0, 0);
+    destroy_owned(&c, manage_in(&c, org, 0), org, 0, "the organization has no token");
 }
 
 static void org_show(struct http_request *r, void *app)
@@ -174,12 +194,14 @@ static void org_show(struct http_request *r, void *app)
     struct ctx c;
     if (api_begin(&c, r, app)) return;
     const char *org = http_req_param(r, "org");
-    struct token t;
-    int rc = manage_in(&c, org, 0);
-    if (!rc) rc = token_db_get_owned(&c, "organization", org, 0, &t);
-    if (rc == ERR_NOT_FOUND) rc = ctx_fail(&c, rc, "the organization has no token");
-    if (rc) return api_fail(&c, rc);
-    jsonapi_respond(r, 200, jsonapi_doc_new(encode(&c, &t)));
+    show_owned(&c, manage_in(&c, org, 0), org, 0, "the organization has no token");
+}
+
+/* The route's team, when the caller may manage its token. */
+static int managed_team(struct ctx *c, struct team *tm)
+{
+    int rc = team_get(c, http_req_param(c->req, "team_id"), tm);
+    return rc ? rc : manage_in(c, tm->organization, tm);
 }
 
 static void team_create(struct http_request *r, void *app)
@@ -188,8 +210,7 @@ static void team_create(struct http_request *r, void *app)
     if (api_begin(&c, r, app)) return;
     struct team tm;
     struct token t;
-    int rc = team_get(&c, http_req_param(r, "team_id"), &tm);
-    if (!rc) rc = manage_in(&c, tm.organization, &tm);
+    int rc = managed_team(&c, &tm);
     int64_t exp = 0;
     const char *d = rc ? 0 : read_options(&c, &rc, &exp);
     if (!rc) rc = token_issue(&c, TOKEN_TEAM, tm.id, tm.organization, d, exp, &t);
@@ -200,31 +221,18 @@ static void team_show(struct http_request *r, void *app)
 {
     struct ctx c;
     if (api_begin(&c, r, app)) return;
-    struct team tm;
-    struct token t;
-    int rc = team_get(&c, http_req_param(r, "team_id"), &tm);
-    if (!rc) rc = manage_in(&c, tm.organization, &tm);
-    if (!rc) rc = token_db_get_owned(&c, "team", 0, tm.id, &t);
-    if (rc == ERR_NOT_FOUND) rc = ctx_fail(&c, rc, "the team has no token");
-    if (rc) return api_fail(&c, rc);
-    jsonapi_respond(r, 200, jsonapi_doc_new(encode(&c, &t)));
+    struct team tm = {0};
+    int rc = managed_team(&c, &tm);
+    show_owned(&c, rc, tm.organization, &tm, "the team has no token");
 }
 
 static void team_destroy(struct http_request *r, void *app)
 {
     struct ctx c;
     if (api_begin(&c, r, app)) return;
-    struct team tm;
-    int rc = team_get(&c, http_req_param(r, "team_id"), &tm);
-    if (!rc) rc = manage_in(&c, tm.organization, &tm);
-    bool found = false;
-    if (!rc && !(rc = store_begin(c.app->store))) {
-        rc = token_db_delete_owned(&c, "team", 0, tm.id, &found);
-        if (!rc && !found) rc = ctx_fail(&c, ERR_NOT_FOUND, "the team has no token");
-        rc = audit_end(&c, rc, tm.organization, "authentication-token", tm.id, "destroy");
-    }
-    if (rc) return api_fail(&c, rc);
-    http_respond(r, 204, 0, 0, 0);
+    struct team tm = {0};
+    int rc = managed_team(&c, &tm);
+    destroy_owned(&c, rc, tm.organization, &tm, "the team has no token");
 }
 
 const struct http_route token_routes[] = {

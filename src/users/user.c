@@ -10,12 +10,15 @@
 #include <string.h>
 
 static int (*password_changed_hook)(struct ctx *, const char *);
-static int (*signed_up_hook)(struct ctx *, const char *);
+static int (*guess_take)(struct ctx *, const char *, int64_t *);
+static int (*guess_clear)(struct ctx *, const char *);
 
-void user_on_signed_up(int (*fn)(struct ctx *c, const char *user_id))
+void user_on_password_guess(int (*take)(struct ctx *c, const char *username, int64_t *retry_after),
+                            int (*clear)(struct ctx *c, const char *username))
 {
-    if (signed_up_hook) abort(); /* one hook by design: never drop one silently */
-    signed_up_hook = fn;
+    if (guess_take) abort(); /* one pair by design: never drop one silently */
+    guess_take = take;
+    guess_clear = clear;
 }
 
 void user_on_password_changed(int (*fn)(struct ctx *c, const char *user_id))
@@ -83,7 +86,7 @@ int user_update(struct ctx *c, struct user *u, const char *username, const char 
     if (!valid_username(name))
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/username",
                            "username must be 1-60 letters, numbers, -, _ and .");
-    if (!strchr(mail, '@') || strlen(mail) > 254)
+    if (!codec_email_valid(mail))
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/email", "email must be an address");
     bool name_taken = false, email_taken = false;
     int rc = user_db_taken(c, strcmp(name, u->username) ? name : "",
@@ -119,11 +122,15 @@ int user_change_password(struct ctx *c, const struct user *u, const char *curren
                          const char *password, const char *confirmation)
 {
     const char *stored;
+    int64_t retry_after = 0;
     int rc = user_db_password_hash(c, u->id, &stored);
+    if (!rc && guess_take && (rc = guess_take(c, u->username, &retry_after)) == ERR_TOO_MANY)
+        http_set_header(c->req, "Retry-After", arena_printf(c->a, "%lld", (long long)retry_after));
     if (rc) return rc;
     if (!current || crypto_pwhash_str_verify(stored, current, strlen(current)) != 0)
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/current_password",
                            "current_password is not the account's password");
+    if (guess_clear && (rc = guess_clear(c, u->username))) return rc;
     if (!valid_password(password))
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/password",
                            "password must be 10 to 1024 characters long");
@@ -144,7 +151,7 @@ int user_change_password(struct ctx *c, const struct user *u, const char *curren
 
 int user_get_or_invite(struct ctx *c, const char *email, struct user *out)
 {
-    if (!email || !strchr(email, '@') || strlen(email) > 254)
+    if (!codec_email_valid(email))
         return ctx_fail_at(c, ERR_INVALID, "/email", "email must be an address");
     int rc = user_db_find(c, "email", email, out);
     if (rc != ERR_NOT_FOUND) return rc;
@@ -165,7 +172,7 @@ int user_create(struct ctx *c, const char *username, const char *email, const ch
     if (!username || !valid_username(username))
         return ctx_fail_at(c, ERR_INVALID, "/username",
                            "username must be 1-60 letters, numbers, -, _ and .");
-    if (!email || !strchr(email, '@') || strlen(email) > 254)
+    if (!codec_email_valid(email))
         return ctx_fail_at(c, ERR_INVALID, "/email", "email must be an address");
     if (!valid_password(password))
         return ctx_fail_at(c, ERR_INVALID, "/password",
@@ -185,8 +192,7 @@ int user_create(struct ctx *c, const char *username, const char *email, const ch
         out->username = arena_strdup(c->a, username);
         out->is_admin = is_admin;
         out->invited_only = false;
-        rc = user_db_take_over(c, out, hash);
-        return !rc && signed_up_hook ? signed_up_hook(c, out->id) : rc;
+        return user_db_take_over(c, out, hash);
     }
     out->id = codec_new_id(c->a, "user");
     out->username = arena_strdup(c->a, username);

@@ -30,11 +30,9 @@ int user_create(struct ctx *c, const char *username, const char *email, const ch
                 bool is_admin, struct user *out);
 /* The account of email, made as an invited-only placeholder when there is none (an organization
  * invites someone without an account): nobody signs in to it; user_create with that e-mail later
- * takes it over, memberships included. Call inside a transaction. */
+ * takes it over, its memberships still invited: the user accepts each (the site admin who makes
+ * an account accepts nothing for it). Call inside a transaction. */
 int user_get_or_invite(struct ctx *c, const char *email, struct user *out);
-/* The one hook called when user_create takes over an invited-only account (teams/: its invited
- * memberships become active), in the same transaction. Set once at start; a second call aborts. */
-void user_on_signed_up(int (*fn)(struct ctx *c, const char *user_id));
 /* Changes username and/or email (NULL keeps one); ERR_INVALID naming the attribute for a bad
  * or taken value. u is updated. */
 int user_update(struct ctx *c, struct user *u, const char *username, const char *email);
@@ -49,6 +47,12 @@ int user_check_password(struct ctx *c, const char *username, const char *passwor
 /* The one hook called when a user's password changed (web/: end the user's browser sessions
  * but the caller's). Set once at start; a second call aborts. Its error undoes the change. */
 void user_on_password_changed(int (*fn)(struct ctx *c, const char *user_id));
+/* The one pair of hooks counting guesses of an account's password (web/: the sign-in throttle),
+ * so that a password change, which checks the current one, is no unthrottled oracle for whoever
+ * holds a token: take before the check (an error refuses the attempt; ERR_TOO_MANY with
+ * *retry_after seconds), clear once it was right. Set once at start; a second call aborts. */
+void user_on_password_guess(int (*take)(struct ctx *c, const char *username, int64_t *retry_after),
+                            int (*clear)(struct ctx *c, const char *username));
 /* Number of site administrators. */
 int user_count_admins(struct ctx *c, int64_t *n);
 

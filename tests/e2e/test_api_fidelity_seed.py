@@ -174,6 +174,43 @@ class SeedClientTest(NodeTest):
         finally:
             n.api("PATCH", smtp, doc("smtp-settings", enabled=False))
 
+    def test_an_email_cannot_carry_lines_into_the_invitation_mail(self):
+        """Anyone may create an organization and so invite: an address holding a line break
+        would add headers (Bcc:, a new Subject, a body) or SMTP commands to the node's mail."""
+        from test_notifications import SMTPSink
+        n = self.node
+        sink = SMTPSink()
+        smtp = "/api/v2/admin/smtp-settings"
+        evil = ("victim@example.test\r\nBcc: spam@example.test\r\nSubject: reset your password",
+                "victim@example.test\nRCPT TO:<spam@example.test>", "a b@example.test",
+                "x@example.test\t", "<victim@example.test>")
+        path = "/api/v2/organizations/acme/organization-memberships"
+        try:
+            n.api("PATCH", smtp, doc("smtp-settings", enabled=True, host="127.0.0.1",
+                                     port=sink.server_address[1], sender="strata@example.test",
+                                     auth="none"))
+            for email in evil:
+                st, ans, _ = n.request("POST", path, doc("organization-memberships",
+                                                         email=email))
+                self.assertEqual(st, 422, (email, ans))
+                self.assertEqual(ans["errors"][0]["source"]["pointer"],
+                                 "/data/attributes/email", ans)
+                # nor through the accounts that invitations and notifications reach
+                st, ans, _ = n.request("PATCH", "/api/v2/account/update",
+                                       doc("users", email=email), token=self.tokens["reader"])
+                self.assertEqual(st, 422, (email, ans))
+                st, ans, _ = n.request("POST", "/api/v2/admin/users", doc(
+                    "users", username="evil", email=email, password=PASSWORD))
+                self.assertEqual(st, 422, (email, ans))
+            time.sleep(0.5)
+            self.assertEqual(sink.messages, [])
+            # a plain address is still invited and mailed
+            n.api("POST", path, doc("organization-memberships", email="plain@example.test"))
+        finally:
+            n.api("PATCH", smtp, doc("smtp-settings", enabled=False))
+            sink.shutdown()
+            sink.server_close()
+
     def test_memberships_invite_an_email_without_an_account(self):
         n = self.node
         team = n.api("POST", "/api/v2/organizations/acme/teams",
@@ -205,7 +242,16 @@ class SeedClientTest(NodeTest):
         # nobody signs in to the invitation
         from test_hostile_signin import Client
         self.assertEqual(Client(n).sign_in(placeholder, "!")[0], 401)
-        # the account made for that e-mail takes the invitation's place: active, in its teams
+        # another organization invites the same e-mail, with sessions of one minute: anyone
+        # may make an organization, and its owner invite any address
+        n.create_org("grabby")
+        n.api("PATCH", "/api/v2/organizations/grabby", doc(
+            "organizations", **{"session-timeout": 1, "session-remember": 1}))
+        grab = n.api("POST", "/api/v2/organizations/grabby/organization-memberships",
+                     doc("organization-memberships", email="newcomer@example.test"))["data"]
+        # the account made for that e-mail takes the invitation's place, in its teams; the
+        # invitations stay invitations until the user accepts each (the site admin who made
+        # the account accepted none): the user's sessions keep their own limits meanwhile
         user = n.api("POST", "/api/v2/admin/users", doc(
             "users", username="newcomer", email="newcomer@example.test",
             password=PASSWORD))["data"]
@@ -215,9 +261,15 @@ class SeedClientTest(NodeTest):
         tok = n.api("POST", f"/api/v2/users/{user['id']}/authentication-tokens",
                     doc("authentication-tokens"))["data"]["attributes"]["token"]
         own = n.api("GET", "/api/v2/organization-memberships", token=tok)["data"]
-        self.assertEqual([(x["id"], x["attributes"]["status"]) for x in own],
-                         [(m["id"], "active")])
+        self.assertEqual(sorted((x["id"], x["attributes"]["status"]) for x in own),
+                         sorted([(m["id"], "invited"), (grab["id"], "invited")]))
+        for org in ("acme", "grabby"):
+            self.assertEqual(self.status("GET", f"/api/v2/organizations/{org}", token=tok), 404)
+        n.api("POST", f"/api/v2/organization-memberships/{m['id']}/actions/accept", token=tok)
+        self.assertEqual(n.api("GET", f"/api/v2/organization-memberships/{m['id']}",
+                               token=tok)["data"]["attributes"]["status"], "active")
         self.assertEqual(self.status("GET", "/api/v2/organizations/acme", token=tok), 200)
+        self.assertEqual(self.status("GET", "/api/v2/organizations/grabby", token=tok), 404)
         self.assertEqual(self.status("GET", "/api/v2/organizations/other", token=tok), 404)
         self.assertEqual(Client(n).sign_in("newcomer", PASSWORD)[0], 201)
 

@@ -7,8 +7,10 @@ asking for module upload links, creating anything, another workspace's state tha
 shared: refused with a JSON:API 404. And the real terraform_remote_state (backend "remote")
 read between two workspaces' runs works when shared and fails when not."""
 import base64
+import glob
 import hashlib
 import json
+import os
 import re
 import time
 import unittest
@@ -268,6 +270,46 @@ class HostileRunTokenTest(unittest.TestCase):
         self.refused("GET", "/api/registry/v1/modules/other/mod/null/versions", tok)
 
     # -- the real CLI --
+    def test_a_plan_token_does_not_write_state(self):
+        """Code running in a plan (a provider, an external data source: whoever may only queue
+        plans chooses it) holds the plan's token. terraform writes no state in a plan, so that
+        token may not either: else one who may only plan writes the workspace's state."""
+        n = self.node
+        ws = self.ws("planned")
+        self.assertEqual(self.put_state(ws, "before")[0], 201)
+        before = n.api("GET", f"/api/v2/workspaces/{ws['id']}/current-state-version")["data"]
+        # a plan long enough to take its token while it runs (terraform_data is built in)
+        slow = 'resource "terraform_data" "x" {\n  count = 3000\n  input = count.index\n}\n'
+        run = self.queue(ws, {"main.tf": slow.encode()})
+        plan_id = run["relationships"]["plan"]["data"]["id"]
+        tok, deadline = None, time.time() + 120
+        while not tok and time.time() < deadline:
+            # the run's CLI configuration, as the plan's code reads it (the node runs as root
+            # here: its runs' folders are under /tmp/strata-runs-*)
+            for rc in glob.glob(f"/tmp/strata-runs-*/{plan_id}/cli.tfrc") + glob.glob(
+                    os.path.join(n.settings["disk_path"], "work", plan_id, "cli.tfrc")):
+                try:
+                    with open(rc) as f:
+                        m = re.search(r'token *= *"([^"]+)"', f.read())
+                except OSError:
+                    m = None
+                tok = m and m.group(1)
+            time.sleep(0.02)
+        self.assertTrue(tok, "the plan's token was not found\n" + n.read_log())
+        try:
+            status, doc = self.put_state(ws, "forged by a plan", token=tok,
+                                         lineage=before["attributes"]["lineage"])
+            # the token was still the plan's: it reads (a revoked one would answer 401)
+            self.allowed("GET", f"/api/v2/workspaces/{ws['id']}/current-state-version", tok)
+            self.assertEqual(n.api("GET", f"/api/v2/runs/{run['id']}")["data"]["attributes"][
+                "status"], "planning")
+            self.assertIn(status, (403, 404), doc)
+            self.assertTrue(doc.get("errors"), doc)
+            after = n.api("GET", f"/api/v2/workspaces/{ws['id']}/current-state-version")
+            self.assertEqual(after["data"]["id"], before["id"])
+        finally:
+            n.api("POST", f"/api/v2/runs/{run['id']}/actions/cancel", {}, expect=(202, 409))
+
     def test_terraform_remote_state_between_runs_follows_sharing(self):
         host = self.node.settings["hostname"]
         source = Terraform.initialized(self.sandbox, self.node, "source")

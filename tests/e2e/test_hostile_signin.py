@@ -192,5 +192,30 @@ class HostileSignInTest(NodeTest):
         self.assertEqual(self.node.request("GET", "/api/v2/account/details", token=token)[0], 200)
 
 
+    def test_guesses_of_the_current_password_through_a_token_are_throttled(self):
+        """A leaked API token must not become the password too: PATCH /account/password checks
+        the current password, so its guesses count as sign-in attempts do."""
+        self.user("leaked")
+        uid = self.node.api("GET", "/api/v2/admin/users?q=leaked")["data"][0]["id"]
+        token = self.node.api("POST", f"/api/v2/users/{uid}/authentication-tokens", {"data": {
+            "type": "authentication-tokens"}})["data"]["attributes"]["token"]
+
+        def change(current):
+            return self.node.request("PATCH", "/api/v2/account/password", {"data": {
+                "type": "users", "attributes": {"current_password": current,
+                                                "password": "another long password",
+                                                "password_confirmation": "another long password"}}},
+                token=token)
+
+        for i in range(LIMIT):
+            status, doc, _ = change(f"guess number {i}")
+            self.assertEqual(status, 422, doc)
+        status, doc, _ = change(PASSWORD)  # even the right one waits
+        self.assertEqual(status, 429, doc)
+        self.assertIn("try again", doc["errors"][0]["detail"])
+        # the owner, elsewhere, still signs in with the unchanged password
+        self.assertEqual(Client(self.node, "127.0.0.10").sign_in("leaked", PASSWORD)[0], 201)
+
+
 if __name__ == "__main__":
     main()
