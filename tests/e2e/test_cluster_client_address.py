@@ -100,7 +100,7 @@ class ClientAddressTest(unittest.TestCase):
         client.api("POST", "/api/v2/organizations/acme/workspaces",
                    {"data": {"type": "workspaces", "attributes": {"name": "from-four"}}})
         self.assertIn("127.0.0.4", self.audit_addresses())
-        self.assertNotIn(BALANCER, self.audit_addresses())
+        self.assertFalse([a for a in self.audit_addresses() if BALANCER in a])
 
     def test_a_trusted_balancer_names_the_client(self):
         # what HAProxy does, by hand: v2 and v1 headers from the balancer's address
