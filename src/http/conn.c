@@ -655,7 +655,13 @@ static void on_proxy_read(evutil_socket_t fd, short what, void *arg)
         return;
     }
     w->len += take;
-    if (!n) return;
+    if (!n) {
+        /* the time limit is the whole header's: a peer sending it a byte at a time gains none */
+        int64_t left = w->deadline_ms - codec_mono_ms();
+        struct timeval tv = {left > 0 ? left / 1000 : 0, left > 0 ? (left % 1000) * 1000 : 0};
+        event_add(w->ev, &tv);
+        return;
+    }
     struct http_server *s = w->srv;
     char remote[64];
     snprintf(remote, sizeof remote, "%s", h.source[0] ? h.source : w->peer);
@@ -675,6 +681,7 @@ static void proxy_wait(struct http_server *s, evutil_socket_t fd, const char *pe
     w->next = s->waits;
     if (s->waits) s->waits->prev = w;
     s->waits = w;
+    w->deadline_ms = codec_mono_ms() + PROXY_TIMEOUT_S * 1000;
     struct timeval tv = {PROXY_TIMEOUT_S, 0};
     event_add(w->ev, &tv);
 }

@@ -28,7 +28,8 @@ struct proxy_wait {
     int fd;
     struct event *ev;
     unsigned char buf[PROXY_HEADER_MAX];
-    size_t len; /* header bytes consumed so far */
+    size_t len;          /* header bytes consumed so far */
+    int64_t deadline_ms; /* CLOCK_MONOTONIC: closed when the header is not complete by then */
     char peer[64];
 };
 
