@@ -37,7 +37,7 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 runtime=(libevent-2.1-7 libevent-openssl-2.1-7 libevent-pthreads-2.1-7 libjansson4 libsqlite3-0
          libsodium23 libssl3 libhttp-parser2.9 libarchive13 libcurl4 libpq5 libhiredis0.14
-         bubblewrap libnss-wrapper ca-certificates curl)
+         bubblewrap libnss-wrapper passt iproute2 ca-certificates curl)
 binary=${STRATA_BINARY:-}
 [ -z "$binary" ] && [ -x "$here/strata" ] && binary="$here/strata"
 if [ -z "$binary" ]; then # from source: the build tools too
@@ -48,6 +48,8 @@ if [ -z "$binary" ]; then # from source: the build tools too
 fi
 source "$src/scripts/apt_ensure.sh"
 apt_ensure "${runtime[@]}"
+# runs' pasta opens the TUN device as the run's account: 0666, as Debian's udev makes it
+[ -n "$root" ] || [ ! -c /dev/net/tun ] || chmod 0666 /dev/net/tun
 command -v terraform >/dev/null ||
   echo "install.sh: no terraform on the PATH: remote runs wait until one is installed" >&2
 

@@ -2,6 +2,7 @@
 #include "app/api.h"
 #include "base/arena.h"
 #include "base/err.h"
+#include "base/fault.h"
 #include "base/log.h"
 #include "http/http.h"
 #include "jsonapi/jsonapi.h"
@@ -20,6 +21,9 @@ void api_begin_anonymous(struct ctx *c, struct http_request *r, void *app)
     c->a = http_req_arena(r);
     c->app = app;
     c->req = r;
+    /* test builds only (base/fault.h): a request arms the fault its own calls walk into */
+    const char *fault = fault_enabled() ? http_req_header(r, "X-Strata-Fault") : 0;
+    if (fault && !fault_arm(fault)) log_warn("fault injection: cannot read %s", fault);
 }
 
 /* The routes a run's token may call: TFE's per-run token "can read and write state data for

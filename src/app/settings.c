@@ -260,6 +260,17 @@ static int check_form(enum setting_id id, const char *v, char *err, size_t errle
             p += n + (p[n] == ',');
         }
         break;
+    case SETTING_PORTS:
+        for (const char *p = v; *p;) {
+            size_t n = strcspn(p, ",");
+            if (!all_digits_n(p, n) || n > 5 || atoi(p) < 1 || atoi(p) > 65535)
+                return fail(err, errlen,
+                            "setting \"%s\": expected comma-separated port numbers "
+                            "(e.g. \"2222,8080\"), got \"%s\"",
+                            name, v);
+            p += n + (p[n] == ',');
+        }
+        break;
     case SETTING_PATH:
     case SETTING_SECRET:
     case SETTING_TEXT:

@@ -45,6 +45,16 @@
     X(ALLOW_UNSANDBOXED_RUNS, "allow_unsandboxed_runs", SETTING_FLAG, "0",                         \
       "\"1\" runs terraform without a sandbox on a host that cannot make one (runs can then "      \
       "see each other); \"0\" refuses runs there")                                                 \
+    X(ALLOW_SHARED_RUN_NETWORK, "allow_shared_run_network", SETTING_FLAG, "0",                     \
+      "\"1\" runs terraform in the node's network on a host that cannot give runs one of their "   \
+      "own (runs then reach the node's loopback services and the metadata address); \"0\" "        \
+      "refuses runs there")                                                                        \
+    X(RUN_HOST_PORTS, "run_host_ports", SETTING_PORTS, "",                                         \
+      "comma-separated TCP ports of this node's loopback that runs may reach besides the API's "   \
+      "(a git server or registry beside the node); empty: none")                                   \
+    X(ALLOWED_INTERNAL_CIDRS, "allowed_internal_cidrs", SETTING_CIDRS, "",                         \
+      "comma-separated CIDR ranges of loopback, private or link-local addresses notification "     \
+      "destinations may reach (refused by default)")                                               \
     X(CA_CERTS, "ca_certs", SETTING_PEM, "",                                                       \
       "PEM certificates runs trust besides the system's (the CA of a private tls_cert_file)")      \
     X(PG_USER, "pg_user", SETTING_TEXT, "", "PostgreSQL user (production_type external)")          \
@@ -102,6 +112,7 @@ enum setting_form {
     SETTING_URL,
     SETTING_SSE,
     SETTING_HOSTS,
+    SETTING_PORTS,
 };
 
 enum setting_id {

@@ -5,6 +5,7 @@
  * bytes), the last one tagged FINAL. Either way truncation is detected as well as alteration. */
 #include "blob/blob_int.h"
 #include "base/err.h"
+#include "base/fault.h"
 #include "base/log.h"
 #include "base/metrics.h"
 #include "base/fs.h" /* fs_write_all */
@@ -101,6 +102,7 @@ static void *xmalloc(size_t n)
 int blob_writer_open(struct blob_store *bs, const char *key, struct blob_writer **out)
 {
     if (!blob_key_valid(key)) return ERR_BAD_REQUEST;
+    if (fault_hit(FAULT_BLOB)) return ERR_IO;
     struct blob_writer *w = calloc(1, sizeof *w);
     if (!w) abort();
     w->bs = bs;
@@ -135,6 +137,7 @@ static int push_chunk(struct blob_writer *w, bool last)
 
 int blob_writer_write(struct blob_writer *w, const void *p, size_t n)
 {
+    if (fault_hit(FAULT_BLOB)) return ERR_IO;
     const unsigned char *src = p;
     while (n) {
         size_t take = CHUNK - w->fill < n ? CHUNK - w->fill : n;
@@ -162,7 +165,7 @@ static void writer_free(struct blob_writer *w)
 int blob_writer_commit(struct blob_writer *w)
 {
     double t0 = metrics_now();
-    int rc = push_chunk(w, true);
+    int rc = fault_hit(FAULT_BLOB) ? ERR_IO : push_chunk(w, true);
     if (rc)
         w->bs->b->put_abort(w->h);
     else
@@ -273,6 +276,7 @@ static int fill_ahead(void *arg, void *buf, size_t cap, size_t *n)
 int blob_reader_open(struct blob_store *bs, const char *key, struct blob_reader **out)
 {
     if (!blob_key_valid(key)) return ERR_NOT_FOUND;
+    if (fault_hit(FAULT_BLOB)) return ERR_IO;
     double t0 = metrics_now();
     struct blob_reader *r = calloc(1, sizeof *r);
     if (!r) abort();
@@ -300,6 +304,7 @@ int blob_reader_open(struct blob_store *bs, const char *key, struct blob_reader 
 int blob_reader_read(struct blob_reader *r, void *buf, size_t cap, size_t *n)
 {
     *n = 0;
+    if (fault_hit(FAULT_BLOB)) return ERR_IO;
     if (r->pos == r->len && !r->final && !r->ahead)
         r->ahead = readahead_start(fill_ahead, r, CHUNK, AHEAD);
     if (r->pos == r->len) return r->ahead ? readahead_read(r->ahead, buf, cap, n) : 0;
@@ -330,6 +335,7 @@ const struct blob_backend *blob_raw(struct blob_store *bs, void **impl)
 int blob_delete(struct blob_store *bs, const char *key)
 {
     if (!blob_key_valid(key)) return ERR_BAD_REQUEST;
+    if (fault_hit(FAULT_BLOB)) return ERR_IO;
     return bs->b->remove(bs->impl, key);
 }
 

@@ -5,6 +5,7 @@
  * a read fetches the object a range at a time, the next range coming down while one is read.
  * An object appears only when its upload completes, so readers never see half a blob. */
 #include "blob/blob_int.h"
+#include "blob/s3_xml.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/log.h"
@@ -205,20 +206,6 @@ static int refused(const struct req *r, const struct buf *body)
     return ERR_IO;
 }
 
-/* The text of the first <name>…</name> element of a small XML answer. */
-static bool xml_text(const char *doc, const char *name, char *out, size_t cap)
-{
-    char open[64], close[64];
-    snprintf(open, sizeof open, "<%s>", name);
-    snprintf(close, sizeof close, "</%s>", name);
-    const char *a = doc ? strstr(doc, open) : 0;
-    const char *b = a ? strstr(a, close) : 0;
-    if (!a || !b) return false;
-    a += strlen(open);
-    snprintf(out, cap, "%.*s", (int)(b - a), a);
-    return true;
-}
-
 static int s3_put_open(void *impl, const char *key, void **handle)
 {
     struct s3_put *h = calloc(1, sizeof *h);
@@ -312,7 +299,7 @@ static int initiate(struct s3_put *h)
                     .headers_sse = true};
     int rc = perform(h->s3, &r);
     if (!rc &&
-        (r.status != 200 || !xml_text(x.data, "UploadId", h->upload_id, sizeof h->upload_id)))
+        (r.status != 200 || !s3_xml_text(x.data, "UploadId", h->upload_id, sizeof h->upload_id)))
         rc = refused(&r, &x);
     buf_release(&x);
     return rc;
@@ -520,9 +507,7 @@ static int s3_remove(void *impl, const char *key)
     return rc;
 }
 
-/* ListObjectsV2, a page of up to 500 objects at a time. Keys are read from the small XML answer
- * like the other answers here; Strata's keys ([A-Za-z0-9._/-]) need no XML unescaping, and
- * anything else in the bucket is not Strata's and is skipped. */
+/* ListObjectsV2, a page of up to 500 objects at a time (s3_xml.c reads each). */
 static int s3_list(void *impl, int (*fn)(void *arg, const char *key, int64_t size), void *arg)
 {
     struct s3 *s3 = impl;
@@ -539,23 +524,8 @@ static int s3_list(void *impl, int (*fn)(void *arg, const char *key, int64_t siz
         struct req r = {.method = "GET", .key = "", .query = query, .range_from = -1, .out = &x};
         rc = perform(s3, &r);
         if (!rc && r.status != 200) rc = refused(&r, &x);
-        const char *p = rc ? 0 : x.data;
-        while (!rc && p && (p = strstr(p, "<Contents>"))) {
-            const char *end = strstr(p, "</Contents>");
-            if (!end) break;
-            char key[1100], size[32];
-            char block[4096];
-            snprintf(block, sizeof block, "%.*s", (int)(end - p), p);
-            if (xml_text(block, "Key", key, sizeof key) &&
-                xml_text(block, "Size", size, sizeof size) && blob_key_valid(key))
-                rc = fn(arg, key, strtoll(size, 0, 10));
-            p = end;
-        }
-        char truncated[16] = "";
         token[0] = 0;
-        if (!rc && xml_text(x.data, "IsTruncated", truncated, sizeof truncated) &&
-            !strcmp(truncated, "true"))
-            xml_text(x.data, "NextContinuationToken", token, sizeof token);
+        if (!rc) rc = s3_xml_list_page(x.data, fn, arg, token, sizeof token);
         buf_release(&x);
     } while (!rc && *token);
     return rc;

@@ -1,6 +1,7 @@
 /* bus.c — the dispatch to the implementation chosen at start, and the checks both share. */
 #include "bus/bus_int.h"
 #include "base/err.h"
+#include "base/fault.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -40,17 +41,20 @@ const char *bus_name(const struct bus *b)
 
 int bus_enqueue(struct bus *b, const char *queue, const char *job)
 {
+    if (fault_hit(FAULT_BUS)) return ERR_IO;
     if (strlen(queue) >= 64 || strlen(job) >= 256) return ERR_BAD_REQUEST;
     return b->ops->enqueue(b->impl, queue, job);
 }
 
 int bus_claim(struct bus *b, const char *queue, int timeout_ms, char *job, size_t cap)
 {
+    if (fault_hit(FAULT_BUS)) return ERR_IO;
     return b->ops->claim(b->impl, queue, timeout_ms, job, cap);
 }
 
 int bus_queued(struct bus *b, const char *queue, const char *job, bool *queued)
 {
+    if (fault_hit(FAULT_BUS)) return ERR_IO;
     return b->ops->queued(b->impl, queue, job, queued);
 }
 
@@ -61,21 +65,25 @@ void bus_shutdown(struct bus *b)
 
 int bus_log_append(struct bus *b, const char *id, const void *p, size_t n, int64_t *total)
 {
+    if (fault_hit(FAULT_BUS)) return ERR_IO;
     return b->ops->log_append(b->impl, id, p, n, total);
 }
 
 int bus_log_read(struct bus *b, const char *id, int64_t offset, void *buf, size_t cap, size_t *n)
 {
+    if (fault_hit(FAULT_BUS)) return ERR_IO;
     return b->ops->log_read(b->impl, id, offset, buf, cap, n);
 }
 
 int bus_log_drop(struct bus *b, const char *id)
 {
+    if (fault_hit(FAULT_BUS)) return ERR_IO;
     return b->ops->log_drop(b->impl, id);
 }
 
 int bus_publish(struct bus *b, const char *channel, const char *msg)
 {
+    if (fault_hit(FAULT_BUS)) return ERR_IO;
     if (!b->ops->publish) {
         bus_deliver(b, channel, msg);
         return 0;

@@ -21,6 +21,7 @@
 #include "http/http.h"
 #include "http/tls.h"
 #include "jsonapi/jsonapi.h"
+#include "meta/meta.h"
 #include "keyring/keyring.h"
 #include "store/store.h"
 
@@ -144,6 +145,7 @@ static int serve(struct settings *s)
     if (!rc) rc = runner_start(&app, app.bus, &runner, err, sizeof err);
     struct notifier *notifier = 0;
     if (!rc) rc = notifier_start(&app, &notifier);
+    if (!rc) rc = health_monitor_start(&app, &app.health);
     if (!rc) rc = http_pool_new(POOL_THREADS, POOL_QUEUE, POOL_BUDGET_MS, &pool);
     if (!rc) {
         base = event_base_new();
@@ -193,6 +195,7 @@ static int serve(struct settings *s)
     http_pool_stop(pool); /* before the servers: its workers hand connections back to them */
     loops_stop(loops);
     metrics_server_stop(metrics);
+    health_monitor_stop(app.health);
     notifier_stop(notifier);
     runner_stop(runner);
     /* what this node was running goes back now: plans to the queue, applies errored */

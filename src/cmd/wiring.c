@@ -9,6 +9,7 @@
 #include "http/http.h"
 #include "configversions/configversion.h"
 #include "meta/meta.h"
+#include "runner/runner.h"
 #include "runs/run.h"
 #include "variables/variable.h"
 #include "organizations/organization.h"
@@ -26,7 +27,10 @@ void wiring_hooks(struct app *app)
 {
     app->authenticate = token_authenticate;
     app->authenticate_session = web_session_authenticate;
+    app->terraform_version_known = runner_terraform_known;
     user_on_password_changed(web_session_end_others);
+    user_on_signed_up(team_on_user_signed_up);
+    membership_on_invited(notification_send_invitation);
     organization_on_created(team_on_org_created);
     organization_on_delete(workspace_on_org_delete);
     organization_on_renamed(team_on_org_renamed);

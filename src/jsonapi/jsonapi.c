@@ -76,12 +76,18 @@ static int bad(struct jsonapi_body *b, int err, const char *pointer, const char 
 int jsonapi_parse(struct http_request *r, const char *want_type, bool allow_empty,
                   struct jsonapi_body *out)
 {
-    memset(out, 0, sizeof *out);
     size_t len;
     const char *text = http_req_body(r, &len);
+    return jsonapi_parse_text(http_req_arena(r), text, len, want_type, allow_empty, out);
+}
+
+int jsonapi_parse_text(struct arena *a, const char *text, size_t len, const char *want_type,
+                       bool allow_empty, struct jsonapi_body *out)
+{
+    memset(out, 0, sizeof *out);
     if (len == 0 && allow_empty) {
         out->doc = json_object();
-        arena_on_free(http_req_arena(r), decref_cb, out->doc);
+        arena_on_free(a, decref_cb, out->doc);
         out->attrs = out->doc;
         return 0;
     }
@@ -93,7 +99,7 @@ int jsonapi_parse(struct http_request *r, const char *want_type, bool allow_empt
                  je.text);
         return bad(out, ERR_BAD_REQUEST, 0, d);
     }
-    arena_on_free(http_req_arena(r), decref_cb, out->doc);
+    arena_on_free(a, decref_cb, out->doc);
     out->data = json_is_object(out->doc) ? json_object_get(out->doc, "data") : 0;
     if (!json_is_object(out->data)) {
         if (allow_empty && json_is_object(out->doc) && json_object_size(out->doc) == 0) {

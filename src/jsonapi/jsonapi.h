@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct arena;
 struct http_request;
 
 #define JSONAPI_CONTENT_TYPE "application/vnd.api+json"
@@ -47,6 +48,10 @@ struct jsonapi_body {
  * pointer filled in. */
 int jsonapi_parse(struct http_request *r, const char *want_type, bool allow_empty,
                   struct jsonapi_body *out);
+/* The same on text (len bytes, not NUL-terminated) whose document the arena a frees: what
+ * jsonapi_parse does with a request's body, and what fuzz/fuzz_jsonapi.c drives. */
+int jsonapi_parse_text(struct arena *a, const char *text, size_t len, const char *want_type,
+                       bool allow_empty, struct jsonapi_body *out);
 
 /* Typed attribute readers: 0 when absent (out untouched, *present false), ERR_INVALID naming
  * the attribute when present with the wrong type. */

@@ -4,19 +4,11 @@
 #include "app/api.h"
 #include "app/pagination.h"
 #include "base/err.h"
-#include "blob/blob.h"
-#include "bus/bus.h"
 #include "http/http.h"
 #include "jsonapi/jsonapi.h"
-#include "keyring/keyring.h"
-#include "store/store.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-/* a place no stored value has: the probe is never stored */
-#define PROBE_AT KEYRING_AT("", "", "readiness probe")
 
 static void discovery(struct http_request *r, void *app)
 {
@@ -36,52 +28,9 @@ static void ping(struct http_request *r, void *app)
     http_respond(r, 204, 0, 0, 0);
 }
 
-/* One dependency's answer and how long it took. */
-struct probe {
-    const char *name;
-    int rc;
-    double ms;
-};
-
-static double elapsed_ms(const struct timespec *t0)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
-/* The database, the blob store and the bus; with all, the keyring too (a value sealed and
- * opened again). Returns how many failed. */
-static int check_all(struct app *app, struct arena *a, bool all, struct probe out[4], int *n)
-{
-    int failed = 0;
-    *n = 0;
-    for (int i = 0; i < (all ? 4 : 3); i++) {
-        struct timespec t0;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        struct probe *p = &out[(*n)++];
-        if (i == 0) {
-            struct store_result res;
-            *p = (struct probe){"database", store_query(app->store, a, "SELECT 1", 0, 0, &res)};
-        } else if (i == 1) {
-            *p = (struct probe){"blob-storage", blob_check(app->blobs, app->node_name)};
-        } else if (i == 2) {
-            *p = (struct probe){"queue", bus_check(app->bus)};
-        } else {
-            char *sealed = keyring_seal_at(app->keyring, a, PROBE_AT, "probe", 5);
-            unsigned char *back = 0;
-            size_t len = 0;
-            int rc = keyring_unseal_at(app->keyring, a, PROBE_AT, sealed, &back, &len);
-            *p = (struct probe){"encryption", rc ? rc : len != 5 ? ERR_CRYPTO : 0};
-        }
-        p->ms = elapsed_ms(&t0);
-        failed += p->rc != 0;
-    }
-    return failed;
-}
-
 /* GET /_health_check: 200 when the node's dependencies answer, 503 naming what failed; with
- * ?full=1 also the keyring, the workers (draining or not), the node and each check's time. */
+ * ?full=1 also the keyring, the workers (draining or not), the node and each check's time.
+ * Answered from the health monitor's latest round (health.c): never blocks the loop. */
 static void health(struct http_request *r, void *appv)
 {
     struct app *app = appv;
@@ -89,9 +38,12 @@ static void health(struct http_request *r, void *appv)
     api_begin_anonymous(&c, r, app);
     const char *full_q = http_req_query(r, "full");
     bool full = full_q && strcmp(full_q, "0") != 0 && strcmp(full_q, "false") != 0;
-    struct probe probes[4];
-    int n;
-    bool failing = check_all(app, c.a, full, probes, &n) > 0;
+    struct health_probe probes[HEALTH_COMPONENTS];
+    health_monitor_read(app->health, probes);
+    /* the keyring (the last component) is answered with full=1 only, as before */
+    int n = full ? HEALTH_COMPONENTS : HEALTH_COMPONENTS - 1;
+    bool failing = false;
+    for (int i = 0; i < n; i++) failing |= probes[i].rc != 0;
     bool stopping = atomic_load(&app->stopping);
     json_t *components = json_object();
     for (int i = 0; i < n; i++)
@@ -115,7 +67,7 @@ static void health(struct http_request *r, void *appv)
 
 /* GET /api/v1/health/readiness (TFE's path): whether this node should be sent work — its
  * dependencies answer and it is not draining. timeout (1-30 s) is accepted as TFE documents it;
- * each check here is bounded by its own client's timeout. */
+ * the answer is the health monitor's latest round, so it never waits. */
 static void readiness(struct http_request *r, void *appv)
 {
     struct app *app = appv;
@@ -126,9 +78,9 @@ static void readiness(struct http_request *r, void *appv)
     int rc = query_int(&c, "timeout", 1, 30, 1, &timeout);
     if (!rc && t && !*t) rc = ctx_fail(&c, ERR_INVALID, "timeout must be an integer from 1 to 30");
     if (rc) return api_fail(&c, ERR_BAD_REQUEST); /* 400 as before, with query_int's detail */
-    struct probe probes[4];
-    int n;
-    bool failing = check_all(app, c.a, true, probes, &n) > 0;
+    struct health_probe probes[HEALTH_COMPONENTS];
+    int n = HEALTH_COMPONENTS;
+    bool failing = health_monitor_read(app->health, probes) > 0;
     bool draining = atomic_load(&app->draining);
     json_t *checks = json_object();
     for (int i = 0; i < n; i++)

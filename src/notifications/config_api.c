@@ -338,7 +338,9 @@ static void verify(struct http_request *r, void *app)
                          .payload = arena_strdup(c.a, text)};
     free(text);
     bool ok = false;
-    rc = delivery_attempt(&c, &n, &d, &ok);
+    const char *refusal = 0;
+    rc = delivery_attempt(&c, &n, &d, &ok, &refusal);
+    if (!rc && refusal) rc = ctx_fail_at(&c, ERR_INVALID, "/data/attributes/url", "%s", refusal);
     if (rc) return api_fail(&c, rc);
     jsonapi_respond(r, 200, jsonapi_doc_new(encode(&c, &n)));
 }

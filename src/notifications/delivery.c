@@ -2,6 +2,8 @@
  * signed with HMAC-SHA512 of the configuration's token (X-TFE-Notification-Signature), a Slack
  * message, or an email through the site's SMTP server; each attempt's answer is recorded. */
 #include "notifications/notification_int.h"
+#include "app/egress.h"
+#include "app/settings.h"
 #include "base/buf.h"
 #include "base/log.h"
 #include "bus/bus.h"
@@ -80,12 +82,20 @@ static size_t keep_body(char *p, size_t size, size_t n, void *arg)
     return len;
 }
 
-/* POSTs body as JSON to url with the extra headers; *code is the answer's status (0: none). */
-static int post_json(const char *url, const char *body, struct curl_slist *headers, long *code,
-                     struct buf *answer, char *err)
+/* POSTs body as JSON to url with the extra headers; *code is the answer's status (0: none).
+ * Internal addresses are refused unless the allowed CIDRs list them (egress.h): then err says
+ * which setting allows them, the same whether anything listens there or not, and
+ * ERR_FORBIDDEN is returned. */
+static int post_json(const char *url, const char *body, struct curl_slist *headers,
+                     const char *allowed, long *code, struct buf *answer, char *err)
 {
+    struct egress_guard guard;
     CURL *h = curl_easy_init();
-    if (!h) return ERR_INTERNAL;
+    if (!h) {
+        curl_slist_free_all(headers);
+        return ERR_INTERNAL;
+    }
+    egress_guard_apply(h, &guard, allowed);
     headers = curl_slist_append(headers, "Content-Type: application/json");
     headers = curl_slist_append(headers, "User-Agent: Strata-Notifications");
     curl_easy_setopt(h, CURLOPT_URL, url);
@@ -102,6 +112,10 @@ static int post_json(const char *url, const char *body, struct curl_slist *heade
     if (cc == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, code);
     curl_easy_cleanup(h);
     curl_slist_free_all(headers);
+    if (cc != CURLE_OK && guard.refused) {
+        snprintf(err, CURL_ERROR_SIZE, "%s", guard.why);
+        return ERR_FORBIDDEN;
+    }
     return cc == CURLE_OK ? 0 : ERR_UNAVAILABLE;
 }
 
@@ -172,19 +186,26 @@ static struct curl_slist *recipients(struct ctx *c, const struct notification_co
     return to;
 }
 
+int smtp_settings_read(struct ctx *c, struct store_result *s, char *err)
+{
+    int rc = store_query(c->app->store, c->a,
+                         "SELECT host, port, sender, auth, username, sealed_password, enabled "
+                         "FROM smtp_settings WHERE id = 'smtp'",
+                         0, 0, s);
+    if (rc) return rc;
+    if (!s->nrows || !store_cell_bool(s, 0, 6)) {
+        snprintf(err, CURL_ERROR_SIZE, "SMTP is not enabled (admin SMTP settings)");
+        return ERR_UNAVAILABLE;
+    }
+    return 0;
+}
+
 static int send_email(struct ctx *c, const struct notification_config *cfg, json_t *p, long *code,
                       char *err)
 {
     struct store_result s;
-    int rc = store_query(c->app->store, c->a,
-                         "SELECT host, port, sender, auth, username, sealed_password, enabled "
-                         "FROM smtp_settings WHERE id = 'smtp'",
-                         0, 0, &s);
+    int rc = smtp_settings_read(c, &s, err);
     if (rc) return rc;
-    if (!s.nrows || !store_cell_bool(&s, 0, 6)) {
-        snprintf(err, CURL_ERROR_SIZE, "SMTP is not enabled (admin SMTP settings)");
-        return ERR_UNAVAILABLE;
-    }
     struct curl_slist *to = recipients(c, cfg);
     if (!to) {
         snprintf(err, CURL_ERROR_SIZE, "no recipients");
@@ -201,15 +222,20 @@ static int send_email(struct ctx *c, const struct notification_config *cfg, json
                      "charset=utf-8\r\n\r\n%s\r\n%s%s\r\n",
                      sender, to->data, msg, ws ? " in " : "", ws ? ws : "", msg, url ? "Run: " : "",
                      url ? url : "");
+    rc = smtp_send(c, &s, to, text, code, err);
+    curl_slist_free_all(to);
+    return rc;
+}
+
+int smtp_send(struct ctx *c, const struct store_result *s, struct curl_slist *to, const char *text,
+              long *code, char *err)
+{
+    const char *sender = store_cell(s, 0, 2);
     struct mail m = {text, strlen(text)};
     CURL *h = curl_easy_init();
-    if (!h) {
-        curl_slist_free_all(to);
-        return ERR_INTERNAL;
-    }
-    curl_easy_setopt(
-        h, CURLOPT_URL,
-        arena_printf(c->a, "smtp://%s:%s", store_cell(&s, 0, 0), store_cell(&s, 0, 1)));
+    if (!h) return ERR_INTERNAL;
+    curl_easy_setopt(h, CURLOPT_URL,
+                     arena_printf(c->a, "smtp://%s:%s", store_cell(s, 0, 0), store_cell(s, 0, 1)));
     curl_easy_setopt(h, CURLOPT_MAIL_FROM, sender);
     curl_easy_setopt(h, CURLOPT_MAIL_RCPT, to);
     curl_easy_setopt(h, CURLOPT_READFUNCTION, read_mail);
@@ -221,22 +247,22 @@ static int send_email(struct ctx *c, const struct notification_config *cfg, json
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, err);
     unsigned char *password = 0;
     size_t plen;
-    if (strcmp(store_cell(&s, 0, 3), "none") != 0 && store_cell(&s, 0, 5) &&
-        keyring_unseal_at(c->app->keyring, c->a, SMTP_PASSWORD_AT, store_cell(&s, 0, 5), &password,
+    if (strcmp(store_cell(s, 0, 3), "none") != 0 && store_cell(s, 0, 5) &&
+        keyring_unseal_at(c->app->keyring, c->a, SMTP_PASSWORD_AT, store_cell(s, 0, 5), &password,
                           &plen) == 0) {
-        curl_easy_setopt(h, CURLOPT_USERNAME, store_cell(&s, 0, 4));
+        curl_easy_setopt(h, CURLOPT_USERNAME, store_cell(s, 0, 4));
         curl_easy_setopt(h, CURLOPT_PASSWORD, (const char *)password);
     }
     CURLcode cc = curl_easy_perform(h);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, code);
     curl_easy_cleanup(h);
-    curl_slist_free_all(to);
     return cc == CURLE_OK ? 0 : ERR_UNAVAILABLE;
 }
 
 int delivery_attempt(struct ctx *c, const struct notification_config *cfg, const struct delivery *d,
-                     bool *ok)
+                     bool *ok, const char **refusal)
 {
+    *refusal = 0;
     char err[CURL_ERROR_SIZE] = "";
     long code = 0;
     struct buf answer;
@@ -261,13 +287,16 @@ int delivery_attempt(struct ctx *c, const struct notification_config *cfg, const
             headers = curl_slist_append(
                 headers, arena_printf(c->a, "X-TFE-Notification-Signature: %s",
                                       hmac_sha512_hex(c->a, (const char *)token, body)));
-        rc = post_json(cfg->url, body, headers, &code, &answer, err);
+        rc = post_json(cfg->url, body, headers,
+                       settings_str(c->app->settings, SETTING_ALLOWED_INTERNAL_CIDRS), &code,
+                       &answer, err);
         *ok = rc == 0 && code >= 200 && code < 300;
     }
     json_decref(p);
     const char *text = answer.len ? arena_strndup(c->a, answer.data, answer.len) : err;
     buf_release(&answer);
     if (rc) log_info("notification %s to %s: %s", d->id, cfg->name, err);
+    if (rc == ERR_FORBIDDEN) *refusal = arena_strdup(c->a, err);
     return store_exec(c->app->store,
                       "INSERT INTO notification_attempts (id, configuration_id, delivery_id, "
                       "url, code, body, successful, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "

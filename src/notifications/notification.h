@@ -18,6 +18,11 @@ struct notifier;
 /* The runs/ status hook: makes the deliveries of a run event. */
 int notification_on_run_status(struct ctx *c, const struct run_event *e);
 
+/* The teams/ invited hook: e-mails the invitation to org when the admin SMTP settings are
+ * enabled (blocks up to 30 s: its route runs on the worker pool). Never fails the invitation:
+ * *warning says why no e-mail went (0 when sent, or SMTP is off); an error only from the store. */
+int notification_send_invitation(struct ctx *c, const char *org, const char *email,
+                                 const char **warning);
 /* Starts the node's notifier thread (sends what it claims, re-queues what is due). */
 int notifier_start(struct app *app, struct notifier **out);
 /* Stops and joins it; NULL is fine. */

@@ -43,9 +43,19 @@ struct delivery {
 int delivery_create(struct ctx *c, const struct notification_config *cfg, const char *run_id,
                     const char *trigger, const char *payload, struct delivery *out);
 /* Sends one attempt of d now (any destination), records its answer as an attempt; *ok when
- * the destination accepted it. */
+ * the destination accepted it. *refusal (arena; NULL otherwise) says why when the destination
+ * is an internal address no setting allows: nothing was sent, and retrying cannot help. */
 int delivery_attempt(struct ctx *c, const struct notification_config *cfg, const struct delivery *d,
-                     bool *ok);
+                     bool *ok, const char **refusal);
+
+/* The admin SMTP settings' row (host, port, sender, auth, username, sealed_password, enabled);
+ * ERR_UNAVAILABLE with the reason in err (CURL_ERROR_SIZE) when SMTP is not enabled. */
+int smtp_settings_read(struct ctx *c, struct store_result *s, char *err);
+/* Sends text (headers and body) to the recipients through the SMTP settings s; *code is the
+ * server's last answer, err (CURL_ERROR_SIZE) the reason of a failure. Blocks up to 30 s. */
+struct curl_slist;
+int smtp_send(struct ctx *c, const struct store_result *s, struct curl_slist *to, const char *text,
+              long *code, char *err);
 
 /* The TFE payload (generic webhooks) of an event; a new reference. trigger
  * "verification" makes the verify action's test message. */

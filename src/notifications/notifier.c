@@ -106,11 +106,12 @@ static void send_one(struct notifier *nt, const char *id)
                          .payload = store_cell(&r, 0, 2),
                          .attempts = store_cell_int(&r, 0, 3) + 1};
     bool ok = false;
-    if ((rc = delivery_attempt(&c, &cfg, &d, &ok)))
+    const char *refusal = 0;
+    if ((rc = delivery_attempt(&c, &cfg, &d, &ok, &refusal)))
         log_warn("notification %s: cannot record its attempt: %s", id, err_name(rc));
-    const char *status = ok                                  ? "delivered"
-                         : d.attempts >= NOTIFY_MAX_ATTEMPTS ? "failed"
-                                                             : "retrying";
+    const char *status = ok                                             ? "delivered"
+                         : refusal || d.attempts >= NOTIFY_MAX_ATTEMPTS ? "failed"
+                                                                        : "retrying";
     int64_t next = codec_now_ms() + (1000LL << (d.attempts - 1)); /* 1, 2, 4, 8 s */
     rc = store_exec(c.app->store,
                     "UPDATE notification_deliveries SET status = $2, attempts = $3, "

@@ -40,6 +40,15 @@ int organization_get(struct ctx *c, const char *name, struct organization *out)
     return rc;
 }
 
+/* TFE's session settings: whole minutes; a year at most keeps the arithmetic far from overflow */
+static int check_minutes(struct ctx *c, int64_t m, const char *attr)
+{
+    if (m < 0 || m > 525600)
+        return ctx_fail_at(c, ERR_INVALID, arena_printf(c->a, "/data/attributes/%s", attr),
+                           "%s must be a number of minutes from 1 to 525600", attr);
+    return 0;
+}
+
 static int check_mode(struct ctx *c, const char *mode)
 {
     if (strcmp(mode, "remote") && strcmp(mode, "local") && strcmp(mode, "agent"))
@@ -59,6 +68,8 @@ int organization_create(struct ctx *c, struct organization *o)
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/email", "email must be an address");
     if (!o->default_execution_mode) o->default_execution_mode = "remote";
     int rc = check_mode(c, o->default_execution_mode);
+    if (!rc) rc = check_minutes(c, o->session_timeout, "session-timeout");
+    if (!rc) rc = check_minutes(c, o->session_remember, "session-remember");
     if (rc) return rc;
     o->external_id = codec_new_id(c->a, "org");
     o->created_at = codec_now_iso(c->a);
@@ -98,6 +109,8 @@ int organization_update(struct ctx *c, struct organization *o, const char *new_n
     if (o->email && !strchr(o->email, '@'))
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/email", "email must be an address");
     if ((rc = check_mode(c, o->default_execution_mode))) return rc;
+    if ((rc = check_minutes(c, o->session_timeout, "session-timeout"))) return rc;
+    if ((rc = check_minutes(c, o->session_remember, "session-remember"))) return rc;
     if ((rc = store_begin(c->app->store))) return rc;
     rc = organization_db_update(c, o);
     if (!rc && new_name && strcmp(new_name, o->name) != 0) rc = rename_org(c, o, new_name);

@@ -6,12 +6,15 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct ctx;
 #include "http/http.h"
 
 struct organization {
     const char *name, *external_id, *email, *default_execution_mode, *created_at;
+    /* minutes; 0 when never set (TFE's default then, 20160) */
+    int64_t session_timeout, session_remember;
 };
 
 /* The organization as a JSON:API resource (a new reference), for includes too. */

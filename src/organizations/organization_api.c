@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+enum { TFE_SESSION_MINUTES = 20160 }; /* TFE's default for both session settings: 14 days */
+
 json_t *organization_encode(struct ctx *c, const struct organization *o)
 {
     struct rights r = {0};
@@ -26,8 +28,25 @@ json_t *organization_encode(struct ctx *c, const struct organization *o)
         "default-execution-mode", o->default_execution_mode, "permissions", perms,
         "two-factor-conformant", 1, "cost-estimation-enabled", 0, "saml-enabled", 0,
         "collaborator-auth-policy", "password", "assessments-enforced", 0, "plan", "enterprise");
+    json_object_set_new(
+        attrs, "session-timeout",
+        json_integer(o->session_timeout ? o->session_timeout : TFE_SESSION_MINUTES));
+    json_object_set_new(
+        attrs, "session-remember",
+        json_integer(o->session_remember ? o->session_remember : TFE_SESSION_MINUTES));
     return jsonapi_resource_new("organizations", o->name, attrs, 0,
                                 arena_printf(c->a, "/api/v2/organizations/%s", o->name));
+}
+
+/* A session setting: left as it was when absent or null; 0 (an explicit zero) is refused later
+ * as out of range, so it is read as -1. */
+static int read_minutes(struct jsonapi_body *b, const char *name, int64_t *out)
+{
+    bool given = false;
+    int64_t v = 0;
+    int rc = jsonapi_attr_int(b, name, &v, &given);
+    if (!rc && given) *out = v > 0 ? v : -1;
+    return rc;
 }
 
 static int read_attrs(struct ctx *c, struct http_request *r, struct organization *o)
@@ -37,6 +56,8 @@ static int read_attrs(struct ctx *c, struct http_request *r, struct organization
     if (!rc) rc = jsonapi_attr_string(&b, "name", &o->name, 0);
     if (!rc) rc = jsonapi_attr_string(&b, "email", &o->email, 0);
     if (!rc) rc = jsonapi_attr_string(&b, "default-execution-mode", &o->default_execution_mode, 0);
+    if (!rc) rc = read_minutes(&b, "session-timeout", &o->session_timeout);
+    if (!rc) rc = read_minutes(&b, "session-remember", &o->session_remember);
     return rc ? ctx_fail_body(c, rc, &b) : 0;
 }
 
@@ -70,6 +91,8 @@ static void update(struct http_request *r, void *app)
     if (!rc) rc = read_attrs(&c, r, &in);
     if (in.email) o.email = in.email;
     if (in.default_execution_mode) o.default_execution_mode = in.default_execution_mode;
+    if (in.session_timeout) o.session_timeout = in.session_timeout;
+    if (in.session_remember) o.session_remember = in.session_remember;
     if (!rc) rc = organization_update(&c, &o, in.name);
     if (rc) return api_fail(&c, rc);
     jsonapi_respond(r, 200, jsonapi_doc_new(organization_encode(&c, &o)));
@@ -110,12 +133,13 @@ static void entitlements(struct http_request *r, void *app)
     struct organization o;
     int rc = organization_get(&c, http_req_param(r, "name"), &o);
     if (rc) return api_fail(&c, rc);
-    /* what this release really offers: state storage and remote operations (teams, beyond the
-     * owners team, the registry, policies and VCS come later) */
+    /* what this release really offers: state storage, remote operations, teams, the private
+     * registry and the audit trail (policies, agents, cost estimation, run tasks, VCS and SSO do
+     * not exist here: a client that trusts a true would fail on their routes) */
     json_t *attrs = json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b}",
-                              "operations", 1, "state-storage", 1, "private-module-registry", 0,
-                              "teams", 0, "vcs-integrations", 0, "sentinel", 0, "cost-estimation",
-                              0, "sso", 0, "audit-logging", 0, "agents", 0, "global-run-tasks", 0,
+                              "operations", 1, "state-storage", 1, "private-module-registry", 1,
+                              "teams", 1, "vcs-integrations", 0, "sentinel", 0, "cost-estimation",
+                              0, "sso", 0, "audit-logging", 1, "agents", 0, "global-run-tasks", 0,
                               "run-tasks", 0, "self-serve-billing", 0);
     jsonapi_respond(
         r, 200,

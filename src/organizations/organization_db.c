@@ -2,8 +2,14 @@
 #include "organizations/organization_int.h"
 #include "store/store.h"
 
-static const char *COLS = "SELECT name, external_id, email, default_execution_mode, created_at "
-                          "FROM organizations ";
+static const char *COLS = "SELECT name, external_id, email, default_execution_mode, created_at, "
+                          "session_timeout, session_remember FROM organizations ";
+
+/* 0 (never set) is stored as NULL */
+static struct store_arg minutes(int64_t m)
+{
+    return m > 0 ? S_INT(m) : S_NULL;
+}
 
 static void fill(const struct store_result *r, size_t i, struct organization *o)
 {
@@ -12,6 +18,8 @@ static void fill(const struct store_result *r, size_t i, struct organization *o)
     o->email = store_cell(r, i, 2);
     o->default_execution_mode = store_cell(r, i, 3);
     o->created_at = store_cell(r, i, 4);
+    o->session_timeout = store_cell(r, i, 5) ? store_cell_int(r, i, 5) : 0;
+    o->session_remember = store_cell(r, i, 6) ? store_cell_int(r, i, 6) : 0;
 }
 
 int organization_db_get(struct ctx *c, const char *name, struct organization *out)
@@ -30,18 +38,20 @@ int organization_db_insert(struct ctx *c, const struct organization *o)
     return store_exec(
         c->app->store,
         "INSERT INTO organizations (name, external_id, email, default_execution_mode, "
-        "created_at) VALUES ($1, $2, $3, $4, $5)",
+        "created_at, session_timeout, session_remember) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         S_ARGS(S_TEXT(o->name), S_TEXT(o->external_id), S_TEXT(o->email),
-               S_TEXT(o->default_execution_mode), S_TEXT(o->created_at)),
+               S_TEXT(o->default_execution_mode), S_TEXT(o->created_at),
+               minutes(o->session_timeout), minutes(o->session_remember)),
         0);
 }
 
 int organization_db_update(struct ctx *c, const struct organization *o)
 {
     return store_exec(c->app->store,
-                      "UPDATE organizations SET email = $2, default_execution_mode = $3 "
-                      "WHERE name = $1",
-                      S_ARGS(S_TEXT(o->name), S_TEXT(o->email), S_TEXT(o->default_execution_mode)),
+                      "UPDATE organizations SET email = $2, default_execution_mode = $3, "
+                      "session_timeout = $4, session_remember = $5 WHERE name = $1",
+                      S_ARGS(S_TEXT(o->name), S_TEXT(o->email), S_TEXT(o->default_execution_mode),
+                             minutes(o->session_timeout), minutes(o->session_remember)),
                       0);
 }
 
@@ -87,8 +97,10 @@ int organization_db_rename(struct ctx *c, const struct organization *o, const ch
     if (rc) return rc;
     return store_exec(c->app->store,
                       "INSERT INTO organizations (name, external_id, email, "
-                      "default_execution_mode, created_at) VALUES ($1, $2, $3, $4, $5)",
+                      "default_execution_mode, created_at, session_timeout, session_remember) "
+                      "VALUES ($1, $2, $3, $4, $5, $6, $7)",
                       S_ARGS(S_TEXT(to), S_TEXT(o->external_id), S_TEXT(o->email),
-                             S_TEXT(o->default_execution_mode), S_TEXT(o->created_at)),
+                             S_TEXT(o->default_execution_mode), S_TEXT(o->created_at),
+                             minutes(o->session_timeout), minutes(o->session_remember)),
                       0);
 }

@@ -67,6 +67,11 @@ static json_t *encode_version_status(const struct module_version *v)
 
 static json_t *encode(struct ctx *c, const struct module *m)
 {
+    /* the caller's rights, answered truthfully: deleting needs manage-modules; resync and retry
+     * re-read a VCS repository, which no module here has */
+    struct rights r = {0};
+    authz_rights(c, m->organization, 0, &r); /* on a database error every permission reads false */
+    bool can_delete = (r.org & ORG_MANAGE_MODULES) != 0;
     struct module_version *vs;
     size_t n = 0;
     json_t *statuses = json_array();
@@ -81,8 +86,8 @@ static json_t *encode(struct ctx *c, const struct module *m)
         m->name, "namespace", m->organization, "provider", m->provider, "registry-name",
         m->registry_name, "no-code", m->no_code, "status", any_ok ? "setup_complete" : "pending",
         "version-statuses", statuses, "publishing-mechanism", json_null(), "vcs-repo", json_null(),
-        "test-config", json_null(), "permissions", "can-delete", 1, "can-resync", 0, "can-retry", 0,
-        "created-at", m->created_at, "updated-at", m->updated_at);
+        "test-config", json_null(), "permissions", "can-delete", can_delete, "can-resync", 0,
+        "can-retry", 0, "created-at", m->created_at, "updated-at", m->updated_at);
     json_t *rels =
         json_pack("{s:o}", "organization", jsonapi_rel_new("organizations", m->organization));
     return jsonapi_resource_new("registry-modules", m->id, attrs, rels, module_path(c, m));
@@ -117,14 +122,21 @@ static int org_of(struct ctx *c, int64_t need, const char **org)
     return rc == ERR_NOT_FOUND ? ctx_fail(c, ERR_NOT_FOUND, "organization not found") : rc;
 }
 
+/* Whether the route names the private registry and the organization's namespace; the paths of
+ * go-tfe 0.11 (/registry-modules/:org/:name/…) name neither and mean those. */
+static bool private_namespace(struct http_request *r, const char *org)
+{
+    const char *reg = http_req_param(r, "registry"), *ns = http_req_param(r, "ns");
+    return (!reg || strcmp(reg, "private") == 0) && (!ns || strcmp(ns, org) == 0);
+}
+
 /* The module named by the route: private registry, namespace = the organization. */
 static int load(struct ctx *c, int64_t need, struct module *m)
 {
     const char *org;
     int rc = org_of(c, need, &org);
     if (rc) return rc;
-    const char *reg = http_req_param(c->req, "registry"), *ns = http_req_param(c->req, "ns");
-    if (strcmp(reg, "private") != 0 || strcmp(ns, org) != 0)
+    if (!private_namespace(c->req, org))
         return ctx_fail(c, ERR_NOT_FOUND, "registry module not found");
     return module_db_get(c, org, http_req_param(c->req, "name"), http_req_param(c->req, "provider"),
                          m);
@@ -260,8 +272,7 @@ static void destroy(struct http_request *r, void *app)
     const char *org, *name = http_req_param(r, "name"), *provider = http_req_param(r, "provider"),
                      *version = http_req_param(r, "version");
     int rc = org_of(&c, ORG_MANAGE_MODULES, &org);
-    if (!rc && (strcmp(http_req_param(r, "registry"), "private") != 0 ||
-                strcmp(http_req_param(r, "ns"), org) != 0))
+    if (!rc && !private_namespace(r, org))
         rc = ctx_fail(&c, ERR_NOT_FOUND, "registry module not found");
     const char **ids;
     size_t n = 0;
@@ -293,6 +304,7 @@ int registry_on_org_delete(struct ctx *c, const char *org)
 }
 
 #define MODULE "/api/v2/organizations/:org/registry-modules/:registry/:ns/:name"
+#define LEGACY "/api/v2/registry-modules"
 const struct http_route registry_routes[] = {
     {HTTP_M_POST, "/api/v2/organizations/:org/registry-modules", create, 0, 0},
     {HTTP_M_GET, "/api/v2/organizations/:org/registry-modules", list, 0, 0},
@@ -302,5 +314,13 @@ const struct http_route registry_routes[] = {
     {HTTP_M_DELETE, MODULE, destroy, 0, 0},
     {HTTP_M_DELETE, MODULE "/:provider", destroy, 0, 0},
     {HTTP_M_DELETE, MODULE "/:provider/:version", destroy, 0, 0},
+    /* the paths of go-tfe 0.11, still served by TFE. ".../actions/delete/:org/versions" also
+     * reads as a version of module "delete" (provider :org) in an organization named "actions":
+     * the version route comes first, so that reading never deletes anything */
+    {HTTP_M_POST, LEGACY "/:org/:name/:provider/versions", create_version, 0, 0},
+    {HTTP_M_GET, LEGACY "/show/:org/:name/:provider", show, 0, 0},
+    {HTTP_M_POST, LEGACY "/actions/delete/:org/:name", destroy, 0, 0},
+    {HTTP_M_POST, LEGACY "/actions/delete/:org/:name/:provider", destroy, 0, 0},
+    {HTTP_M_POST, LEGACY "/actions/delete/:org/:name/:provider/:version", destroy, 0, 0},
     {0, 0, 0, 0, 0},
 };

@@ -275,7 +275,13 @@ static void execute(struct runner *rn, const char *run_id, enum run_phase phase)
         arena_free(c.a);
         return;
     }
+    /* a storage error here would leave the run planning or applying, holding its workspace
+     * until the node restarts: the outcome is recorded again, as the store comes back */
     rc = run_job_finish(&c, &job, phase, &res);
+    for (int i = 0; rc == ERR_IO && i < 8 && !process_stopping(); i++) {
+        usleep((useconds_t)(100000 << (i < 5 ? i : 5)));
+        rc = run_job_finish(&c, &job, phase, &res);
+    }
     metrics_time(phase == RUN_PLAN ? METRIC_RUN_PLAN : METRIC_RUN_APPLY, metrics_now() - started);
     if (rc) log_error("run %s: cannot record the outcome: %s", run_id, err_name(rc));
     log_info("run %s: %s %s", run_id, phase == RUN_PLAN ? "plan" : "apply",
@@ -319,6 +325,16 @@ static void hidden_paths(const struct settings *s, const char *out[8])
     out[n] = 0;
 }
 
+/* The node's services that runs never reach (a cluster's PostgreSQL and Redis), as the
+ * sandbox's comma-separated list; static, read at start only. */
+static const char *service_hosts(const struct settings *s)
+{
+    static char list[2048];
+    snprintf(list, sizeof list, "%s,%s,%s", settings_str(s, SETTING_PG_NETLOC),
+             settings_str(s, SETTING_REDIS_HOST), settings_str(s, SETTING_REDIS_SENTINEL_HOSTS));
+    return list;
+}
+
 int runner_start(struct app *app, struct bus *bus, struct runner **out, char *err, size_t errlen)
 {
     int rc = terraform_detect(err, errlen);
@@ -326,13 +342,19 @@ int runner_start(struct app *app, struct bus *bus, struct runner **out, char *er
     char refusal[512] = "";
     const char *hidden[8];
     hidden_paths(app->settings, hidden);
-    struct sandbox_config sc = {settings_flag(app->settings, SETTING_ALLOW_UNSANDBOXED_RUNS),
-                                hidden};
+    struct sandbox_config sc = {
+        .allow_unsandboxed = settings_flag(app->settings, SETTING_ALLOW_UNSANDBOXED_RUNS),
+        .hidden = hidden,
+        .allow_shared_network = settings_flag(app->settings, SETTING_ALLOW_SHARED_RUN_NETWORK),
+        .api_hostname = app->hostname,
+        .service_hosts = service_hosts(app->settings),
+        .host_ports = settings_str(app->settings, SETTING_RUN_HOST_PORTS)};
     if (sandbox_init(&sc, refusal, sizeof refusal) == 0)
         refusal[0] = 0; /* sandboxed, or the weaker mode accepted */
     else
         log_error("runner: remote runs are refused on this node: %s (state, the API and local "
-                  "runs keep working; allow_unsandboxed_runs \"1\" accepts the weaker mode)",
+                  "runs keep working; allow_unsandboxed_runs or allow_shared_run_network \"1\" "
+                  "accepts the weaker mode)",
                   refusal);
     if (geteuid() == 0) {
         /* runs get accounts of their own, which reach their folder here and nothing else */

@@ -1,6 +1,7 @@
 /* terraform.c — which terraform binary a run uses: the one on PATH for "latest" or its own
  * version, or one a site admin registered (by path) for the workspace's pinned version. */
 #include "runner/runner_int.h"
+#include "runner/runner.h"
 #include "base/arena.h"
 #include "base/err.h"
 #include "base/log.h"
@@ -48,6 +49,19 @@ int terraform_detect(char *err, size_t errlen)
     }
     log_info("runner: terraform %s at %s", path_version, path_binary);
     return 0;
+}
+
+int runner_terraform_known(struct ctx *c, const char *version, bool *known)
+{
+    *known = !version || !*version || strcmp(version, "latest") == 0 ||
+             (path_binary[0] && strcmp(version, path_version) == 0);
+    if (*known) return 0;
+    struct store_result r;
+    int rc = store_query(c->app->store, c->a,
+                         "SELECT id FROM terraform_versions WHERE version = $1 AND enabled = $2",
+                         S_ARGS(S_TEXT(version), S_BOOL(true)), &r);
+    if (!rc) *known = r.nrows > 0;
+    return rc;
 }
 
 int terraform_resolve(struct ctx *c, const char *version, const char **path, char *why,

@@ -74,6 +74,15 @@ static char *hcl_string(struct arena *a, const char *v)
 }
 
 /* The host's CA bundle, the node's certificate and ca_certs, as root/ca.pem (its path). */
+/* A key holding "=" or a control character would add a line to the tfvars file or name another
+ * environment variable (TF_CLI_CONFIG_FILE=…, the run token's file): such a key is not given. */
+static bool key_is_writable(const char *k)
+{
+    for (; *k; k++)
+        if (*k == '=' || (unsigned char)*k < 0x20 || *k == 0x7f) return false;
+    return true;
+}
+
 static const char *ca_bundle(struct ctx *c, const struct workdir *wd)
 {
     const char *sources[] = {"/etc/ssl/certs/ca-certificates.crt",
@@ -230,6 +239,13 @@ int workdir_prepare(struct ctx *c, const struct run_job *job, struct run_log *lo
         bool overridden = false; /* -var on the CLI wins over the workspace's value */
         for (size_t k = 0; k < job->nvars; k++)
             overridden |= strcmp(job->var_keys[k], v->key) == 0;
+        if (!key_is_writable(v->key)) { /* the API takes any key, as TFE does */
+            run_log_printf(log,
+                           "Warning: variable key \"%s\" cannot be given to terraform; "
+                           "it is skipped\n",
+                           v->key);
+            continue;
+        }
         if (strcmp(v->category, "terraform") == 0) {
             if (overridden) continue;
             tfvars = arena_printf(c->a, "%s%s = %s\n", tfvars, v->key,

@@ -76,14 +76,21 @@ void run_job_name(const char *run_id, enum run_phase phase, char job[128])
     snprintf(job, 128, "%s:%s", run_id, phase == RUN_PLAN ? "plan" : "apply");
 }
 
+static void enqueue_now(void *bus, const char *job)
+{
+    int rc = bus_enqueue(bus, RUN_QUEUE, job);
+    /* the run is queued in the database, the truth: the janitor puts it on the bus later */
+    if (rc)
+        log_warn("job %s: not on the bus (%s); queued again when it answers", job, err_name(rc));
+}
+
+/* Once the caller's outermost transaction has committed (at once outside one): a worker that
+ * claimed the job earlier would not see the run queued yet. */
 int run_enqueue(struct ctx *c, const char *run_id, enum run_phase phase)
 {
     char job[128];
     run_job_name(run_id, phase, job);
-    int rc = bus_enqueue(c->app->bus, RUN_QUEUE, job);
-    /* the run is queued in the database, the truth: the janitor puts it on the bus later */
-    if (rc)
-        log_warn("run %s: not on the bus (%s); queued again when it answers", run_id, err_name(rc));
+    store_after_commit(c->app->store, enqueue_now, c->app->bus, job);
     return 0;
 }
 
@@ -250,30 +257,29 @@ int run_create(struct ctx *c, struct run *r, json_t *attrs)
     r->plan_status = r->apply_status = "pending";
     r->created_at = codec_now_iso(c->a);
     r->created_by = c->who.user_id;
+    /* one transaction: a run whose start failed was left pending, with nothing to start it
+     * while its workspace stayed idle, and its creator told it failed (test_fault_injection) */
     if ((rc = store_begin(c->app->store))) return rc;
     rc = run_db_insert(c, r);
     if (!rc) rc = audit_record(c, w.organization, "run", r->id, "create");
+    if (!rc) run_status_changed(c, r->id, "pending");
+    bool started;
+    if (!rc && r->speculative) {
+        /* speculative plans neither wait for nor lock the workspace */
+        rc = start(c, r, &started);
+        if (!rc && started) rc = run_enqueue(c, r->id, RUN_PLAN);
+    } else if (!rc) {
+        rc = run_schedule(c, w.id);
+    }
     if (rc) {
         store_rollback(c->app->store);
         return rc;
     }
     if ((rc = store_commit(c->app->store))) return rc;
-    run_status_changed(c, r->id, "pending");
-    bool started;
-    if (r->speculative) {
-        /* speculative plans neither wait for nor lock the workspace */
-        if ((rc = store_begin(c->app->store))) return rc;
-        rc = start(c, r, &started);
-        if (rc)
-            store_rollback(c->app->store);
-        else
-            rc = store_commit(c->app->store);
-        if (!rc && started) rc = run_enqueue(c, r->id, RUN_PLAN);
-    } else {
-        rc = run_schedule(c, w.id);
-    }
-    if (rc) return rc;
-    return run_db_get(c, "id = $1", S_ARGS(S_TEXT(r->id)), r);
+    /* committed: a failure to read it back still answers the run as made */
+    struct run made = *r; /* fields that are not columns stay as they are */
+    if (!run_db_get(c, "id = $1", S_ARGS(S_TEXT(r->id)), &made)) *r = made;
+    return 0;
 }
 
 int run_on_configversion_uploaded(struct ctx *c, const struct configversion *cv)
@@ -351,19 +357,22 @@ static int apply_saved(struct ctx *c, struct run *r)
 int run_apply(struct ctx *c, struct run *r)
 {
     if (strcmp(r->status, "planned_and_saved") == 0) return apply_saved(c, r);
-    if (strcmp(r->status, "planned") != 0)
+    /* confirmed: a confirmation whose queueing failed (a storage error) is finished now */
+    bool resume = strcmp(r->status, "confirmed") == 0, changed = true;
+    if (strcmp(r->status, "planned") != 0 && !resume)
         return ctx_fail(c, ERR_CONFLICT, "the run is %s; only a planned run can be applied",
                         r->status);
-    bool changed;
-    int rc = store_begin(c->app->store);
+    int rc = resume ? 0 : store_begin(c->app->store);
     if (rc) return rc;
-    rc = run_db_transition(c, r->id, "planned", "confirmed", &changed);
-    if (!rc && changed) rc = audit_record(c, r->organization, "run", r->id, "apply");
-    if (rc) {
-        store_rollback(c->app->store);
-        return rc;
+    if (!resume) {
+        rc = run_db_transition(c, r->id, "planned", "confirmed", &changed);
+        if (!rc && changed) rc = audit_record(c, r->organization, "run", r->id, "apply");
+        if (rc) {
+            store_rollback(c->app->store);
+            return rc;
+        }
+        if ((rc = store_commit(c->app->store))) return rc;
     }
-    if ((rc = store_commit(c->app->store))) return rc;
     if (changed) rc = run_db_transition(c, r->id, "confirmed", "apply_queued", &changed);
     if (!rc && changed) rc = run_db_set_phase(c, r->id, RUN_APPLY, "queued", 0);
     if (!rc && changed) rc = run_enqueue(c, r->id, RUN_APPLY);

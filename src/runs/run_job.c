@@ -48,7 +48,7 @@ static int open_variables(struct ctx *c, const struct run *r, struct run_job *jo
     return 0;
 }
 
-int run_job_begin(struct ctx *c, const char *run_id, enum run_phase phase, struct run_job *job)
+static int job_begin(struct ctx *c, const char *run_id, enum run_phase phase, struct run_job *job)
 {
     struct run r;
     struct workspace w;
@@ -87,12 +87,29 @@ int run_job_begin(struct ctx *c, const char *run_id, enum run_phase phase, struc
     return token_issue_run(c, r.id, w.organization, w.id, RUN_TOKEN_TTL, &job->run_token);
 }
 
+/* One transaction: a failure after the claim puts the run back in its queued status, which the
+ * janitor puts on the bus again (run_requeue_lost); otherwise the run stayed planning with no
+ * worker, holding its workspace until the node restarted (found by test_fault_injection). */
+int run_job_begin(struct ctx *c, const char *run_id, enum run_phase phase, struct run_job *job)
+{
+    int rc = store_begin(c->app->store);
+    if (rc) return rc;
+    if ((rc = job_begin(c, run_id, phase, job))) {
+        store_rollback(c->app->store);
+        return rc;
+    }
+    return store_commit(c->app->store);
+}
+
 int run_job_finish(struct ctx *c, const struct run_job *job, enum run_phase phase,
                    const struct run_result *res)
 {
-    struct run r;
+    struct run r = {0};
     int rc = run_db_get(c, "id = $1", S_ARGS(S_TEXT(job->run_id)), &r);
     if (rc) return rc;
+    /* not a column of runs: run_apply's audit event names it (it read an uninitialised pointer,
+     * seen as invalid UTF-8 in PostgreSQL when test_fault_injection retried an auto-apply) */
+    r.organization = job->organization;
     const char *phase_status = res->ok ? "finished" : res->canceled ? "canceled" : "errored";
     if ((rc = run_db_set_phase(c, r.id, phase, phase_status, res))) return rc;
     token_revoke_run(c, r.id);
@@ -113,10 +130,14 @@ int run_job_finish(struct ctx *c, const struct run_job *job, enum run_phase phas
         /* kept with its plan file; the workspace is free until the plan is applied */
         return run_end(c, &r, "planned_and_saved");
     }
-    if ((rc = run_db_transition(c, r.id, "planning", "planned", &changed))) return rc;
-    if (!changed) return 0;      /* canceled at the last moment: run_cancel ended it */
+    /* the runner calls again after a storage error: resume where the last call stopped */
+    if (strcmp(r.status, "planning") == 0) {
+        if ((rc = run_db_transition(c, r.id, "planning", "planned", &changed))) return rc;
+        if (!changed) return 0; /* canceled at the last moment: run_cancel ended it */
+        r.status = "planned";
+    }
     if (!r.auto_apply) return 0; /* waits for confirmation */
-    r.status = "planned";
+    if (strcmp(r.status, "planned") != 0 && strcmp(r.status, "confirmed") != 0) return 0;
     return run_apply(c, &r);
 }
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static bool find_on_path(const char *name, char *out, size_t outlen)
+bool sandbox_find_on_path(const char *name, char *out, size_t outlen)
 {
     const char *path = getenv("PATH");
     char *copy = strdup(path ? path : "/usr/bin:/bin"), *save = 0;
@@ -57,7 +57,9 @@ static int try_sandbox(char *why, size_t whylen)
     int code = rc ? -1 : sandbox_wait(sb);
     if (code != 0) {
         snprintf(why, whylen, "bubblewrap cannot make a sandbox on this host (%s)",
-                 said[0] ? said : "no message");
+                 said[0]               ? said
+                 : net_last_error()[0] ? net_last_error()
+                                       : "no message");
         rc = ERR_UNAVAILABLE;
     }
 done:
@@ -80,25 +82,48 @@ int sandbox_init(const struct sandbox_config *cfg, char *why, size_t whylen)
         if (access(nss[i], R_OK) == 0)
             snprintf(host.nss_wrapper, sizeof host.nss_wrapper, "%s", nss[i]);
     sandbox_mounts_init(cfg->hidden);
+    sandbox_reap_leftovers();
     cgroup_init(&host.memory_cgroup, &host.pids_cgroup);
     int rc = ERR_UNAVAILABLE;
-    if (!find_on_path("bwrap", host.bwrap, sizeof host.bwrap)) {
+    if (!sandbox_find_on_path("bwrap", host.bwrap, sizeof host.bwrap)) {
         snprintf(why, whylen,
                  "bubblewrap is not installed (apt-get install bubblewrap); runs need it to "
                  "execute apart from each other and from the node");
     } else {
         host.namespaces = true;
+        char netwhy[640] = "";
+        host.network = net_init(cfg, netwhy, sizeof netwhy) == 0;
         rc = try_sandbox(why, whylen);
+        if (rc && host.network) { /* is it the network? a sandbox without one tells */
+            snprintf(netwhy, sizeof netwhy, "%s", why);
+            host.network = false;
+            rc = try_sandbox(why, whylen);
+        }
         host.namespaces = rc == 0;
+        if (!rc && !host.network && !cfg->allow_shared_network) {
+            snprintf(why, whylen,
+                     "%s; runs need a network of their own so that they reach neither the "
+                     "node's loopback services nor the cloud metadata address",
+                     netwhy);
+            return ERR_UNAVAILABLE;
+        }
+        if (!rc && !host.network)
+            log_warn("sandbox: %s; allow_shared_run_network is \"1\", so runs share the node's "
+                     "network: they reach its loopback services (Redis, PostgreSQL, metrics) and "
+                     "the cloud metadata address",
+                     netwhy);
     }
     if (rc && cfg->allow_unsandboxed) {
-        log_warn("sandbox: %s; allow_unsandboxed_runs is \"1\", so runs execute WITHOUT a "
-                 "sandbox: they can see each other's processes and files",
-                 why);
+        log_warn(
+            "sandbox: %s; allow_unsandboxed_runs is \"1\", so runs execute WITHOUT a "
+            "sandbox, in the node's network: they can see each other's processes and files and "
+            "reach the node's loopback services",
+            why);
         rc = 0;
     }
     if (!rc)
-        log_info("sandbox: %s, %s, memory limit by %s, process limit by %s", sandbox_mode(),
+        log_info("sandbox: %s, %s, %s, memory limit by %s, process limit by %s", sandbox_mode(),
+                 sandbox_network_mode(),
                  host.root ? "an account per run" : "the node's account (not root)",
                  host.memory_cgroup ? "cgroup" : "rlimit",
                  host.pids_cgroup ? "cgroup"
@@ -112,7 +137,17 @@ const char *sandbox_mode(void)
     return host.namespaces ? "bubblewrap" : "unsandboxed";
 }
 
+const char *sandbox_network_mode(void)
+{
+    if (!host.network) return "the host's network";
+    static char mode[600];
+    snprintf(mode, sizeof mode, "a network of its own (pasta%s%s)",
+             host.forward[0] ? "; this host's loopback ports forwarded: " : "", host.forward);
+    return mode;
+}
+
 void sandbox_shutdown(void)
 {
+    net_shutdown();
     sandbox_mounts_free();
 }

@@ -8,6 +8,7 @@
 #include "base/err.h"
 #include "base/log.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -32,13 +33,6 @@ enum { ACCOUNT_BASE = 1900000000, ACCOUNT_RANGE = 4096 };
 #define ACCOUNT_LOCKS "/run/strata-sandbox"
 
 struct sandbox_host host;
-
-struct sandbox {
-    int uid, gid, lock_fd;
-    struct cgroup cg;
-    struct sandbox_limits lim;
-    pid_t outer, program; /* bwrap (what the caller waits for), the program's host pid */
-};
 
 static atomic_uint sandbox_counter;
 
@@ -81,12 +75,49 @@ static int account_take(struct sandbox *sb)
     return ERR_UNAVAILABLE;
 }
 
+/* The real uid of process pid, or -1. */
+static long process_uid(const char *pid)
+{
+    char path[300], line[256]; /* pid: a /proc entry name, up to 255 bytes */
+    snprintf(path, sizeof path, "/proc/%s/status", pid);
+    FILE *f = fopen(path, "r");
+    long uid = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "Uid: %ld", &uid) == 1) break;
+    if (f) fclose(f);
+    return uid;
+}
+
+void sandbox_reap_leftovers(void)
+{
+    if (!host.root) return;
+    DIR *proc = opendir("/proc");
+    int reaped = 0;
+    for (struct dirent *e; proc && (e = readdir(proc));) {
+        long uid = e->d_name[0] >= '1' && e->d_name[0] <= '9' ? process_uid(e->d_name) : -1;
+        if (uid < ACCOUNT_BASE || uid >= ACCOUNT_BASE + ACCOUNT_RANGE) continue;
+        char path[128];
+        snprintf(path, sizeof path, ACCOUNT_LOCKS "/%ld", uid);
+        mkdir(ACCOUNT_LOCKS, 0700);
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        /* an account whose lock is free belongs to no living sandbox, on any node here: what
+         * still runs under it was left by a node that was killed (a pasta daemon, say) */
+        if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && kill(atoi(e->d_name), SIGKILL) == 0)
+            reaped++;
+        if (fd >= 0) close(fd); /* releases the lock */
+    }
+    if (proc) closedir(proc);
+    if (reaped)
+        log_info("sandbox: ended %d processes that killed nodes left in sandbox accounts", reaped);
+}
+
 int sandbox_new(const struct sandbox_limits *lim, struct sandbox **out)
 {
     struct sandbox *sb = calloc(1, sizeof *sb);
     if (!sb) abort();
     sb->lim = *lim;
     sb->outer = sb->program = -1;
+    sb->pasta = -1;
     int rc = account_take(sb);
     if (!rc) {
         char name[64];
@@ -205,6 +236,10 @@ static void bwrap_args(const struct sandbox_exec *ex, struct args *a)
 {
     add(a, "bwrap");
     add(a, "--unshare-user");
+    if (host.network) {
+        add(a, "--unshare-net");
+        add3(a, "--block-fd", "5", 0); /* the program waits until net_attach connected it */
+    }
     add(a, "--unshare-pid");
     add(a, "--unshare-ipc");
     add(a, "--unshare-uts");
@@ -217,6 +252,7 @@ static void bwrap_args(const struct sandbox_exec *ex, struct args *a)
     for (size_t i = 0; i < mounts.n; i++)
         add(a, mounts.v[i]);
     if (ex->passwd) add3(a, "--ro-bind", ex->passwd, "/etc/passwd");
+    if (host.network && host.hosts[0]) add3(a, "--ro-bind", host.hosts, "/etc/hosts");
     add3(a, "--bind", ex->folder, ex->folder);
     add3(a, "--chdir", ex->cwd, 0);
     add3(a, "--info-fd", "4", 0);
@@ -229,7 +265,7 @@ static void bwrap_args(const struct sandbox_exec *ex, struct args *a)
 
 /* In the child, between fork and exec: only async-signal-safe calls. */
 static void child(const struct sandbox *sb, const struct sandbox_exec *ex, char *const *bwrap,
-                  int cg_fds[2], int info_fd, int devnull)
+                  int cg_fds[2], int info_fd, int block_fd, int devnull)
 {
     setsid();
     for (int i = 0; i < 2; i++)
@@ -248,7 +284,8 @@ static void child(const struct sandbox *sb, const struct sandbox_exec *ex, char 
     dup2(devnull, 0);
     dup2(ex->exe_fd, 3);
     if (info_fd >= 0) dup2(info_fd, 4);
-    close_range(info_fd >= 0 ? 5 : 4, ~0U, 0);
+    if (block_fd >= 0) dup2(block_fd, 5);
+    close_range(block_fd >= 0 ? 6 : info_fd >= 0 ? 5 : 4, ~0U, 0);
     if (sb->uid >= 0 &&
         (setgroups(0, 0) != 0 || setgid((gid_t)sb->gid) != 0 || setuid((uid_t)sb->uid) != 0))
         _exit(126); /* never run a customer's code as the node's account */
@@ -317,42 +354,86 @@ static void env_free(char **env, const struct sandbox_exec *given)
     free(env);
 }
 
-int sandbox_spawn(struct sandbox *sb, const struct sandbox_exec *given)
+/* Connects the held program's network (net.c) and lets it go; on failure ends it (nothing of
+ * the program ran then: the caller may try again). */
+static int release(struct sandbox *sb, int block_fd)
+{
+    char why[640] = "";
+    int rc = sb->program != sb->outer ? net_attach(sb, sb->program, why, sizeof why)
+                                      : ERR_IO; /* no pid: nothing to connect */
+    if (rc) {
+        log_warn("sandbox: %s", why[0] ? why : "bubblewrap reported no program to connect");
+        kill(-sb->outer, SIGKILL); /* before the block descriptor closes: EOF lets it go too */
+        sandbox_wait(sb);
+    } else if (write(block_fd, "x", 1) != 1) {
+        log_warn("sandbox: the program ended before its network was ready (%s)", strerror(errno));
+        rc = ERR_IO;
+    }
+    close(block_fd);
+    return rc;
+}
+
+static int spawn_once(struct sandbox *sb, const struct sandbox_exec *given, bool *held)
 {
     struct args a = {0};
-    int info[2] = {-1, -1}, cg_fds[2];
+    int info[2] = {-1, -1}, block[2] = {-1, -1}, cg_fds[2];
     struct sandbox_exec copy = *given, *ex = &copy;
     char **env = env_with_account(given);
     if (env) copy.env = (const char *const *)env;
     if (host.namespaces) {
         bwrap_args(ex, &a);
-        if (pipe2(info, O_CLOEXEC) != 0) {
+        if (pipe2(info, O_CLOEXEC) != 0 || (host.network && pipe2(block, O_CLOEXEC) != 0)) {
+            for (int i = 0; i < 2; i++)
+                if (info[i] >= 0) close(info[i]);
             args_free(&a);
+            if (env) env_free(env, given);
             return ERR_IO;
         }
     }
     int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
     cgroup_open_procs(&sb->cg, cg_fds);
     pid_t p = devnull < 0 ? -1 : fork();
-    if (p == 0) child(sb, ex, host.namespaces ? a.v : 0, cg_fds, info[1], devnull);
+    if (p == 0) child(sb, ex, host.namespaces ? a.v : 0, cg_fds, info[1], block[0], devnull);
     for (int i = 0; i < 2; i++)
         if (cg_fds[i] >= 0) close(cg_fds[i]);
     if (devnull >= 0) close(devnull);
     if (info[1] >= 0) close(info[1]);
+    if (block[0] >= 0) close(block[0]);
     args_free(&a);
     if (env) env_free(env, given);
+    int rc = 0;
     if (p < 0) {
         if (info[0] >= 0) close(info[0]);
-        return ERR_IO;
+        if (block[1] >= 0) close(block[1]);
+        rc = ERR_IO;
+    } else {
+        sb->outer = p;
+        sb->program = p;
+        if (info[0] >= 0) {
+            pid_t inner = read_program_pid(info[0]);
+            close(info[0]);
+            if (inner > 0) sb->program = inner;
+        }
+        if (block[1] >= 0) {
+            rc = release(sb, block[1]);
+            *held = rc != 0;
+        }
     }
-    sb->outer = p;
-    sb->program = p;
-    if (info[0] >= 0) {
-        pid_t inner = read_program_pid(info[0]);
-        close(info[0]);
-        if (inner > 0) sb->program = inner;
+    return rc;
+}
+
+int sandbox_spawn(struct sandbox *sb, const struct sandbox_exec *given)
+{
+    /* a sandbox that failed while held never ran the program: under load bwrap's own set-up of
+     * the new namespace (or ours) fails now and then here (gVisor), so it is made again */
+    bool held = false;
+    int rc = spawn_once(sb, given, &held);
+    for (int attempt = 1; rc && held && attempt < 3; attempt++) {
+        held = false;
+        log_info("sandbox: starting the program again (attempt %d)", attempt + 1);
+        rc = spawn_once(sb, given, &held);
     }
-    return 0;
+    return rc;
 }
 
 void sandbox_signal(struct sandbox *sb, int sig)
@@ -374,6 +455,7 @@ int sandbox_wait(struct sandbox *sb)
     kill(-sb->outer, SIGKILL); /* leftovers of the group; the exited leader keeps its status */
     while (waitpid(sb->outer, &status, 0) < 0 && errno == EINTR) {
     }
+    net_detach(sb);
     cgroup_kill(&sb->cg);
     sb->outer = sb->program = -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;

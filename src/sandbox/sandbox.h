@@ -3,7 +3,8 @@
  * system read-only, one writable folder plus a private /tmp, an account no other sandbox uses
  * (never the node's when the node is root), no new privileges, a new session, and limits on
  * memory and processes (a cgroup where the host lets the node make one, rlimits otherwise).
- * The network is shared: runs download providers and modules. docs/internals/sandbox.md. */
+ * Its network is its own (net.c): the internet and the node's API, nothing else of the node
+ * nor the cloud metadata address. docs/internals/sandbox.md. */
 #ifndef STRATA_SANDBOX_H
 #define STRATA_SANDBOX_H
 
@@ -19,15 +20,32 @@ struct sandbox_config {
     /* Paths no sandbox may see even where they sit under a folder it sees (the node's
      * settings, keys and data); NULL-terminated, read during sandbox_init only. */
     const char *const *hidden;
+    /* Run programs in the host's network (they reach its loopback services and the metadata
+     * address) when the host cannot give them one of their own, instead of refusing them. */
+    bool allow_shared_network;
+    /* The node's API as runs reach it, "host[:port]" (the hostname setting): where it is this
+     * host (loopback, or a name of one of its addresses) its port alone is forwarded onto the
+     * sandbox's own loopback, and a name is shown there as loopback. */
+    const char *api_hostname;
+    /* Other addresses runs never reach, where they are not the node's own: the database and
+     * Redis of a cluster, say. Comma-separated "host[:port]" (IPv6 in brackets), resolved at
+     * start; NULL or "" for none. */
+    const char *service_hosts;
+    /* Comma-separated ports of the host's loopback sandboxes may reach besides the API's
+     * (forwarded onto their own loopback); NULL or "" for none. */
+    const char *host_ports;
 };
 
 /* Probes what the host allows, once, before any sandbox is made: bubblewrap present and able
- * to make namespaces for an unprivileged account; cgroups the node may create. Returns 0 when
- * sandboxes can be made (or cfg->allow_unsandboxed accepts the weaker mode; a warning is
- * logged), or ERR_UNAVAILABLE with the reason in why. Not thread-safe; call at start. */
+ * to make namespaces for an unprivileged account; pasta and ip to give each its own network;
+ * cgroups the node may create. Returns 0 when sandboxes can be made (or cfg->allow_unsandboxed
+ * or cfg->allow_shared_network accepts the weaker mode; a warning is logged), or
+ * ERR_UNAVAILABLE with the reason in why. Not thread-safe; call at start. */
 int sandbox_init(const struct sandbox_config *cfg, char *why, size_t whylen);
 /* What sandboxes are made with, for the log and health: "bubblewrap", "unsandboxed". */
 const char *sandbox_mode(void);
+/* What their network is: "own network (pasta)" or "the host's network". */
+const char *sandbox_network_mode(void);
 /* Frees what sandbox_init made. */
 void sandbox_shutdown(void);
 

@@ -4,6 +4,7 @@
 #include "store/store_int.h"
 #include "base/arena.h"
 #include "base/err.h"
+#include "base/fault.h"
 #include "base/log.h"
 #include "base/metrics.h"
 
@@ -201,6 +202,7 @@ static int run(struct store *s, struct arena *a, const char *sql, const struct s
                size_t nargs, struct store_result *res, int64_t *changes)
 {
     double t0 = metrics_now(); /* a free connection's wait included: requests wait for it too */
+    if (fault_hit(FAULT_STORE)) return ERR_IO;
     int rc = pin_take(s);
     if (rc) return rc;
     rc = s->backend->exec(s->conns[pin.idx], a, sql, args, nargs, res, changes);
@@ -286,6 +288,7 @@ static const char *savepoint_sql(const char *verb)
 
 int store_begin(struct store *s)
 {
+    if (fault_hit(FAULT_STORE)) return ERR_IO;
     bool nested = store_in_transaction(s);
     int rc = pin_take(s);
     if (rc) return rc;
@@ -312,7 +315,8 @@ int store_commit(struct store *s)
         rc = s->backend->exec(conn, 0, savepoint_sql("RELEASE SAVEPOINT"), 0, 0, 0, 0);
         pin.tx--;
     } else {
-        rc = s->backend->exec(conn, 0, "COMMIT", 0, 0, 0, 0);
+        /* an injected fault fails the COMMIT itself: the same path as a lost connection */
+        rc = fault_hit(FAULT_STORE) ? ERR_IO : s->backend->exec(conn, 0, "COMMIT", 0, 0, 0, 0);
         if (rc) s->backend->exec(conn, 0, "ROLLBACK", 0, 0, 0, 0);
         pin.tx = 0;
     }

@@ -1,14 +1,26 @@
 /* membership_api.c — TFE API: Organization Memberships
  * (developer.hashicorp.com/terraform/enterprise/api-docs/organization-memberships).
- * An invitation names an existing account by email (accounts are made by site admins, or by
- * the IACT); the invited user accepts with POST .../actions/accept, which TFE does through the
- * link of its invitation email. */
+ * An invitation names an e-mail: its account, or, when it has none yet, an invited-only
+ * placeholder (users/) that the account made later with that e-mail takes over, its invited
+ * memberships becoming active then (TFE's sign-up through the invitation). An invited user with
+ * an account accepts with POST .../actions/accept, which TFE does through the invitation's link. */
 #include "teams/team_int.h"
 #include "app/include.h"
 #include "jsonapi/jsonapi.h"
 #include "users/user.h"
 
+#include <stdlib.h>
+
 static const char *const includes[] = {"user", "teams", 0};
+
+static int (*invited_hook)(struct ctx *, const char *, const char *, const char **);
+
+void membership_on_invited(int (*fn)(struct ctx *c, const char *org, const char *email,
+                                     const char **warning))
+{
+    if (invited_hook) abort(); /* one hook by design: never drop one silently */
+    invited_hook = fn;
+}
 
 json_t *membership_encode(struct ctx *c, const struct membership *m)
 {
@@ -60,7 +72,9 @@ static int include_of(struct ctx *c, const struct membership *m, struct include 
     return rc;
 }
 
-static void respond(struct ctx *c, int status, const struct membership *m)
+/* The membership's document; warning, when set, in its meta. */
+static void respond_warning(struct ctx *c, int status, const struct membership *m,
+                            const char *warning)
 {
     struct include *inc = 0;
     int rc = include_parse(c, includes, &inc);
@@ -68,7 +82,13 @@ static void respond(struct ctx *c, int status, const struct membership *m)
     if (rc) return api_fail(c, rc);
     json_t *doc = jsonapi_doc_new(membership_encode(c, m));
     include_finish(inc, doc);
+    if (warning) json_object_set_new(doc, "meta", json_pack("{s:[s]}", "warnings", warning));
     jsonapi_respond(c->req, status, doc);
+}
+
+static void respond(struct ctx *c, int status, const struct membership *m)
+{
+    respond_warning(c, status, m, 0);
 }
 
 static void list_for(struct ctx *c, const char *org, const char *user_id, const char *path)
@@ -131,15 +151,14 @@ static void create(struct http_request *r, void *app)
     if (rc && !c.detail[0]) rc = ctx_fail_body(&c, rc, &b);
     if (!rc && (!email || !*email))
         rc = ctx_fail_at(&c, ERR_INVALID, "/data/attributes/email", "email is required");
-    if (!rc) {
-        rc = user_get_by_email(&c, email, &u);
-        if (rc == ERR_NOT_FOUND)
-            rc = ctx_fail_at(&c, ERR_INVALID, "/data/attributes/email",
-                             "no account has the email \"%s\": a site administrator creates it "
-                             "first (POST /api/v2/admin/users)",
-                             email);
+    if (!rc && (!strchr(email, '@') || strlen(email) > 254))
+        rc = ctx_fail_at(&c, ERR_INVALID, "/data/attributes/email", "email must be an address");
+    u.id = 0;
+    if (!rc && (rc = user_get_by_email(&c, email, &u)) == ERR_NOT_FOUND) {
+        rc = 0, u.id = 0; /* invited before it has an account: users/ makes its placeholder */
+        c.detail[0] = 0;
     }
-    if (!rc && membership_db_find(&c, org, u.id, &m) == 0)
+    if (!rc && u.id && membership_db_find(&c, org, u.id, &m) == 0)
         rc = ctx_fail_at(&c, ERR_INVALID, "/data/attributes/email",
                          "\"%s\" is already a member of the organization", email);
     json_t *teams = json_object_get(json_object_get(b.rels, "teams"), "data");
@@ -148,7 +167,8 @@ static void create(struct http_request *r, void *app)
                          "teams must be a list of {\"type\": \"teams\", \"id\"}");
     if (!rc) rc = store_begin(c.app->store);
     if (rc) return api_fail(&c, rc);
-    rc = membership_ensure(&c, org, u.id, &m);
+    if (!u.id) rc = user_get_or_invite(&c, email, &u);
+    if (!rc) rc = membership_ensure(&c, org, u.id, &m);
     size_t i;
     json_t *v;
     json_array_foreach(teams, i, v)
@@ -169,8 +189,12 @@ static void create(struct http_request *r, void *app)
         return api_fail(&c, rc);
     }
     if (!(rc = store_commit(c.app->store))) rc = membership_db_get(&c, m.id, &m);
+    const char *warning = 0;
+    /* the invitation is made: its e-mail failing does not undo it */
+    if (!rc && invited_hook && invited_hook(&c, org, m.email, &warning))
+        warning = "the invitation e-mail was not sent (storage error)";
     if (rc) return api_fail(&c, rc);
-    respond(&c, 201, &m);
+    respond_warning(&c, 201, &m, warning);
 }
 
 static void show(struct http_request *r, void *app)
@@ -238,7 +262,8 @@ static void accept(struct http_request *r, void *app)
 
 const struct http_route membership_routes[] = {
     {HTTP_M_GET, "/api/v2/organizations/:org/organization-memberships", list, 0, 0},
-    {HTTP_M_POST, "/api/v2/organizations/:org/organization-memberships", create, 0, 0},
+    /* on the worker pool: the invitation's e-mail may wait on the SMTP server */
+    {HTTP_M_POST, "/api/v2/organizations/:org/organization-memberships", create, 0, 0, true},
     {HTTP_M_GET, "/api/v2/organization-memberships", list_own, 0, 0},
     {HTTP_M_GET, "/api/v2/organization-memberships/:id", show, 0, 0},
     {HTTP_M_DELETE, "/api/v2/organization-memberships/:id", destroy, 0, 0},

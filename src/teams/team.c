@@ -65,6 +65,11 @@ int team_on_org_renamed(struct ctx *c, const char *from, const char *to)
         S_ARGS(S_TEXT(from), S_TEXT(to)), 0);
 }
 
+int team_on_user_signed_up(struct ctx *c, const char *user_id)
+{
+    return membership_db_activate_all(c, user_id);
+}
+
 int membership_ensure(struct ctx *c, const char *org, const char *user_id, struct membership *out)
 {
     int rc = membership_db_find(c, org, user_id, out);

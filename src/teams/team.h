@@ -33,6 +33,13 @@ json_t *team_encode(struct ctx *c, const struct team *t);
 
 /* The organizations/ created hook: makes the owners team and adds the creating user. */
 int team_on_org_created(struct ctx *c, const char *org);
+/* Called after an invitation is committed (notifications/ e-mails it); *warning, when set, goes
+ * in the answer's meta. One hook, set once at start; a second call aborts. */
+void membership_on_invited(int (*fn)(struct ctx *c, const char *org, const char *email,
+                                     const char **warning));
+/* The users/ signed-up hook: an account made for an invited e-mail takes the invitation's place,
+ * so its invited memberships become active (TFE's sign-up through the invitation link). */
+int team_on_user_signed_up(struct ctx *c, const char *user_id);
 /* The organizations rename hook: this domain's rows follow the new name. */
 int team_on_org_renamed(struct ctx *c, const char *from, const char *to);
 

@@ -92,6 +92,18 @@ static void respond(struct ctx *c, int status, const struct team *t)
     jsonapi_respond(c->req, status, doc);
 }
 
+/* TFE takes any printable name ("foo bar"), unique per organization; control characters would
+ * only forge lines in logs and listings. */
+static bool team_name_valid(const char *name)
+{
+    size_t chars = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f) return false;
+        chars += (*p & 0xC0) != 0x80; /* UTF-8: count lead bytes only */
+    }
+    return chars > 0 && chars <= 90;
+}
+
 /* Reads the attributes a caller may set into t; *access_given when organization-access was. */
 static int read_attrs(struct ctx *c, struct team *t, bool *access_given)
 {
@@ -127,9 +139,9 @@ static int read_attrs(struct ctx *c, struct team *t, bool *access_given)
         else
             t->org_access &= ~authz_org_flags[i].bit;
     }
-    if (!t->name || !api_name_valid(t->name, 90))
+    if (!t->name || !team_name_valid(t->name))
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/name",
-                           "name must be 1-90 letters, numbers, - and _");
+                           "name must be 1-90 printable characters");
     if (strcmp(t->visibility, "secret") && strcmp(t->visibility, "organization"))
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/visibility",
                            "visibility must be \"secret\" or \"organization\"");

@@ -210,6 +210,14 @@ int membership_db_insert(struct ctx *c, const struct membership *m)
                       0);
 }
 
+int membership_db_activate_all(struct ctx *c, const char *user_id)
+{
+    return store_exec(c->app->store,
+                      "UPDATE organization_memberships SET status = 'active' WHERE user_id = $1 "
+                      "AND status = 'invited'",
+                      S_ARGS(S_TEXT(user_id)), 0);
+}
+
 int membership_db_delete(struct ctx *c, const struct membership *m)
 {
     int rc = store_exec(c->app->store,

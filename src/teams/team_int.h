@@ -45,6 +45,8 @@ int team_db_owners(struct ctx *c, const char *org, const char **id);
 int membership_db_get(struct ctx *c, const char *id, struct membership *out);
 int membership_db_find(struct ctx *c, const char *org, const char *user_id, struct membership *out);
 int membership_db_insert(struct ctx *c, const struct membership *m);
+/* Every invited membership of the user becomes active. */
+int membership_db_activate_all(struct ctx *c, const char *user_id);
 /* Deletes the membership and the user's places in the organization's teams. */
 int membership_db_delete(struct ctx *c, const struct membership *m);
 /* Memberships of org (filter_status, filter_email, q may be NULL), or of a user (org NULL). */

@@ -196,6 +196,20 @@ static void team_create(struct http_request *r, void *app)
     respond_issued(&c, rc, &t);
 }
 
+static void team_show(struct http_request *r, void *app)
+{
+    struct ctx c;
+    if (api_begin(&c, r, app)) return;
+    struct team tm;
+    struct token t;
+    int rc = team_get(&c, http_req_param(r, "team_id"), &tm);
+    if (!rc) rc = manage_in(&c, tm.organization, &tm);
+    if (!rc) rc = token_db_get_owned(&c, "team", 0, tm.id, &t);
+    if (rc == ERR_NOT_FOUND) rc = ctx_fail(&c, rc, "the team has no token");
+    if (rc) return api_fail(&c, rc);
+    jsonapi_respond(r, 200, jsonapi_doc_new(encode(&c, &t)));
+}
+
 static void team_destroy(struct http_request *r, void *app)
 {
     struct ctx c;
@@ -222,6 +236,7 @@ const struct http_route token_routes[] = {
     {HTTP_M_GET, "/api/v2/organizations/:org/authentication-token", org_show, 0, 0},
     {HTTP_M_DELETE, "/api/v2/organizations/:org/authentication-token", org_destroy, 0, 0},
     {HTTP_M_POST, "/api/v2/teams/:team_id/authentication-token", team_create, 0, 0},
+    {HTTP_M_GET, "/api/v2/teams/:team_id/authentication-token", team_show, 0, 0},
     {HTTP_M_DELETE, "/api/v2/teams/:team_id/authentication-token", team_destroy, 0, 0},
     {0, 0, 0, 0, 0},
 };

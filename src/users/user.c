@@ -10,6 +10,13 @@
 #include <string.h>
 
 static int (*password_changed_hook)(struct ctx *, const char *);
+static int (*signed_up_hook)(struct ctx *, const char *);
+
+void user_on_signed_up(int (*fn)(struct ctx *c, const char *user_id))
+{
+    if (signed_up_hook) abort(); /* one hook by design: never drop one silently */
+    signed_up_hook = fn;
+}
 
 void user_on_password_changed(int (*fn)(struct ctx *c, const char *user_id))
 {
@@ -102,7 +109,7 @@ int user_check_password(struct ctx *c, const char *username, const char *passwor
     const char *stored = decoy_hash;
     int rc = user_db_find(c, "username", username ? username : "", out);
     if (rc && rc != ERR_NOT_FOUND) return rc;
-    bool known = rc == 0;
+    bool known = rc == 0 && !out->invited_only;
     if (known && (rc = user_db_password_hash(c, out->id, &stored))) return rc;
     bool ok = password && crypto_pwhash_str_verify(stored, password, strlen(password)) == 0;
     return known && ok ? 0 : ERR_UNAUTHORIZED;
@@ -135,6 +142,23 @@ int user_change_password(struct ctx *c, const struct user *u, const char *curren
     return store_commit(c->app->store);
 }
 
+int user_get_or_invite(struct ctx *c, const char *email, struct user *out)
+{
+    if (!email || !strchr(email, '@') || strlen(email) > 254)
+        return ctx_fail_at(c, ERR_INVALID, "/email", "email must be an address");
+    int rc = user_db_find(c, "email", email, out);
+    if (rc != ERR_NOT_FOUND) return rc;
+    /* the id as username: unique, and nobody else can take it; "!" is no password hash, so
+     * nothing verifies against it */
+    out->id = codec_new_id(c->a, "user");
+    out->username = out->id;
+    out->email = arena_strdup(c->a, email);
+    out->is_admin = false;
+    out->invited_only = true;
+    out->created_at = codec_now_iso(c->a);
+    return user_db_insert(c, out, "!");
+}
+
 int user_create(struct ctx *c, const char *username, const char *email, const char *password,
                 bool is_admin, struct user *out)
 {
@@ -150,9 +174,20 @@ int user_create(struct ctx *c, const char *username, const char *email, const ch
     int rc = user_db_taken(c, username, email, &name_taken, &email_taken);
     if (rc) return rc;
     if (name_taken) return ctx_fail_at(c, ERR_INVALID, "/username", "username is taken");
-    if (email_taken) return ctx_fail_at(c, ERR_INVALID, "/email", "email is taken");
+    struct user invited;
+    if (email_taken && (rc = user_db_find(c, "email", email, &invited))) return rc;
+    if (email_taken && !invited.invited_only)
+        return ctx_fail_at(c, ERR_INVALID, "/email", "email is taken");
     char hash[crypto_pwhash_STRBYTES];
     if ((rc = hash_password(password, hash))) return rc;
+    if (email_taken) { /* an invitation waits for this e-mail: the account takes its place */
+        *out = invited;
+        out->username = arena_strdup(c->a, username);
+        out->is_admin = is_admin;
+        out->invited_only = false;
+        rc = user_db_take_over(c, out, hash);
+        return !rc && signed_up_hook ? signed_up_hook(c, out->id) : rc;
+    }
     out->id = codec_new_id(c->a, "user");
     out->username = arena_strdup(c->a, username);
     out->email = arena_strdup(c->a, email);

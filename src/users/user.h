@@ -13,6 +13,7 @@ struct ctx;
 struct user {
     const char *id, *username, *email, *created_at;
     bool is_admin;
+    bool invited_only; /* an e-mail invited to an organization before it had an account */
 };
 
 /* The user as a JSON:API resource (a new reference): email and permissions only for the user
@@ -27,6 +28,13 @@ int user_get_by_email(struct ctx *c, const char *email, struct user *out);
  * password shorter than 10 characters. out->id is arena memory. */
 int user_create(struct ctx *c, const char *username, const char *email, const char *password,
                 bool is_admin, struct user *out);
+/* The account of email, made as an invited-only placeholder when there is none (an organization
+ * invites someone without an account): nobody signs in to it; user_create with that e-mail later
+ * takes it over, memberships included. Call inside a transaction. */
+int user_get_or_invite(struct ctx *c, const char *email, struct user *out);
+/* The one hook called when user_create takes over an invited-only account (teams/: its invited
+ * memberships become active), in the same transaction. Set once at start; a second call aborts. */
+void user_on_signed_up(int (*fn)(struct ctx *c, const char *user_id));
 /* Changes username and/or email (NULL keeps one); ERR_INVALID naming the attribute for a bad
  * or taken value. u is updated. */
 int user_update(struct ctx *c, struct user *u, const char *username, const char *email);

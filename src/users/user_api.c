@@ -1,19 +1,41 @@
 /* user_api.c — TFE API: Account and Users
  * (developer.hashicorp.com/terraform/enterprise/api-docs/account, .../users). */
 #include "users/user_int.h"
+#include "base/codec.h"
 #include "http/http.h"
 #include "jsonapi/jsonapi.h"
 
 #include <string.h>
 
+/* TFE's avatar: Gravatar's URL for the MD5 of the trimmed, lower-cased e-mail. Only a URL for the
+ * browser: the node never fetches it. */
+static const char *avatar_url(struct ctx *c, const char *email)
+{
+    const char *e = email ? email : "";
+    while (*e == ' ' || *e == '\t')
+        e++;
+    size_t n = strlen(e);
+    while (n && (e[n - 1] == ' ' || e[n - 1] == '\t'))
+        n--;
+    char *lower = arena_strndup(c->a, e, n), hex[33];
+    for (char *p = lower; *p; p++)
+        if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
+    struct codec_md5 *m = codec_md5_new();
+    codec_md5_update(m, lower, n);
+    codec_md5_final(m, hex);
+    return arena_printf(c->a, "https://www.gravatar.com/avatar/%s?s=100&d=mm", hex);
+}
+
 static json_t *encode(struct ctx *c, const struct user *u, bool self)
 {
     /* two-factor authentication does not exist in this installation: never enabled */
-    json_t *attrs =
-        json_pack("{s:s, s:b, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:{s:b, s:b}}", "username",
-                  u->username, "is-service-account", 0, "auth-method", "tfe", "avatar-url", "",
-                  "v2-only", 1, "two-factor-enabled", 0, "is-admin", u->is_admin, "is-site-admin",
-                  u->is_admin, "is-sso-login", 0, "two-factor", "enabled", 0, "verified", 0);
+    json_t *attrs = json_pack(
+        "{s:s, s:b, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:{s:b, s:b}}", "username", u->username,
+        "is-service-account", 0, "auth-method", "tfe", "avatar-url", avatar_url(c, u->email),
+        "v2-only", 1, "two-factor-enabled", 0, "is-admin", u->is_admin, "is-site-admin",
+        u->is_admin, "is-sso-login", 0, "two-factor", "enabled", 0, "verified", 0);
+    if (u->invited_only) /* invited by e-mail, no account yet: no name to show */
+        json_object_set_new(attrs, "username", json_null());
     if (self) {
         json_object_set_new(attrs, "email", json_string(u->email));
         json_object_set_new(attrs, "unconfirmed-email", json_null());

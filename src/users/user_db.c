@@ -8,6 +8,7 @@ static void fill(const struct store_result *r, struct user *u)
     u->email = store_cell(r, 0, 2);
     u->is_admin = store_cell_bool(r, 0, 3);
     u->created_at = store_cell(r, 0, 4);
+    u->invited_only = store_cell_bool(r, 0, 5);
 }
 
 int user_db_get(struct ctx *c, const char *id, struct user *out)
@@ -20,8 +21,8 @@ int user_db_find(struct ctx *c, const char *column, const char *value, struct us
     struct store_result r;
     int rc = store_query(c->app->store, c->a,
                          arena_printf(c->a,
-                                      "SELECT id, username, email, is_admin, created_at FROM "
-                                      "users WHERE %s = $1",
+                                      "SELECT id, username, email, is_admin, created_at, "
+                                      "invited_only FROM users WHERE %s = $1",
                                       column),
                          S_ARGS(S_TEXT(value)), &r);
     if (rc) return rc;
@@ -32,13 +33,23 @@ int user_db_find(struct ctx *c, const char *column, const char *value, struct us
 
 int user_db_insert(struct ctx *c, const struct user *u, const char *password_hash)
 {
-    return store_exec(
-        c->app->store,
-        "INSERT INTO users (id, username, email, password_hash, is_admin, created_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6)",
-        S_ARGS(S_TEXT(u->id), S_TEXT(u->username), S_TEXT(u->email), S_TEXT(password_hash),
-               S_BOOL(u->is_admin), S_TEXT(u->created_at)),
-        0);
+    return store_exec(c->app->store,
+                      "INSERT INTO users (id, username, email, password_hash, is_admin, "
+                      "created_at, invited_only) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                      S_ARGS(S_TEXT(u->id), S_TEXT(u->username), S_TEXT(u->email),
+                             S_TEXT(password_hash), S_BOOL(u->is_admin), S_TEXT(u->created_at),
+                             S_BOOL(u->invited_only)),
+                      0);
+}
+
+int user_db_take_over(struct ctx *c, const struct user *u, const char *password_hash)
+{
+    return store_exec(c->app->store,
+                      "UPDATE users SET username = $2, password_hash = $3, is_admin = $4, "
+                      "invited_only = $5 WHERE id = $1 AND invited_only = $6",
+                      S_ARGS(S_TEXT(u->id), S_TEXT(u->username), S_TEXT(password_hash),
+                             S_BOOL(u->is_admin), S_BOOL(false), S_BOOL(true)),
+                      0);
 }
 
 int user_db_taken(struct ctx *c, const char *username, const char *email, bool *name_taken,

@@ -12,7 +12,6 @@
 #include "store/store.h"
 #include "workspaces/workspace.h"
 
-#include <ctype.h>
 #include <string.h>
 
 /* where a value is sealed (keyring.h) */
@@ -75,19 +74,16 @@ static json_t *encode(struct ctx *c, const struct variable *v)
         arena_printf(c->a, "/api/v2/workspaces/%s/vars/%s", v->workspace_id, v->id));
 }
 
-/* A terraform variable's key is an HCL identifier (a letter or _, then letters, digits, _ and
- * -); an environment variable's key is anything an environment holds (TF_VAR_my-var included):
- * no "=" and no control characters. */
-static bool valid_key(const char *k, bool env)
+/* TFE accepts any non-empty key of up to 128 characters in both categories; a key terraform
+ * cannot use fails at plan time with terraform's own message. The runner (workdir.c) skips a key
+ * that would change the shape of the tfvars file or of the environment ("=", control characters).
+ */
+static bool valid_key(const char *k)
 {
-    if (!*k || strlen(k) > 128) return false;
-    if (!env && !isalpha((unsigned char)*k) && *k != '_') return false;
-    for (; *k; k++) {
-        bool ok = env ? *k != '=' && !iscntrl((unsigned char)*k)
-                      : isalnum((unsigned char)*k) || *k == '_' || *k == '-';
-        if (!ok) return false;
-    }
-    return true;
+    size_t chars = 0;
+    for (const unsigned char *p = (const unsigned char *)k; *p; p++)
+        chars += (*p & 0xC0) != 0x80; /* UTF-8: count lead bytes only */
+    return chars > 0 && chars <= 128;
 }
 
 /* Applies the request document to v (defaults or the stored variable). */
@@ -107,12 +103,9 @@ static int read_attrs(struct ctx *c, struct variable *v, bool creating)
     if (!v->category || (strcmp(v->category, "terraform") && strcmp(v->category, "env")))
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/category",
                            "category must be \"terraform\" or \"env\"");
-    if (!v->key || !valid_key(v->key, strcmp(v->category, "env") == 0))
+    if (!v->key || !valid_key(v->key))
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/key",
-                           strcmp(v->category, "env") == 0
-                               ? "key must be an environment variable name (no \"=\")"
-                               : "key must be a terraform variable name: a letter or _, then "
-                                 "letters, digits, _ and -");
+                           "key must be between 1 and 128 characters");
     if (was_sensitive && !v->sensitive)
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/sensitive",
                            "a sensitive variable cannot be made non-sensitive");

@@ -36,17 +36,54 @@ static char *random_token(struct arena *a)
     return codec_base64url(a, raw, sizeof raw);
 }
 
+/* The organizations' session settings (organizations/): the strictest of the user's active
+ * memberships, in minutes; NULL when none sets it. Read here, beside the session, because
+ * organizations/ is below the memberships of teams/. */
+#define LIMITS_SQL                                                                                 \
+    "(SELECT MIN(o.%s) FROM organizations o JOIN organization_memberships m ON m.organization = "  \
+    "o.name WHERE m.user_id = u.id AND m.status = 'active')"
+
+/* Whether the organizations' limits end the session: more than session-timeout minutes since
+ * its last request, or session-remember minutes since sign-in. Sessions made before those
+ * columns existed only have expires_at. */
+static bool limits_end(const struct store_result *r, int64_t now)
+{
+    const char *started = store_cell(r, 0, 4), *seen = store_cell(r, 0, 5);
+    const char *timeout = store_cell(r, 0, 6), *remember = store_cell(r, 0, 7);
+    if (timeout && seen && now - store_cell_int(r, 0, 5) > store_cell_int(r, 0, 6) * 60)
+        return true;
+    return remember && started && now - store_cell_int(r, 0, 4) > store_cell_int(r, 0, 7) * 60;
+}
+
 int web_session_authenticate(struct app *app, struct arena *a, const char *session,
                              struct principal *p, const char **csrf)
 {
     struct store_result r;
+    const char *id = codec_sha256_hex(a, session, strlen(session));
+    int64_t now = codec_now_unix();
     int rc = store_query(
         app->store, a,
-        "SELECT u.id, u.username, u.is_admin, s.csrf FROM web_sessions s JOIN "
-        "users u ON u.id = s.user_id WHERE s.id = $1 AND s.expires_at > $2",
-        S_ARGS(S_TEXT(codec_sha256_hex(a, session, strlen(session))), S_INT(codec_now_unix())), &r);
+        arena_printf(a,
+                     "SELECT u.id, u.username, u.is_admin, s.csrf, s.started_at, s.last_seen_at, "
+                     "%s, %s FROM web_sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1 "
+                     "AND s.expires_at > $2",
+                     arena_printf(a, LIMITS_SQL, "session_timeout"),
+                     arena_printf(a, LIMITS_SQL, "session_remember")),
+        S_ARGS(S_TEXT(id), S_INT(now)), &r);
     if (rc) return rc;
     if (!r.nrows) return ERR_UNAUTHORIZED;
+    if (limits_end(&r, now)) {
+        rc =
+            store_exec(app->store, "DELETE FROM web_sessions WHERE id = $1", S_ARGS(S_TEXT(id)), 0);
+        return rc ? rc : ERR_UNAUTHORIZED;
+    }
+    /* the idle clock: written at most once a minute (a quarter of a shorter timeout), not on
+     * every request */
+    int64_t every = store_cell(&r, 0, 6) ? store_cell_int(&r, 0, 6) * 15 : 60;
+    if (store_cell(&r, 0, 5) && now - store_cell_int(&r, 0, 5) >= (every < 60 ? every : 60) &&
+        (rc = store_exec(app->store, "UPDATE web_sessions SET last_seen_at = $2 WHERE id = $1",
+                         S_ARGS(S_TEXT(id), S_INT(now)), 0)))
+        return rc;
     *p = (struct principal){.kind = PRINCIPAL_USER,
                             .user_id = store_cell(&r, 0, 0),
                             .username = store_cell(&r, 0, 1),
@@ -131,11 +168,11 @@ static void sign_in(struct http_request *r, void *app)
     store_exec(c.app->store, "DELETE FROM web_sessions WHERE expires_at < $1", /* expired ones */
                S_ARGS(S_INT(codec_now_unix())), 0);
     rc = store_exec(c.app->store,
-                    "INSERT INTO web_sessions (id, user_id, csrf, created_at, expires_at) VALUES "
-                    "($1, $2, $3, $4, $5)",
+                    "INSERT INTO web_sessions (id, user_id, csrf, created_at, expires_at, "
+                    "started_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
                     S_ARGS(S_TEXT(codec_sha256_hex(c.a, token, strlen(token))), S_TEXT(u.id),
                            S_TEXT(csrf), S_TEXT(codec_now_iso(c.a)),
-                           S_INT(codec_now_unix() + SESSION_TTL)),
+                           S_INT(codec_now_unix() + SESSION_TTL), S_INT(codec_now_unix())),
                     0);
     if (rc) return api_fail(&c, rc);
     c.who = (struct principal){

@@ -45,13 +45,16 @@ static int load(struct ctx *c, int64_t need, struct ssh_key *k)
     return rc == ERR_NOT_FOUND ? ctx_fail(c, rc, "ssh key not found") : rc;
 }
 
-/* A PEM private key: what ssh reads. Checked for its form only; ssh judges the rest. */
+/* A PEM or OpenSSH private key: what ssh reads. A form check only, for a warning: TFE stores the
+ * value as given and ssh judges it when a run uses it. */
 static bool looks_private(const char *v)
 {
-    return v && strstr(v, "-----BEGIN ") && strstr(v, "PRIVATE KEY-----") && strlen(v) < 64 * 1024;
+    return strstr(v, "-----BEGIN ") && strstr(v, "PRIVATE KEY-----");
 }
 
-static int read_attrs(struct ctx *c, const char **name, const char **value, bool creating)
+/* Reads name and value; *warning says why the value may not work (0 when it looks right). */
+static int read_attrs(struct ctx *c, const char **name, const char **value, bool creating,
+                      const char **warning)
 {
     struct jsonapi_body b;
     int rc = jsonapi_parse(c->req, "ssh-keys", false, &b);
@@ -60,20 +63,32 @@ static int read_attrs(struct ctx *c, const char **name, const char **value, bool
     if (rc) return ctx_fail_body(c, rc, &b);
     if (!*name || !**name || strlen(*name) > 255)
         return ctx_fail_at(c, ERR_INVALID, "/data/attributes/name", "name is required");
-    if ((creating || *value) && !looks_private(*value))
-        return ctx_fail_at(c, ERR_INVALID, "/data/attributes/value",
-                           "value must be a PEM private key (-----BEGIN ... PRIVATE KEY-----)");
+    if (creating && !*value) *value = "";
+    *warning = 0;
+    if (*value && strlen(*value) > 64 * 1024)
+        return ctx_fail_at(c, ERR_INVALID, "/data/attributes/value", "value is too long");
+    if (*value && !looks_private(*value))
+        *warning = "value does not look like a private key (-----BEGIN ... PRIVATE KEY-----); "
+                   "ssh will refuse it when a run uses it";
     return 0;
+}
+
+/* The key's document; a warning goes in meta, as the value is never refused. */
+static void respond(struct ctx *c, int status, const struct ssh_key *k, const char *warning)
+{
+    json_t *doc = jsonapi_doc_new(encode(c, k));
+    if (warning) json_object_set_new(doc, "meta", json_pack("{s:[s]}", "warnings", warning));
+    jsonapi_respond(c->req, status, doc);
 }
 
 static void create(struct http_request *r, void *app)
 {
     struct ctx c;
     if (api_begin(&c, r, app)) return;
-    const char *org = http_req_param(r, "org"), *value = 0;
+    const char *org = http_req_param(r, "org"), *value = 0, *warning = 0;
     struct ssh_key k = {.organization = org};
     int rc = authz_org_need(&c, org, ORG_MANAGE_VCS_SETTINGS);
-    if (!rc) rc = read_attrs(&c, &k.name, &value, true);
+    if (!rc) rc = read_attrs(&c, &k.name, &value, true, &warning);
     if (!rc) {
         k.id = codec_new_id(c.a, "sshkey");
         k.created_at = k.updated_at = codec_now_iso(c.a);
@@ -87,7 +102,7 @@ static void create(struct http_request *r, void *app)
             org, "ssh-key", k.id, "create");
     }
     if (rc) return api_fail(&c, rc);
-    jsonapi_respond(r, 201, jsonapi_doc_new(encode(&c, &k)));
+    respond(&c, 201, &k, warning);
 }
 
 static void list(struct http_request *r, void *app)
@@ -128,9 +143,9 @@ static void update(struct http_request *r, void *app)
     struct ctx c;
     if (api_begin(&c, r, app)) return;
     struct ssh_key k;
-    const char *value = 0;
+    const char *value = 0, *warning = 0;
     int rc = load(&c, ORG_MANAGE_VCS_SETTINGS, &k);
-    if (!rc) rc = read_attrs(&c, &k.name, &value, false);
+    if (!rc) rc = read_attrs(&c, &k.name, &value, false, &warning);
     if (!rc) {
         k.updated_at = codec_now_iso(c.a);
         const char *sealed =
@@ -143,7 +158,7 @@ static void update(struct http_request *r, void *app)
                         k.organization, "ssh-key", k.id, "update");
     }
     if (rc) return api_fail(&c, rc);
-    jsonapi_respond(r, 200, jsonapi_doc_new(encode(&c, &k)));
+    respond(&c, 200, &k, warning);
 }
 
 static void destroy(struct http_request *r, void *app)

@@ -80,6 +80,30 @@ static int load(struct ctx *c, const char *id, struct access *a, struct workspac
     return rc == ERR_NOT_FOUND ? ctx_fail(c, rc, "team access not found") : rc;
 }
 
+/* A fixed level sets every custom value: one given beside it (not null) is refused with TFE's
+ * message, so a client learns its value was not taken. */
+static int refuse_custom_values(struct ctx *c, const struct jsonapi_body *b, const char *level)
+{
+    static const char *const attrs[][2] = {
+        {"runs", "Runs"},
+        {"variables", "Variables"},
+        {"state-versions", "State versions"},
+        {"sentinel-mocks", "Sentinel mocks"},
+        {"workspace-locking", "Workspace locking"},
+        {"run-tasks", "Run tasks"},
+    };
+    for (size_t i = 0; i < sizeof attrs / sizeof *attrs; i++) {
+        json_t *v = json_object_get(b->attrs, attrs[i][0]);
+        if (v && !json_is_null(v))
+            return ctx_fail_at(c, ERR_INVALID,
+                               arena_printf(c->a, "/data/attributes/%s", attrs[i][0]),
+                               "%s is read-only when access level is '%s'; use the 'custom' "
+                               "access level to set this attribute.",
+                               attrs[i][1], level);
+    }
+    return 0;
+}
+
 /* Applies the request's attributes to a: a fixed level sets every value; custom keeps the
  * values it had and changes those given. */
 static int read_attrs(struct ctx *c, struct access *a)
@@ -90,6 +114,7 @@ static int read_attrs(struct ctx *c, struct access *a)
     if (!rc) rc = jsonapi_attr_string(&b, "access", &level, 0);
     for (size_t i = 0; !rc && i < sizeof levels / sizeof *levels; i++)
         if (level && strcmp(level, levels[i].access) == 0) {
+            if ((rc = refuse_custom_values(c, &b, level))) return rc;
             const char *id = a->id, *team = a->team_id, *ws = a->workspace_id, *at = a->created_at;
             *a = levels[i];
             a->id = id, a->team_id = team, a->workspace_id = ws, a->created_at = at;

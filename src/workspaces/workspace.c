@@ -141,12 +141,14 @@ int workspace_create(struct ctx *c, struct workspace *w)
         rc = ctx_fail_at(c, ERR_INVALID, "/data/attributes/name", "Name has already been taken");
     if (!rc) rc = workspace_db_set_tags(c, w->id, w->tags, w->ntags);
     if (!rc) rc = audit_record(c, w->organization, "workspace", w->id, "create");
+    /* the caller's rights on it, read before the commit: a failure after it answered 500 for a
+     * workspace that existed, and the client's retry "Name has already been taken" */
+    if (!rc) rc = check(c, w, 0);
     if (rc) {
         store_rollback(c->app->store);
         return rc;
     }
-    rc = store_commit(c->app->store);
-    return rc ? rc : check(c, w, 0);
+    return store_commit(c->app->store);
 }
 
 int workspace_update(struct ctx *c, struct workspace *w, bool tags_given)

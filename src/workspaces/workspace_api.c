@@ -191,11 +191,27 @@ static int read_tags(struct ctx *c, struct jsonapi_body *b, struct workspace *w,
     return 0;
 }
 
+/* TFE refuses a version it cannot run; one pinned before a site admin disabled it stays until the
+ * workspace changes it. */
+static int check_version(struct ctx *c, const char *version)
+{
+    bool known = true;
+    int rc =
+        c->app->terraform_version_known ? c->app->terraform_version_known(c, version, &known) : 0;
+    if (!rc && !known)
+        rc = ctx_fail_at(c, ERR_INVALID, "/data/attributes/terraform-version",
+                         "terraform-version %s is not available on this installation; a site "
+                         "admin registers versions at /api/v2/admin/terraform-versions",
+                         version);
+    return rc;
+}
+
 /* Applies the request's attributes to w (which holds defaults or the stored values). */
 static int read_attrs(struct ctx *c, struct workspace *w, bool *tags_given)
 {
     struct jsonapi_body b;
     bool ops = false, ops_given = false, mode_given = false;
+    const char *version_before = w->terraform_version;
     int rc = jsonapi_parse(c->req, "workspaces", false, &b);
     if (!rc) rc = jsonapi_attr_string(&b, "name", &w->name, 0);
     if (!rc) rc = jsonapi_attr_string(&b, "description", &w->description, 0);
@@ -229,6 +245,9 @@ static int read_attrs(struct ctx *c, struct workspace *w, bool *tags_given)
         free(text);
     }
     if (ops_given && !mode_given) w->execution_mode = ops ? "remote" : "local";
+    if (strcmp(w->terraform_version, version_before) &&
+        (rc = check_version(c, w->terraform_version)))
+        return rc;
     return read_tags(c, &b, w, tags_given);
 }
 
@@ -252,6 +271,7 @@ static void create(struct http_request *r, void *app)
                           .trigger_prefixes = "[]"};
     w.execution_mode = !rc && o.nrows ? store_cell(&o, 0, 0) : "remote";
     bool tags_given;
+    if (!rc) rc = authz_org_need(&c, org, ORG_MANAGE_WORKSPACES); /* before any 422 */
     if (!rc) rc = read_attrs(&c, &w, &tags_given);
     if (!rc) rc = workspace_create(&c, &w);
     if (rc) return api_fail(&c, rc);

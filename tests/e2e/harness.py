@@ -68,6 +68,24 @@ if NO_SANDBOX:
           file=sys.stderr)
 
 
+def run_network_support():
+    """Why this host cannot give runs a network of their own ("" when it can): pasta (passt)
+    missing, or a /dev/net/tun the run accounts may not open (scripts/setup.sh fixes both)."""
+    if NO_SANDBOX:
+        return NO_SANDBOX
+    if not shutil.which("pasta"):
+        return "pasta is not installed (apt-get install passt)"
+    if not os.path.exists("/dev/net/tun") or os.stat("/dev/net/tun").st_mode & 0o006 != 0o006:
+        return "/dev/net/tun is not usable by the run accounts (chmod 0666, as udev makes it)"
+    return ""
+
+
+NO_RUN_NETWORK = run_network_support()
+if NO_RUN_NETWORK and not NO_SANDBOX:
+    print(f"harness: {NO_RUN_NETWORK}; runs share the node's network, network tests skip",
+          file=sys.stderr)
+
+
 def make_slug(files):
     """A configuration's tar.gz from {name: bytes}."""
     import io
@@ -158,6 +176,8 @@ class Node:
         }
         if NO_SANDBOX:
             self.settings["allow_unsandboxed_runs"] = "1"
+        if NO_RUN_NETWORK:
+            self.settings["allow_shared_run_network"] = "1"
         if sandbox.external:
             self.settings.update(sandbox.external_settings(name))
         self.settings.update(settings or {})
@@ -239,6 +259,17 @@ class Node:
                 pass
             time.sleep(0.1)
         raise AssertionError("node not healthy in time:\n" + self.read_log())
+
+    def health_until(self, status, path="/_health_check", timeout=10):
+        """Asks path until it answers status: health is the monitor's latest round, probed once
+        a second, so a dependency that went away is seen within a round or two (or when its
+        probe has hung for 2 s). Returns (status, body) of the answer that matched."""
+        deadline = time.time() + timeout
+        while True:
+            got, body, _ = self.request("GET", path, token=False)
+            if got == status or time.time() > deadline:
+                return got, body
+            time.sleep(0.1)
 
     def stop(self):
         if self.proc and self.proc.poll() is None:

@@ -130,7 +130,10 @@ class Cluster:
 class ClusterTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.c = Cluster("cluster")
+        # the slow state server listens on the nodes' loopback: runs reach it through
+        # run_host_ports only
+        cls.slow_port = services.free_port()
+        cls.c = Cluster("cluster", extra={"run_host_ports": str(cls.slow_port)})
         cls.front = cls.c.front
         cls.front.create_org("acme")
 
@@ -363,7 +366,7 @@ class ClusterTest(unittest.TestCase):
         """Starts an apply whose plan waits on a slow state server, calls lose(node) on the node
         planning it, and checks that another node finishes the run; returns (node, seconds from
         the loss to the applied run)."""
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FirstCallSlow)
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", self.slow_port), FirstCallSlow)
         FirstCallSlow.calls = 0
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
@@ -385,6 +388,7 @@ class ClusterTest(unittest.TestCase):
             return victim, time.time() - lost_at
         finally:
             server.shutdown()
+            server.server_close()  # the next test listens on the same port
 
     def test_kill_the_node_planning_and_another_finishes_the_run(self):
         victim, took = self.plan_then_lose_its_node(

@@ -75,7 +75,7 @@ class PostgresTest(unittest.TestCase):
         node.create_org("acme")
         pg = self.sandbox.postgres()
         pg.stop()
-        status, doc, _ = node.request("GET", "/_health_check", token=False)
+        status, doc = node.health_until(503)
         self.assertEqual(status, 503)
         self.assertNotEqual(doc["components"]["database"], "ok")
         started = time.time()

@@ -155,6 +155,7 @@ ROUTES = {
     "GET /api/v2/organizations/:org/authentication-token": ("owner", None),
     "DELETE /api/v2/organizations/:org/authentication-token": ("owner", None),
     "POST /api/v2/teams/:team_id/authentication-token": ("owner", "the owners team's token"),
+    "GET /api/v2/teams/:team_id/authentication-token": ("owner", "the owners team's token"),
     "DELETE /api/v2/teams/:team_id/authentication-token": ("owner", "the owners team's token"),
     "POST /api/v2/organizations/:org/workspaces": ("create_ws", None),
     "GET /api/v2/organizations/:org/workspaces": ("member", None),
@@ -236,6 +237,13 @@ ROUTES = {
     "DELETE /api/v2/organizations/:org/registry-modules/:registry/:ns/:name/:provider":
         ("manage_modules", None),
     "DELETE /api/v2/organizations/:org/registry-modules/:registry/:ns/:name/:provider/:version":
+        ("manage_modules", None),
+    # go-tfe 0.11's paths to the same modules
+    "POST /api/v2/registry-modules/:org/:name/:provider/versions": ("manage_modules", None),
+    "GET /api/v2/registry-modules/show/:org/:name/:provider": ("member", None),
+    "POST /api/v2/registry-modules/actions/delete/:org/:name": ("manage_modules", None),
+    "POST /api/v2/registry-modules/actions/delete/:org/:name/:provider": ("manage_modules", None),
+    "POST /api/v2/registry-modules/actions/delete/:org/:name/:provider/:version":
         ("manage_modules", None),
     "GET /api/registry/v1/modules/:ns/:name/:provider/versions": ("member", None),
     "GET /api/registry/v1/modules/:ns/:name/:provider/:version/download": ("member", None),

@@ -103,13 +103,13 @@ class NodeLifecycleTest(unittest.TestCase):
             # the object storage goes away, then comes back: the node follows without a restart
             self.sandbox.s3().pause()
             try:
-                status, doc, _ = self.node.request("GET", "/_health_check", token=False)
+                status, doc = self.node.health_until(503)
                 self.assertEqual(status, 503)
                 self.assertNotEqual(doc["components"]["blob-storage"], "ok")
                 self.assertEqual(doc["components"]["database"], "ok")
             finally:
                 self.sandbox.s3().resume()
-            status, doc, _ = self.node.request("GET", "/_health_check", token=False)
+            status, doc = self.node.health_until(200, timeout=30)
             self.assertEqual(status, 200, doc)
             return
         blobs = os.path.join(self.node.settings["disk_path"], "blobs")
@@ -123,7 +123,7 @@ class NodeLifecycleTest(unittest.TestCase):
                 os.rename(os.path.join(blobs, "health"), os.path.join(blobs, "health.moved"))
                 with open(os.path.join(blobs, "health"), "w") as f:
                     f.write("not a folder")
-            status, doc, _ = self.node.request("GET", "/_health_check", token=False)
+            status, doc = self.node.health_until(503)
             self.assertEqual(status, 503)
             self.assertNotEqual(doc["components"]["blob-storage"], "ok")
             self.assertEqual(doc["components"]["database"], "ok")

@@ -244,7 +244,7 @@ class Operations(unittest.TestCase):
         redis = self.sandbox.redis()
         redis.stop()
         try:
-            status, body, _ = self.node.request("GET", "/_health_check?full=1", token=False)
+            status, body = self.node.health_until(503, "/_health_check?full=1")
             self.assertEqual(status, 503)
             self.assertNotEqual(body["components"]["queue"]["status"], "ok")
             self.assertEqual(body["components"]["database"]["status"], "ok")

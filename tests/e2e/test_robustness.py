@@ -196,10 +196,8 @@ class RobustnessTest(NodeTest):
     # -- finding 3: work on the event loop stalled everyone on it --
     def health_during(self, work, count=4):
         """Runs work(i) in count threads while probing /_health_check on a kept-alive connection
-        every 20 ms; returns work's results. On external services the probe is /api/v2/ping: the
-        health check's own object-storage round trip waits on the S3 server, which is busy storing
-        what the work sends (that is the S3 server's latency, not the loop's)."""
-        probe = "/api/v2/ping" if self.sandbox.external else "/_health_check"
+        every 20 ms; returns work's results."""
+        probe = "/_health_check"
         results = []
         threads = [threading.Thread(target=lambda i=i: results.append(work(i)))
                    for i in range(count)]

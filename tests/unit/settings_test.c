@@ -147,3 +147,17 @@ Test(settings, cidr_matching)
     cr_assert_not(settings_cidr_match(list, "::2"));
     cr_assert_not(settings_cidr_match("", "127.0.0.1"));
 }
+
+Test(settings, port_lists_are_checked)
+{
+    struct settings s;
+    cr_assert_eq(load("{" BASE ", \"run_host_ports\": {\"value\": \"2222,8080\"}}", &s), 0, "%s",
+                 err);
+    cr_assert_str_eq(settings_str(&s, SETTING_RUN_HOST_PORTS), "2222,8080");
+    settings_free(&s);
+    cr_assert_neq(load("{" BASE ", \"run_host_ports\": {\"value\": \"22,ssh\"}}", &s), 0);
+    cr_assert(strstr(err, "run_host_ports"), "%s", err);
+    cr_assert_neq(load("{" BASE ", \"run_host_ports\": {\"value\": \"70000\"}}", &s), 0);
+    cr_assert_neq(load("{" BASE ", \"allowed_internal_cidrs\": {\"value\": \"10.0.0.0/33\"}}", &s),
+                  0);
+}
