@@ -35,6 +35,7 @@ locals {
     redis_port           = "6379"
     redis_password       = var.redis_auth_token
     redis_ca_cert        = ""
+    trusted_proxies      = var.trusted_proxies
   })
   replicated_conf = templatefile("${path.module}/../templates/replicated.conf.tpl", {
     release_sequence = var.release_sequence

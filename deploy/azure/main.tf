@@ -36,6 +36,7 @@ locals {
     redis_port           = tostring(azurerm_redis_cache.strata.ssl_port)
     redis_password       = azurerm_redis_cache.strata.primary_access_key
     redis_ca_cert        = ""
+    trusted_proxies      = var.trusted_proxies
   })
 }
 

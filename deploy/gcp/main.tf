@@ -36,6 +36,7 @@ locals {
     redis_port           = tostring(google_redis_instance.strata.port)
     redis_password       = google_redis_instance.strata.auth_string
     redis_ca_cert        = google_redis_instance.strata.server_ca_certs[0].cert
+    trusted_proxies      = var.trusted_proxies
   })
 }
 

@@ -73,3 +73,11 @@ variable "strata_ref" {
   type    = string
   default = "main"
 }
+
+# Empty: this example's balancer passes TCP through with the client's own source address. A
+# balancer that connects from its own addresses (HAProxy, an NLB of IP targets) must send the
+# PROXY protocol and be listed here (CIDRs), or every client shares its address (docs/cluster.md).
+variable "trusted_proxies" {
+  type    = string
+  default = ""
+}

@@ -26,4 +26,5 @@ ${jsonencode({
   redis_ca_cert_file      = { value = redis_ca_cert == "" ? "" : "/etc/strata/redis-ca.pem" }
   metrics_endpoint_enabled = { value = "1" }
   log_format              = { value = "json" }
+  trusted_proxies         = { value = trusted_proxies }
 })}

@@ -32,6 +32,8 @@
       "comma-separated CIDR ranges allowed to fetch the initial admin creation token")             \
     X(IACT_SUBNET_TIME_LIMIT, "iact_subnet_time_limit", SETTING_MINUTES, "60",                     \
       "minutes after first start during which the token may be fetched (\"unlimited\" allowed)")   \
+    X(TRUSTED_PROXIES, "trusted_proxies", SETTING_CIDRS, "",                                       \
+      "comma-separated CIDR ranges of the load balancers that send a PROXY protocol header")       \
     X(ENABLE_ACTIVE_ACTIVE, "enable_active_active", SETTING_FLAG, "0",                             \
       "\"1\" lets several nodes share external services")                                          \
     X(CAPACITY_CONCURRENCY, "capacity_concurrency", SETTING_COUNT, "10",                           \

@@ -51,6 +51,13 @@ static void respond_error(struct http_request *r, int err, const char *detail)
     jsonapi_error(r, err, detail, 0);
 }
 
+/* A balancer listed in trusted_proxies names each client in a PROXY protocol header */
+static bool peer_trusted(void *app, const char *addr)
+{
+    const struct settings *s = ((struct app *)app)->settings;
+    return settings_cidr_match(settings_str(s, SETTING_TRUSTED_PROXIES), addr);
+}
+
 /* A graceful stop: health answers 503 and answers close their connections, so the balancer
  * takes the node out of rotation; once no request but probes has come for QUIET_MS (or after
  * GRACE_MAX_MS) the node stops listening. A node no balancer probes (none in the last
@@ -151,6 +158,7 @@ static int serve(struct settings *s)
             .default_headers = default_headers,
             .default_max_body = 16 * 1024 * 1024,
             .pool = pool,
+            .peer_trusted = peer_trusted,
         };
         rc = http_server_new(base, &cfg, &http, err, sizeof err);
     }

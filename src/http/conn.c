@@ -2,6 +2,7 @@
  * (the parser is paused while a response is in flight), keep-alive, TCP_NODELAY so a response's
  * header and body writes do not wait on delayed ACKs. */
 #include "http/http_int.h"
+#include "http/proxy_proto.h"
 #include "http/tls.h"
 #include "base/arena.h"
 #include "base/buf.h"
@@ -577,14 +578,9 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
     if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) conn_free(c);
 }
 
-static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
-                      void *arg)
+/* Serves fd with TLS; remote is the client's address as requests report it. */
+static void conn_start(struct http_server *s, evutil_socket_t fd, const char *remote)
 {
-    (void)l;
-    (void)salen;
-    struct http_server *s = arg;
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     SSL *ssl = SSL_new(s->ssl);
     struct bufferevent *bev =
         ssl ? bufferevent_openssl_socket_new(s->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
@@ -605,10 +601,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     s->conns = c;
     buf_init(&c->hfield, 1024);
     buf_init(&c->hvalue, 16 * 1024);
-    if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, c->remote, sizeof c->remote);
-    else
-        inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, c->remote, sizeof c->remote);
+    snprintf(c->remote, sizeof c->remote, "%s", remote);
     http_parser_init(&c->parser, HTTP_REQUEST);
     c->parser.data = c;
     c->in_head = true;
@@ -617,6 +610,108 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     bufferevent_setwatermark(bev, EV_WRITE, WRITE_HIGH / 2, 0);
     bufferevent_setcb(bev, on_read, on_write, on_event, c);
     bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+/* ---- PROXY protocol: a trusted balancer's header, read before TLS ---- */
+
+/* HAProxy writes the header as it connects: a peer this slow is stuck or hostile */
+enum { PROXY_TIMEOUT_S = 5 };
+
+static void proxy_drop(struct proxy_wait *w, bool close_fd)
+{
+    struct http_server *s = w->srv;
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        s->waits = w->next;
+    if (w->next) w->next->prev = w->prev;
+    event_free(w->ev);
+    if (close_fd) close(w->fd);
+    free(w);
+}
+
+/* Reads the header without ever taking a byte past it (those are TLS's): the bytes waiting are
+ * peeked, and only the header's own are consumed. A header still incomplete is all header, so
+ * everything peeked is taken; the loop never waits on the peer. */
+static void on_proxy_read(evutil_socket_t fd, short what, void *arg)
+{
+    struct proxy_wait *w = arg;
+    if (what & EV_TIMEOUT) {
+        log_warn("http: %s: no PROXY protocol header within %d s: closed", w->peer,
+                 PROXY_TIMEOUT_S);
+        proxy_drop(w, true);
+        return;
+    }
+    ssize_t got = recv(fd, w->buf + w->len, sizeof w->buf - w->len, MSG_PEEK);
+    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+    if (got <= 0) {
+        proxy_drop(w, true);
+        return;
+    }
+    struct proxy_header h;
+    const char *why;
+    int n = proxy_parse(w->buf, w->len + (size_t)got, &h, &why);
+    if (n < 0) {
+        log_warn("http: %s: refused: %s", w->peer, why);
+        proxy_drop(w, true);
+        return;
+    }
+    size_t take = n ? (size_t)n - w->len : (size_t)got;
+    if (recv(fd, w->buf + w->len, take, 0) != (ssize_t)take) {
+        proxy_drop(w, true);
+        return;
+    }
+    w->len += take;
+    if (!n) {
+        /* the time limit is the whole header's: a peer sending it a byte at a time gains none */
+        int64_t left = w->deadline_ms - codec_mono_ms();
+        struct timeval tv = {left > 0 ? left / 1000 : 0, left > 0 ? (left % 1000) * 1000 : 0};
+        event_add(w->ev, &tv);
+        return;
+    }
+    struct http_server *s = w->srv;
+    char remote[64];
+    snprintf(remote, sizeof remote, "%s", h.source[0] ? h.source : w->peer);
+    proxy_drop(w, false);
+    conn_start(s, fd, remote);
+}
+
+static void proxy_wait(struct http_server *s, evutil_socket_t fd, const char *peer)
+{
+    struct proxy_wait *w = calloc(1, sizeof *w);
+    if (!w) abort();
+    w->srv = s;
+    w->fd = fd;
+    snprintf(w->peer, sizeof w->peer, "%s", peer);
+    w->ev = event_new(s->base, fd, EV_READ | EV_PERSIST, on_proxy_read, w);
+    if (!w->ev) abort();
+    w->next = s->waits;
+    if (s->waits) s->waits->prev = w;
+    s->waits = w;
+    w->deadline_ms = codec_mono_ms() + PROXY_TIMEOUT_S * 1000;
+    struct timeval tv = {PROXY_TIMEOUT_S, 0};
+    event_add(w->ev, &tv);
+}
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
+                      void *arg)
+{
+    (void)l;
+    (void)salen;
+    struct http_server *s = arg;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    char peer[64];
+    if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, peer, sizeof peer);
+    else
+        inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, peer, sizeof peer);
+    /* a trusted balancer's connections start with the client's address; anyone else's are TLS
+     * from their first byte, so no client can claim another address */
+    if (s->cfg.peer_trusted && s->cfg.peer_trusted(s->cfg.app, peer))
+        proxy_wait(s, fd, peer);
+    else
+        conn_start(s, fd, peer);
 }
 
 /* A dual-stack listening socket when IPv6 is there, IPv4 otherwise. A port another program
@@ -742,6 +837,8 @@ void http_server_free(struct http_server *s)
         if (s->conns->offloaded) abort(); /* http_pool_stop was not called first */
         conn_free(s->conns);
     }
+    while (s->waits)
+        proxy_drop(s->waits, true);
     event_free(s->wake);
     pthread_mutex_destroy(&s->done_mu);
     http_server_close_listener(s);

@@ -74,6 +74,10 @@ struct http_server_config {
     int64_t default_max_body;
     /* runs the offload routes (shared by every loop's server); NULL runs them on the loop */
     struct http_pool *pool;
+    /* whether a peer address is a balancer's (trusted_proxies): its connections must start
+     * with a PROXY protocol header (v1 or v2) naming the client, whose address requests then
+     * report; NULL trusts no one */
+    bool (*peer_trusted)(void *app, const char *addr);
 };
 
 /* A pool of threads running offloaded handlers: at most queue_max requests wait, a request

@@ -5,6 +5,7 @@
 
 #include "base/buf.h"
 #include "http/http.h"
+#include "http/proxy_proto.h"
 
 #include <event2/bufferevent.h>
 #include <http_parser.h>
@@ -20,13 +21,26 @@ enum {
     WRITE_HIGH = 512 * 1024,        /* stop pulling from a source above this much queued output */
 };
 
+/* A connection from a trusted balancer whose PROXY protocol header is still being read (conn.c) */
+struct proxy_wait {
+    struct proxy_wait *prev, *next;
+    struct http_server *srv;
+    int fd;
+    struct event *ev;
+    unsigned char buf[PROXY_HEADER_MAX];
+    size_t len;          /* header bytes consumed so far */
+    int64_t deadline_ms; /* CLOCK_MONOTONIC: closed when the header is not complete by then */
+    char peer[64];
+};
+
 struct route_table {
     const struct http_route *routes;
     struct route_table *next;
 };
 
 struct http_server {
-    struct conn *conns; /* open connections, freed with the server */
+    struct conn *conns;       /* open connections, freed with the server */
+    struct proxy_wait *waits; /* balancers' connections before their header, freed with it */
     struct event_base *base;
     struct evconnlistener *listener;
     SSL_CTX *ssl;

@@ -300,7 +300,11 @@ class Sentinels:
 
 
 class HAProxy:
-    """HAProxy in front of nodes on the given ports (a port with no node is simply down)."""
+    """HAProxy in front of nodes on the given ports (a port with no node is simply down). It
+    connects to them from SOURCE, the address their trusted_proxies lists: the tests' own
+    connections straight to a node (from 127.0.0.1) are then a client's, not a balancer's."""
+
+    SOURCE = "127.0.0.9"
 
     def __init__(self, folder, node_ports, port=None):
         self.folder = folder
@@ -311,7 +315,7 @@ class HAProxy:
         with open(os.path.join(REPO, "deploy", "haproxy.cfg")) as f:
             cfg = [line for line in f.read().split("\n") if not line.strip().startswith("server ")]
         cfg = "\n".join(cfg).replace("bind :443", f"bind 127.0.0.1:{self.port}").rstrip()
-        cfg += "\n" + "\n".join(f"    server n{i} 127.0.0.1:{p}" for i, p in enumerate(node_ports))
+        cfg += "\n" + "\n".join(f"    server n{i} 127.0.0.1:{p} source {self.SOURCE}" for i, p in enumerate(node_ports))
         with open(self.config, "w") as f:
             f.write(cfg + "\n")
         self.log = open(os.path.join(folder, "haproxy.log"), "ab")

@@ -65,7 +65,8 @@ class Cluster:
         self.ports = [services.free_port() for _ in range(LB_PORT_NODES)]
         self.lb = services.HAProxy(os.path.join(self.sandbox.root, "lb"), self.ports)
         self.sandbox.services["lb"] = self.lb
-        self.common = {"hostname": f"localhost:{self.lb.port}", "enable_active_active": "1"}
+        self.common = {"hostname": f"localhost:{self.lb.port}", "enable_active_active": "1",
+                       "trusted_proxies": f"{services.HAProxy.SOURCE}/32"}
         self.common.update(self.sandbox.postgres().settings("cluster"))
         self.common.update(extra or {})
         self.nodes = []

@@ -21,7 +21,8 @@ locals {
     pg_dbname = "strata", pg_user = "strata", pg_password = "pg pass", s3_bucket = "bucket",
     s3_region = "eu-west-1", s3_endpoint = "", s3_access_key_id = "AKID", s3_secret_access_key = "SK",
     s3_sse = "AES256", redis_host = "redis.internal", redis_port = "6380",
-    redis_password = "redis pass", redis_ca_cert = var.redis_ca_cert
+    redis_password = "redis pass", redis_ca_cert = var.redis_ca_cert,
+    trusted_proxies = "10.0.1.0/24"
   })
 }
 variable "redis_ca_cert" {
@@ -66,6 +67,7 @@ class DeployTest(unittest.TestCase):
                 settings = self.tf(d, "output", "-raw", "settings")
                 doc = json.loads(settings)
                 self.assertEqual(doc["enable_active_active"], {"value": "1"})
+                self.assertEqual(doc["trusted_proxies"], {"value": "10.0.1.0/24"})
                 self.assertEqual(doc["redis_ca_cert_file"]["value"],
                                  "/etc/strata/redis-ca.pem" if ca else "")
                 path = os.path.join(d, "ptfe-settings.json")

@@ -73,6 +73,9 @@ Test(settings, bad_port_and_cidr)
     cr_assert_eq(load("{" BASE ", \"iact_subnet_list\": {\"value\": \"10.0.0.0/33\"}}", &s),
                  ERR_CONFIG);
     cr_assert(strstr(err, "iact_subnet_list"));
+    cr_assert_eq(load("{" BASE ", \"trusted_proxies\": {\"value\": \"10.0.1.5/32,lb\"}}", &s),
+                 ERR_CONFIG);
+    cr_assert(strstr(err, "trusted_proxies"));
 }
 
 Test(settings, unknown_keys_are_accepted)
