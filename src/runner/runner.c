@@ -114,10 +114,15 @@ static int keep_redacted_plan(struct ctx *c, const struct run_job *job, const st
     const char *show[] = {"terraform", "show", "-json", plan_file, 0};
     const char *schema[] = {"terraform", "providers", "schema", "-json", 0};
     struct process_result pr;
+    const char *step = "terraform show -json";
     int rc = process_run(c, job->run_id, wd, show, log, "plan.json", &pr);
     if (!rc && pr.exit_code != 0) rc = ERR_INVALID;
-    if (!rc) rc = process_run(c, job->run_id, wd, schema, log, "schemas.json", &pr);
+    if (!rc) {
+        step = "terraform providers schema -json";
+        rc = process_run(c, job->run_id, wd, schema, log, "schemas.json", &pr);
+    }
     if (!rc && pr.exit_code != 0) rc = ERR_INVALID;
+    if (!rc) step = "the redacted plan";
     int plan = -1, schemas = -1, out = -1;
     if (!rc) rc = beneath_read(wd->own_fd, "plan.json", RUN_CAPTURE_MAX, &plan, 0);
     if (!rc) rc = beneath_read(wd->own_fd, "schemas.json", RUN_CAPTURE_MAX, &schemas, 0);
@@ -130,6 +135,9 @@ static int keep_redacted_plan(struct ctx *c, const struct run_job *job, const st
     if (plan >= 0) close(plan);
     if (schemas >= 0) close(schemas);
     if (out >= 0) close(out);
+    if (rc)
+        log_warn("run %s: the JSON plan: %s failed: %s (exit code %d)", job->run_id, step,
+                 err_name(rc), pr.exit_code);
     return rc;
 }
 
