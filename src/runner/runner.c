@@ -185,7 +185,12 @@ static void run_plan(struct ctx *c, const struct run_job *job, const struct work
     if (rc || pr.canceled || (pr.exit_code != 0 && pr.exit_code != 2)) return;
     res->ok = true;
     res->has_changes = pr.exit_code == 2;
-    if (job->structured && keep_redacted_plan(c, job, wd, log, plan_file)) {
+    /* preparing it asks terraform twice more, in sandboxes of their own, and stores a blob: a
+     * transient failure of one of them (seen now and then under load, each cause logged) is
+     * given one more try before the plan is errored */
+    if (job->structured && keep_redacted_plan(c, job, wd, log, plan_file) &&
+        (process_stopping() || run_cancel_requested(c, job->run_id) ||
+         keep_redacted_plan(c, job, wd, log, plan_file))) {
         run_log_printf(log, "Error: the JSON plan could not be prepared\n");
         res->ok = false;
         return;
