@@ -38,11 +38,11 @@ struct stop_watch *stop_watch_start(int64_t max_ms)
     struct stop_watch *w = calloc(1, sizeof *w);
     if (!w) abort();
     pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* a clock step neither hastens nor delays */
-    pthread_cond_init(&w->cv, &ca);
+    /* CLOCK_MONOTONIC: a step of the wall clock neither hastens nor delays the bound */
+    if (pthread_condattr_init(&ca) != 0 || pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+        pthread_cond_init(&w->cv, &ca) != 0 || pthread_mutex_init(&w->mu, 0) != 0)
+        abort();
     pthread_condattr_destroy(&ca);
-    pthread_mutex_init(&w->mu, 0);
     w->stage = "the stop";
     clock_gettime(CLOCK_MONOTONIC, &w->until);
     w->until.tv_sec += max_ms / 1000;
