@@ -83,4 +83,9 @@ int blob_get_fd(struct blob_store *bs, const char *key, int fd);
  * bucket never touch each other's probe). */
 int blob_check(struct blob_store *bs, const char *who);
 
+/* Bounds every request the calling thread makes to S3 from now on to ms in all (0: no bound
+ * but the stall limit, a minute), for a thread whose calls are small and whose wait holds
+ * others: the health monitor, which the node's stop joins. */
+void blob_bound_thread(long ms);
+
 #endif

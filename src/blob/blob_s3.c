@@ -80,6 +80,13 @@ struct s3_get {
 
 /* Each thread keeps one curl handle, so a thread's requests reuse its connection (a part's or a
  * range's thread makes one request and takes its handle with it). */
+static _Thread_local long thread_bound_ms; /* blob_bound_thread */
+
+void blob_bound_thread(long ms)
+{
+    thread_bound_ms = ms;
+}
+
 static pthread_key_t handle_key;
 static pthread_once_t handle_once = PTHREAD_ONCE_INIT;
 
@@ -174,6 +181,7 @@ static int perform(struct s3 *s3, struct req *r)
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L); /* a server that stalls for a minute */
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+    if (thread_bound_ms) curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, thread_bound_ms);
     if (r->body) {
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->body);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);

@@ -17,6 +17,7 @@
 #include "cmd/metrics_server.h"
 #include "cmd/services.h"
 #include "cmd/status.h"
+#include "cmd/stop_watch.h"
 #include "cmd/wiring.h"
 #include "http/http.h"
 #include "http/tls.h"
@@ -108,6 +109,11 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
  * than the budget is answered 503 (its client has likely given up). */
 enum { POOL_THREADS = 4, POOL_QUEUE = 64, POOL_BUDGET_MS = 30000 };
 
+/* The bound on the stop once the node has left its loop (stop_watch.h): the runner's longest
+ * wait is terraform's CANCEL_GRACE (10 s) after a SIGINT; a service manager's or a harness's
+ * patience (systemd's TimeoutStopSec, 90 s by default; the tests' 30 s) is longer. */
+enum { STOP_MAX_MS = 20000 };
+
 static int serve(struct settings *s)
 {
     struct app app = {.settings = s,
@@ -191,15 +197,24 @@ static int serve(struct settings *s)
         event_base_dispatch(base);
         status_write(s, "stopping", "stopped", "");
     }
+    struct stop_watch *watch = stop_watch_start(STOP_MAX_MS);
     http_server_close_listener(http); /* new connections are refused from now on */
+    stop_watch_stage(watch, "the offload pool");
     http_pool_stop(pool); /* before the servers: its workers hand connections back to them */
+    stop_watch_stage(watch, "the event loops");
     loops_stop(loops);
+    stop_watch_stage(watch, "the metrics server");
     metrics_server_stop(metrics);
+    stop_watch_stage(watch, "the health monitor");
     health_monitor_stop(app.health);
+    stop_watch_stage(watch, "the notifier");
     notifier_stop(notifier);
+    stop_watch_stage(watch, "the runner");
     runner_stop(runner);
     /* what this node was running goes back now: plans to the queue, applies errored */
+    stop_watch_stage(watch, "the recovery of this node's runs");
     if (runner) run_recover_node(&app, node_name);
+    stop_watch_stage(watch, "the cluster membership");
     cluster_stop(cluster);
     if (stopper.tick) event_free(stopper.tick);
     if (sigint) event_free(sigint);
@@ -208,7 +223,9 @@ static int serve(struct settings *s)
     http_pool_free(pool);
     if (base) event_base_loop(base, EVLOOP_NONBLOCK); /* deferred finalizers of connections */
     if (base) event_base_free(base);
+    stop_watch_stage(watch, "closing the services");
     services_close(&app);
+    stop_watch_end(watch);
     if (!rc) status_write(s, "stopped", "stopped", "");
     return rc ? 1 : 0;
 }

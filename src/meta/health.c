@@ -18,7 +18,8 @@
 #include <string.h>
 #include <time.h>
 
-enum { INTERVAL_MS = 1000, HUNG_MS = 2000 };
+/* PROBE_MAX_MS: past it a blob probe has failed (it is reported as timed out from HUNG_MS) */
+enum { INTERVAL_MS = 1000, HUNG_MS = 2000, PROBE_MAX_MS = 5000 };
 
 /* a place no stored value has: the probe is never stored */
 #define PROBE_AT KEYRING_AT("", "", "readiness probe")
@@ -86,7 +87,8 @@ static void round_once(struct health_monitor *m)
 static void *loop(void *arg)
 {
     struct health_monitor *m = arg;
-    fault_exempt_thread(); /* a test's injected fault is meant for the flow it walks */
+    fault_exempt_thread();           /* a test's injected fault is meant for the flow it walks */
+    blob_bound_thread(PROBE_MAX_MS); /* the stop joins this thread */
     pthread_mutex_lock(&m->mu);
     while (!m->stop) {
         pthread_mutex_unlock(&m->mu);
