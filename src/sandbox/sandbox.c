@@ -367,6 +367,9 @@ static int release(struct sandbox *sb, int block_fd)
         sandbox_wait(sb);
     } else if (write(block_fd, "x", 1) != 1) {
         log_warn("sandbox: the program ended before its network was ready (%s)", strerror(errno));
+        /* ended for sure before another attempt: two copies of one program never run */
+        kill(-sb->outer, SIGKILL);
+        sandbox_wait(sb);
         rc = ERR_IO;
     }
     close(block_fd);
